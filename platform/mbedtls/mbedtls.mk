@@ -1,0 +1,32 @@
+# mbedTLS 3.6, compiled from the Debian source package that tools/deps.sh
+# unpacked under $(DEPS)/mbedtls, with our configuration
+# (platform/mbedtls/mg_mbedtls_config.h), into $(BUILD)/mbedtls.
+# The source tree is left untouched (out-of-tree objects).
+# Included by the top-level Makefile.
+
+MBEDTLS_DIR    := $(DEPS)/mbedtls
+MBEDTLS_CONFIG := platform/mbedtls/mg_mbedtls_config.h
+MBEDTLS_INC    := -Iplatform/mbedtls -I$(MBEDTLS_DIR)/include \
+		  -DMBEDTLS_CONFIG_FILE='"mg_mbedtls_config.h"'
+MBEDTLS_PRIV_INC := -I$(MBEDTLS_DIR)/library -I$(MBEDTLS_DIR)/3rdparty/everest/include \
+		  -I$(MBEDTLS_DIR)/3rdparty/everest/include/everest \
+		  -I$(MBEDTLS_DIR)/3rdparty/everest/include/everest/kremlib
+# AES-NI and PCLMUL are enabled for code generation; mbedTLS still checks
+# CPUID at run time before using them.
+MBEDTLS_CFLAGS := -std=gnu11 -O2 -g -ffile-prefix-map=$(CURDIR)/= $(ARCH_CFLAGS) -maes -mpclmul -msse2 -D_FILE_OFFSET_BITS=64 \
+		  $(MBEDTLS_INC) $(MBEDTLS_PRIV_INC)
+MBEDTLS_SRCS    = $(wildcard $(MBEDTLS_DIR)/library/*.c) \
+		  $(MBEDTLS_DIR)/3rdparty/everest/library/everest.c \
+		  $(MBEDTLS_DIR)/3rdparty/everest/library/x25519.c \
+		  $(MBEDTLS_DIR)/3rdparty/everest/library/Hacl_Curve25519_joined.c
+MBEDTLS_OBJS    = $(patsubst $(MBEDTLS_DIR)/%.c,$(BUILD)/mbedtls/%.o,$(MBEDTLS_SRCS))
+MBEDTLS_LIB    := $(BUILD)/mbedtls/libmbedtls-all.a
+
+$(BUILD)/mbedtls/%.o: $(MBEDTLS_DIR)/%.c $(MBEDTLS_CONFIG) $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(MBEDTLS_CFLAGS) $(SAN_CFLAGS) -c $< -o $@
+
+$(MBEDTLS_LIB): $(DEPS_STAMP) $(MBEDTLS_CONFIG)
+	@mkdir -p $(dir $@)
+	$(Q)$(MAKE) --no-print-directory $(MBEDTLS_OBJS)
+	$(Q)rm -f $@ && $(AR) rcs $@ $(MBEDTLS_OBJS)
