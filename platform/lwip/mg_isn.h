@@ -1,0 +1,23 @@
+/*
+ * RFC 6528 TCP initial sequence numbers: ISN = M + F(4-tuple, secret), where
+ * M is a clock ticking every 4 microseconds and F is SipHash-2-4 under a
+ * 128-bit secret drawn at boot.  An off-path attacker can neither predict
+ * the ISN of a new connection nor learn the secret from observed ISNs.
+ */
+#ifndef MG_ISN_H
+#define MG_ISN_H
+
+#include <stdint.h>
+
+/* mg_isn_init() sets the secret; called once before the first connection. */
+void mg_isn_init(const uint8_t secret[16]);
+
+/*
+ * mg_isn_compute() is the pure function behind the lwIP hook: addresses in
+ * network byte order, ports in host byte order, <usec> a monotonic clock in
+ * microseconds.
+ */
+uint32_t mg_isn_compute(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
+			uint64_t usec);
+
+#endif /* MG_ISN_H */
