@@ -1,0 +1,125 @@
+/*
+ * /stats JSON.  See mg_stats.h.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include <rte_cycles.h>
+
+#include "lwip/memp.h"
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/stats.h"
+
+#include "gateway/admin/mg_stats.h"
+#include "gateway/core/mg_pool.h"
+#include "gateway/mg_worker.h"
+
+struct out {
+	char *buf;
+	size_t cap, len;
+	bool overflow;
+};
+
+static void out_printf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+out_printf(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->overflow)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= o->cap - o->len)
+		o->overflow = true;
+	else
+		o->len += (size_t)n;
+}
+
+static unsigned int
+pcb_list_len(const struct tcp_pcb *p)
+{
+	unsigned int n = 0;
+
+	for (; p != NULL; p = p->next)
+		n++;
+	return n;
+}
+
+static unsigned int
+memp_used(memp_t t)
+{
+	return lwip_stats.memp[t] != NULL ? lwip_stats.memp[t]->used : 0;
+}
+
+int
+mg_stats_json(const struct mg_worker *w, char *buf, size_t cap)
+{
+	struct out o = { .buf = buf, .cap = cap };
+	uint64_t pool_size = 0, pool_in_use = 0, pool_avail = 0;
+	struct mg_port_stats ps;
+	unsigned int i;
+	int k;
+
+	out_printf(&o, "{\"ports\":[");
+	for (k = 0; k < w->n_ifaces; k++) {
+		const struct mg_port *p = &w->ports[k];
+		const struct mg_netif_stats *ns = &w->netifs[k].st;
+
+		mg_port_stats_get(p, &ps);
+		pool_size += ps.pool_size;
+		pool_in_use += ps.pool_in_use;
+		pool_avail += ps.pool_available;
+		out_printf(&o,
+			   "%s{\"name\":\"%s\",\"port\":%u,\"driver\":\"%s\",\"link_up\":%s,"
+			   "\"rx_packets\":%" PRIu64 ",\"tx_packets\":%" PRIu64
+			   ",\"rx_bytes\":%" PRIu64 ",\"tx_bytes\":%" PRIu64
+			   ",\"rx_missed\":%" PRIu64 ",\"rx_errors\":%" PRIu64
+			   ",\"tx_errors\":%" PRIu64 ",\"rx_nombuf\":%" PRIu64
+			   ",\"rx_csum_bad\":%" PRIu64 ",\"tx_nombuf\":%" PRIu64
+			   ",\"tx_dropped\":%" PRIu64 "}",
+			   k > 0 ? "," : "", p->name, p->port_id, p->driver,
+			   p->link_up ? "true" : "false", ps.rx_packets, ps.tx_packets, ps.rx_bytes,
+			   ps.tx_bytes, ps.rx_missed, ps.rx_errors, ps.tx_errors, ps.rx_nombuf,
+			   ns->rx_csum_bad, ns->tx_nombuf, ns->tx_dropped);
+	}
+	out_printf(&o,
+		   "],\"mempool\":{\"size\":%" PRIu64 ",\"in_use\":%" PRIu64
+		   ",\"available\":%" PRIu64 "}",
+		   pool_size, pool_in_use, pool_avail);
+	out_printf(&o,
+		   ",\"pbuf\":{\"rx_zero_copy_in_use\":%" PRIu64 ",\"pool_used\":%u,\"ref_used\":%u,"
+		   "\"heap_used_bytes\":%lu}",
+		   mg_netif_rx_zc_in_use(), memp_used(MEMP_PBUF_POOL), memp_used(MEMP_PBUF),
+		   (unsigned long)lwip_stats.mem.used);
+	out_printf(&o,
+		   ",\"tcp\":{\"pcb_used\":%u,\"listen_pcb_used\":%u,\"seg_used\":%u,"
+		   "\"active\":%u,\"listen\":%u,\"time_wait\":%u}",
+		   memp_used(MEMP_TCP_PCB), memp_used(MEMP_TCP_PCB_LISTEN), memp_used(MEMP_TCP_SEG),
+		   pcb_list_len(tcp_active_pcbs),
+		   pcb_list_len((const struct tcp_pcb *)tcp_listen_pcbs.listen_pcbs),
+		   pcb_list_len(tcp_tw_pcbs));
+	out_printf(&o, ",\"pools\":{");
+	for (i = 0; i < mg_pool_count(); i++) {
+		const struct mg_pool *p = mg_pool_at(i);
+
+		out_printf(&o,
+			   "%s\"%s\":{\"capacity\":%u,\"in_use\":%u,\"high_water\":%u,"
+			   "\"alloc_failures\":%" PRIu64 "}",
+			   i > 0 ? "," : "", p->name, p->capacity, p->in_use, p->high_water,
+			   p->alloc_failures);
+	}
+	out_printf(&o,
+		   "},\"worker\":{\"loops\":%" PRIu64 ",\"busy_cycles\":%" PRIu64
+		   ",\"idle_cycles\":%" PRIu64 ",\"tsc_hz\":%" PRIu64 ",\"uptime_ms\":%" PRIu64 "}}\n",
+		   w->loops, w->busy_cycles, w->idle_cycles, w->tsc_hz,
+		   (rte_rdtsc() - w->started_tsc) / (w->tsc_hz / 1000));
+	if (o.overflow)
+		return -ENOSPC;
+	return (int)o.len;
+}

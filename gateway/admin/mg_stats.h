@@ -1,0 +1,28 @@
+/*
+ * /stats: a JSON snapshot of the data path's counters.
+ *
+ * Shape (keys are stable; tests and tools read them):
+ *   { "ports":   [ { "name", "port", "driver", "link_up", "rx_packets", "tx_packets",
+ *                    "rx_bytes", "tx_bytes", "rx_missed", "rx_errors", "tx_errors",
+ *                    "rx_nombuf", "rx_csum_bad", "tx_nombuf", "tx_dropped" } ],
+ *     "mempool": { "size", "in_use", "available" }            (all ports' pools summed)
+ *     "pbuf":    { "rx_zero_copy_in_use", "pool_used", "ref_used", "heap_used_bytes" },
+ *     "tcp":     { "pcb_used", "listen_pcb_used", "seg_used", "active", "listen",
+ *                  "time_wait" },
+ *     "pools":   { "<name>": { "capacity", "in_use", "high_water", "alloc_failures" } },
+ *     "worker":  { "loops", "busy_cycles", "idle_cycles", "tsc_hz", "uptime_ms" } }
+ */
+#ifndef MG_STATS_H
+#define MG_STATS_H
+
+#include <stddef.h>
+
+struct mg_worker;
+
+/*
+ * mg_stats_json() writes the snapshot into <buf> (<cap> bytes).  Returns the
+ * length written (no NUL counted), or -ENOSPC if it did not fit.
+ */
+int mg_stats_json(const struct mg_worker *w, char *buf, size_t cap);
+
+#endif /* MG_STATS_H */

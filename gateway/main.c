@@ -1,0 +1,353 @@
+/*
+ * Meshgate: the gateway executable.
+ *
+ *   gateway --config FILE [-- EAL arguments]
+ *   gateway --demo        [-- EAL arguments]
+ *   gateway --check FILE
+ *   gateway --help | --version
+ *
+ * Boot order: configuration (all errors reported at once, nothing started
+ * on a bad file), EAL, ports, lwIP and its netifs, services, then the worker
+ * loop on the main lcore until SIGINT or SIGTERM.  Exit status: 0 after a
+ * clean stop, 1 when the data path cannot start, 2 for usage or
+ * configuration errors.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_bus_pci.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_version.h>
+
+#include "lwip/init.h"
+#include "mbedtls/version.h"
+
+#include "gateway/admin/mg_admin.h"
+#include "gateway/config/config.h"
+#include "gateway/core/mg_log.h"
+#include "gateway/demo/mg_demo.h"
+#include "gateway/diag/mg_diag.h"
+#include "gateway/mg_worker.h"
+#include "platform/lwip/mg_lwip_port.h"
+#include "platform/lwip/mg_netif.h"
+
+#ifndef MG_VERSION
+#define MG_VERSION "unknown"
+#endif
+
+#define EAL_ARGS_MAX	(16 + 2 * MG_CFG_MAX_IFACES)
+
+static volatile sig_atomic_t stop_requested;
+static struct mg_config config;
+static struct mg_worker worker;
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+		"usage: gateway --config FILE [-- EAL-ARGS...]\n"
+		"       gateway --demo [-- EAL-ARGS...]\n"
+		"       gateway --check FILE\n"
+		"       gateway --help | --version\n"
+		"\n"
+		"  -c, --config FILE  run with the JSON configuration in FILE\n"
+		"      --demo         run with the embedded demo configuration\n"
+		"      --check FILE   validate FILE, print every error, and exit\n"
+		"  -h, --help         show this help\n"
+		"  -V, --version      show versions\n"
+		"\n"
+		"Without EAL arguments the gateway runs on the first CPU it may use,\n"
+		"without shared files, without hugepages if none are free (-m 512), and\n"
+		"probes the devices the configuration names (vdevs and PCI addresses).\n"
+		"See docs/OPERATIONS.md.\n");
+}
+
+static void
+version(void)
+{
+	printf("meshgate %s (%s, lwIP %s, %s)\n", MG_VERSION, rte_version(),
+	       LWIP_VERSION_STRING, MBEDTLS_VERSION_STRING_FULL);
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+/* Free 2 MiB or 1 GiB hugepages, from /proc/meminfo; 0 if unknown. */
+static long
+hugepages_free(void)
+{
+	char line[128];
+	long n = 0;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "HugePages_Free: %ld", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+static int
+first_cpu(void)
+{
+	cpu_set_t set;
+	int i;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		for (i = 0; i < CPU_SETSIZE; i++)
+			if (CPU_ISSET(i, &set))
+				return i;
+	return 0;
+}
+
+/*
+ * Builds EAL's argv: the user's arguments verbatim when given, else the
+ * defaults described in usage().  Strings live in static storage.
+ */
+static int
+eal_args(int user_argc, char **user_argv, char *argv0, char **out)
+{
+	static char lcore[16], vdev[MG_CFG_MAX_IFACES][300];
+	struct rte_pci_addr pci;
+	int n = 0, i;
+	bool any_pci = false, any_dev = false;
+
+	out[n++] = argv0;
+	if (user_argc > 0) {
+		for (i = 0; i < user_argc && n < EAL_ARGS_MAX - 1; i++)
+			out[n++] = user_argv[i];
+		out[n] = NULL;
+		return n;
+	}
+	snprintf(lcore, sizeof(lcore), "%d", first_cpu());
+	out[n++] = "-l";
+	out[n++] = lcore;
+	out[n++] = "--no-telemetry";
+	out[n++] = "--log-level=notice";
+	/* Neither mode leaves shared files behind, so several gateways (tests)
+	 * can run side by side.  --no-huge implies legacy memory, which
+	 * --in-memory refuses; --no-shconf is its equivalent there. */
+	if (hugepages_free() == 0) {
+		out[n++] = "--no-huge";
+		out[n++] = "--no-shconf";
+		out[n++] = "-m";
+		out[n++] = "512";
+	} else {
+		out[n++] = "--in-memory";
+	}
+	for (i = 0; i < config.appliance.n_ifaces; i++) {
+		const char *dev = config.appliance.ifaces[i].device;
+
+		if (dev[0] == '\0')
+			continue;
+		any_dev = true;
+		if (rte_pci_addr_parse(dev, &pci) == 0) {
+			any_pci = true;
+			snprintf(vdev[i], sizeof(vdev[i]), "--allow=%s", dev);
+		} else {
+			snprintf(vdev[i], sizeof(vdev[i]), "--vdev=%s", dev);
+		}
+		out[n++] = vdev[i];
+	}
+	if (any_dev && !any_pci)
+		out[n++] = "--no-pci";
+	out[n] = NULL;
+	return n;
+}
+
+static int
+load_config(const char *path, bool demo)
+{
+	struct mg_cfg_errors errs;
+	int rc;
+
+	memset(&errs, 0, sizeof(errs));
+	if (demo)
+		rc = mg_config_parse(&config, mg_demo_config, mg_demo_config_len, "<demo>", &errs);
+	else
+		rc = mg_config_load_file(&config, path, &errs);
+	if (rc != 0)
+		mg_cfg_errors_print(&errs, stderr);
+	mg_cfg_errors_free(&errs);
+	return rc;
+}
+
+static int
+start_data_path(void)
+{
+	const struct mg_cfg_appliance *ap = &config.appliance;
+	bool have_default = false;
+	int i, rc;
+
+	worker.cfg = &config;
+	worker.tsc_hz = rte_get_tsc_hz();
+	rc = mg_lwip_port_init(worker.tsc_hz);
+	if (rc != 0) {
+		mg_err("lwIP port initialisation failed: %s", strerror(-rc));
+		return rc;
+	}
+	for (i = 0; i < ap->n_ifaces; i++) {
+		const struct mg_cfg_iface *ifc = &ap->ifaces[i];
+		struct mg_port_conf pc = {
+			.name = ifc->name,
+			.mtu = ifc->mtu,
+			.rx_desc = ap->dataplane.rx_desc,
+			.tx_desc = ap->dataplane.tx_desc,
+			.n_mbufs = ap->dataplane.mbufs,
+			.priv_size = MG_NETIF_MBUF_PRIV,
+		};
+		uint16_t pid;
+		bool is_default;
+
+		rc = mg_port_lookup(ifc->device, (unsigned int)i, &pid);
+		if (rc != 0) {
+			mg_err("interface %s: no DPDK port for device '%s'", ifc->name,
+			       ifc->device[0] != '\0' ? ifc->device : "(next found)");
+			return rc;
+		}
+		rc = mg_port_init(&worker.ports[i], pid, &pc);
+		if (rc != 0)
+			return rc;
+		worker.n_ifaces = i + 1;
+		is_default = !have_default && ifc->gateway != 0;
+		have_default |= is_default;
+		rc = mg_netif_add(&worker.netifs[i], &worker.ports[i], htonl(ifc->addr),
+				  htonl(ifc->netmask), htonl(ifc->gateway), ap->dataplane.burst,
+				  is_default || (i == 0 && !have_default));
+		if (rc != 0) {
+			mg_err("interface %s: cannot add it to lwIP", ifc->name);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static int
+start_services(void)
+{
+	const struct mg_cfg_appliance *ap = &config.appliance;
+	const struct mg_cfg_iface *aif = &ap->ifaces[ap->admin.iface];
+	struct in_addr a = { .s_addr = htonl(aif->addr) };
+	int rc;
+
+	rc = mg_admin_start(&worker, htonl(aif->addr), ap->admin.port);
+	if (rc != 0) {
+		mg_err("admin listener on %s:%u: %s", inet_ntoa(a), ap->admin.port, strerror(-rc));
+		return rc;
+	}
+	rc = mg_diag_start(0, ap->diag.echo_port, ap->diag.discard_port);
+	if (rc != 0) {
+		mg_err("diagnostic services: %s", strerror(-rc));
+		return rc;
+	}
+	mg_info("admin listener on http://%s:%u/ (interface %s)", inet_ntoa(a), ap->admin.port,
+		aif->name);
+	if (ap->diag.echo_port != 0 || ap->diag.discard_port != 0)
+		mg_info("diagnostics: echo on port %u, discard on port %u (0 = off)",
+			ap->diag.echo_port, ap->diag.discard_port);
+	return 0;
+}
+
+static void
+stop_all(void)
+{
+	int i;
+
+	mg_diag_stop();
+	mg_admin_stop();
+	for (i = 0; i < worker.n_ifaces; i++) {
+		mg_netif_flush(&worker.netifs[i]);
+		mg_netif_remove(&worker.netifs[i]);
+		mg_port_close(&worker.ports[i]);
+	}
+	worker.n_ifaces = 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "demo", no_argument, NULL, 'D' },
+		{ "check", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config_path = NULL, *check_path = NULL;
+	char *eargv[EAL_ARGS_MAX + 1];
+	bool demo = false;
+	int opt, eargc, rc, status = 0;
+
+	while ((opt = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'D':
+			demo = true;
+			break;
+		case 'k':
+			check_path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			version();
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (check_path != NULL) {
+		if (load_config(check_path, false) != 0)
+			return 2;
+		printf("%s: configuration is valid\n", check_path);
+		return 0;
+	}
+	if ((config_path == NULL) == !demo || (optind < argc && strcmp(argv[optind - 1], "--") != 0)) {
+		usage(stderr);
+		return 2;
+	}
+	if (load_config(config_path, demo) != 0)
+		return 2;
+
+	eargc = eal_args(argc - optind, argv + optind, argv[0], eargv);
+	rc = rte_eal_init(eargc, eargv);
+	if (rc < 0) {
+		mg_err("EAL initialisation failed: %s", rte_strerror(rte_errno));
+		return 1;
+	}
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (start_data_path() != 0 || start_services() != 0) {
+		status = 1;
+		goto out;
+	}
+	mg_info("meshgate %s ready: %d interface(s), worker on lcore %u", MG_VERSION,
+		worker.n_ifaces, rte_lcore_id());
+	mg_worker_run(&worker, &stop_requested);
+	mg_info("stopping");
+out:
+	stop_all();
+	rte_eal_cleanup();
+	return status;
+}
