@@ -1,0 +1,155 @@
+# Meshgate: top-level build.
+#
+#   make            build build/gateway (fetching and building dependencies first if needed)
+#   make run        start the gateway on the embedded demo config in a network namespace
+#   make test       unit tests, fuzz smoke runs, end-to-end tests
+#   make deps       install Debian packages, fetch and unpack mbedTLS and lwIP sources
+#   make help       everything else
+#
+# SANITIZE=address,undefined builds an instrumented, dynamically linked
+# gateway and tests into build/san-address-undefined/.
+
+.DEFAULT_GOAL := all
+.SECONDEXPANSION:
+SHELL         := /bin/bash
+
+comma := ,
+BUILD_ROOT ?= build
+DEPS       := $(BUILD_ROOT)/deps
+DEPS_STAMP := $(DEPS)/.stamp
+SANITIZE   ?=
+ifeq ($(SANITIZE),)
+BUILD      := $(BUILD_ROOT)
+SAN_CFLAGS :=
+SAN_LDFLAGS :=
+STATIC     := -static
+else
+BUILD      := $(BUILD_ROOT)/san-$(subst $(comma),-,$(SANITIZE))
+SAN_CFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+SAN_LDFLAGS := -fsanitize=$(SANITIZE)
+STATIC     :=
+endif
+GATEWAY    := $(BUILD)/gateway
+
+V ?= 0
+ifeq ($(V),0)
+Q := @
+else
+Q :=
+endif
+
+CC          := gcc
+AR          := ar
+# The x86-64 baseline DPDK's Debian build targets (SSE4.2); every EC2 x86
+# instance and any server CPU of the last decade has it.
+ARCH_CFLAGS := -march=corei7 -mtune=generic
+MG_VERSION  := 0.1.0+g$(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+
+DPDK_INC    := -I/usr/include/dpdk -I/usr/include/x86_64-linux-gnu/dpdk -include rte_config.h
+DPDK_LIBDIR := /usr/lib/x86_64-linux-gnu
+# PMDs and buses register themselves from constructors: whole-archive.
+DPDK_PMDS   := net_virtio net_ena net_tap net_af_packet net_ring net_memif \
+	       net_e1000 net_ixgbe net_i40e net_ice \
+	       bus_pci bus_vdev mempool_ring
+DPDK_CORE   := common_iavf security ethdev net mbuf mempool ring hash meter pci eal kvargs telemetry bpf \
+	       cryptodev rcu timer gso vhost dmadev
+DPDK_LIBS   := -Wl,--whole-archive $(DPDK_PMDS:%=$(DPDK_LIBDIR)/librte_%.a) -Wl,--no-whole-archive \
+	       -Wl,--start-group $(DPDK_CORE:%=$(DPDK_LIBDIR)/librte_%.a) -Wl,--end-group
+SYS_LIBS    := -lbsd -lmd -lelf -lz -lnuma -lpthread -ldl -lm
+
+WARN        := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	       -Wformat=2 -Wno-format-nonliteral -Wvla -Wno-missing-field-initializers
+CFLAGS      ?= -O2 -g
+MG_CFLAGS    = -std=gnu11 $(CFLAGS) -ffile-prefix-map=$(CURDIR)/= $(ARCH_CFLAGS) $(WARN) -fno-strict-aliasing -MMD -MP \
+	       -D_GNU_SOURCE -DMG_VERSION='"$(MG_VERSION)"' -I. $(DPDK_INC) $(LWIP_INC) \
+	       $(MBEDTLS_INC) $(SAN_CFLAGS)
+
+include platform/lwip/lwip.mk
+include platform/mbedtls/mbedtls.mk
+
+GW_SRCS := $(wildcard gateway/*.c gateway/*/*.c drivers/*/*.c platform/lwip/*.c)
+GW_OBJS := $(GW_SRCS:%.c=$(BUILD)/obj/%.o)
+
+.PHONY: all deps run test test-unit test-fuzz fuzz test-e2e format format-check clean distclean help
+
+all: $(GATEWAY)
+
+# ---- dependencies ------------------------------------------------------------
+$(DEPS_STAMP): tools/deps.sh
+	$(Q)tools/deps.sh $(BUILD_ROOT)
+	$(Q)touch $@
+
+deps: $(DEPS_STAMP)
+
+# ---- the gateway ---------------------------------------------------------------
+$(BUILD)/obj/%.o: %.c $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC    $<"
+	$(Q)$(CC) $(MG_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/gateway/demo/mg_demo.o: gateway/demo/meshgate-demo.json
+
+$(GATEWAY): $(GW_OBJS) $(LWIP_LIB) $(MBEDTLS_LIB)
+	@echo "  LD    $@"
+	$(Q)$(CC) $(STATIC) $(SAN_LDFLAGS) -o $@ $(GW_OBJS) $(DPDK_LIBS) \
+		-Wl,--start-group $(LWIP_LIB) $(MBEDTLS_LIB) -Wl,--end-group $(SYS_LIBS)
+
+-include $(GW_OBJS:.o=.d)
+
+# ---- running ---------------------------------------------------------------------
+run: $(GATEWAY)
+	$(Q)tools/run-demo.sh $(GATEWAY)
+
+# ---- tests -------------------------------------------------------------------------
+include tests/unit/unit.mk
+include tests/fuzz/fuzz.mk
+
+# Unit tests: one binary, linked dynamically, from tests/unit/*.c plus the
+# gateway sources they exercise (UNIT_DEPS_SRCS, from tests/unit/unit.mk).
+UNIT_BIN  := $(BUILD)/tests/unit
+UNIT_OBJS := $(sort $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o) $(UNIT_DEPS_SRCS:%.c=$(BUILD)/obj/%.o))
+
+$(UNIT_BIN): $(UNIT_OBJS)
+	@mkdir -p $(dir $@)
+	@echo "  LD    $@"
+	$(Q)$(CC) $(SAN_LDFLAGS) -o $@ $(UNIT_OBJS)
+
+-include $(UNIT_OBJS:.o=.d)
+
+test-unit: $(UNIT_BIN)
+	$(Q)$(UNIT_BIN)
+include tests/e2e/e2e.mk
+
+test: $(DEPS_STAMP)
+	$(Q)$(MAKE) --no-print-directory test-unit
+	$(Q)$(MAKE) --no-print-directory test-fuzz
+	$(Q)$(MAKE) --no-print-directory test-e2e
+
+# ---- housekeeping -------------------------------------------------------------------
+FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+
+format:
+	$(Q)clang-format -i $(FORMAT_SRCS)
+
+format-check:
+	$(Q)clang-format --dry-run --Werror $(FORMAT_SRCS)
+
+clean:
+	rm -rf $(BUILD_ROOT)/obj $(BUILD_ROOT)/gateway $(BUILD_ROOT)/lwip $(BUILD_ROOT)/mbedtls \
+		$(BUILD_ROOT)/tests $(BUILD_ROOT)/fuzz $(BUILD_ROOT)/san-*
+
+distclean:
+	rm -rf $(BUILD_ROOT)
+
+help:
+	@echo "make [all]        build $(GATEWAY)"
+	@echo "make run          run the gateway on the embedded demo config (root; network namespace)"
+	@echo "make test         unit tests, fuzz smoke runs, end-to-end tests (root)"
+	@echo "make test-unit    unit tests only"
+	@echo "make test-fuzz    each fuzz target for FUZZ_SECONDS (default $(FUZZ_SECONDS)) seconds"
+	@echo "make fuzz         one fuzz target (FUZZ=name) for FUZZ_SECONDS, keeping its corpus"
+	@echo "make test-e2e     end-to-end tests (E2E_ARGS='-k name' to select)"
+	@echo "make deps         install/fetch dependencies (runs by itself when needed)"
+	@echo "make format       clang-format the tree"
+	@echo "make clean | distclean"
+	@echo "Variables: SANITIZE=address,undefined  V=1  FUZZ_SECONDS=N"

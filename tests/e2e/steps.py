@@ -1,0 +1,348 @@
+"""Building blocks for declarative end-to-end cases (see harness.py).
+
+A case is a Case(name, steps, config=..., start=..., needs=...).  A step is a
+callable taking the harness Context; it raises CaseFailed when the gateway
+does not behave as expected.  String arguments may hold placeholders that are
+formatted at run time from the case's config: {gw} (gateway address), {peer}
+(kernel side of the TAP), {admin}, {echo}, {discard} (ports), {unused} (an
+address in the subnet nobody owns), {iface}, {logdir}.
+
+Client scripts in clients/ follow one convention: exit status 0 iff every check
+passed, human-readable progress on stdout, and a one-line summary as the last
+line of stdout.
+"""
+
+import copy
+import json
+import re
+import selectors
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CLIENTS = Path(__file__).resolve().parent / "clients"
+PYTHON = "/usr/bin/python3"
+
+
+# The config every case starts from; a Case's `config` is deep-merged over it.
+BASE_CONFIG = {
+    "appliance": {
+        "interfaces": [{
+            "name": "data0",
+            "device": "net_tap0,iface=mgt0",
+            "address": "10.99.0.2/24",
+            "gateway": "10.99.0.1",
+            "mtu": 1500,
+        }],
+        "admin": {"interface": "data0", "port": 9901},
+        "diagnostics": {"echoPort": 7, "discardPort": 9},
+        "dataplane": {"mbufs": 16384},
+    }
+}
+
+
+def deep_merge(base, over):
+    """Return <base> with <over> merged in: dicts recursively, anything else replaced."""
+    out = copy.deepcopy(base)
+    for key, val in over.items():
+        if isinstance(val, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], val)
+        else:
+            out[key] = copy.deepcopy(val)
+    return out
+
+
+class CaseFailed(Exception):
+    """A case's expectation did not hold; the message says which and how."""
+
+
+@dataclass
+class Case:
+    name: str
+    steps: list
+    config: dict = field(default_factory=dict)  # deep-merged over BASE_CONFIG
+    start: bool = True  # start the gateway and wait for /ready before the steps
+    needs: tuple = ("curl",)  # commands that must exist, or the case is skipped
+
+
+class Step:
+    """A named callable; <desc> appears in steps.log and in failure messages."""
+
+    def __init__(self, desc, fn):
+        self.desc, self.fn = desc, fn
+
+    def __call__(self, ctx):
+        self.fn(ctx, ctx.fmt(self.desc))
+
+
+def fail(msg, output=""):
+    out = output.strip()
+    if out:
+        msg += "\n      | " + "\n      | ".join(out.splitlines()[-8:])
+    raise CaseFailed(msg)
+
+
+# ---------------------------------------------------------------- commands
+
+def sh(*argv, rc=0, stdout=None, within=None, timeout=30.0, desc=None):
+    """Run argv in the namespace; expect exit status <rc> (None: any), stdout
+    matching the regex <stdout>, and completion within <within> seconds."""
+    desc = desc or " ".join(argv)
+
+    def step(ctx, desc):
+        got, out, err, took = ctx.run(list(argv), timeout)
+        if rc is not None and got != rc:
+            fail(f"{desc}: exit status {got}, expected {rc}", out + err)
+        if stdout is not None and not re.search(stdout, out, re.M):
+            fail(f"{desc}: output does not match /{stdout}/", out + err)
+        if within is not None and took > within:
+            fail(f"{desc}: took {took:.2f}s, expected at most {within:g}s")
+    return Step(desc, step)
+
+
+def ping(target, count, replies, within=None):
+    """`ping -c <count> -W 1 <target>` gets exactly <replies> replies, no duplicates."""
+    desc = f"ping {target} x{count} -> {replies} replies"
+
+    def step(ctx, desc):
+        rc, out, err, took = ctx.run(["ping", "-n", "-c", str(count), "-W", "1", target],
+                                     timeout=count * 2 + 10)
+        m = re.search(r"(\d+) packets transmitted, (\d+) received", out)
+        if not m:
+            fail(f"{desc}: no ping summary", out + err)
+        if int(m.group(2)) != replies or "duplicates" in out:
+            fail(f"{desc}: {m.group(0)}", out + err)
+        if within is not None and took > within:
+            fail(f"{desc}: took {took:.2f}s, expected at most {within:g}s")
+    return Step(desc, step)
+
+
+def client(script, *args, timeout=60.0, note=False):
+    """Run clients/<script> ARGS in the namespace; it must exit 0 within <timeout>.
+    With <note>, its summary line is appended to the case's PASS line."""
+    desc = f"{script} {' '.join(map(str, args))}"
+
+    def step(ctx, desc):
+        rc, out, err, _ = ctx.run([PYTHON, str(CLIENTS / script), *map(str, args)], timeout)
+        if rc != 0:
+            fail(f"{desc}: exit status {rc}", out + err)
+        last = out.strip().splitlines()[-1] if out.strip() else ""
+        ctx.log(f"{script}: {last}", echo=False)
+        if note and last:
+            ctx.notes.append(last)
+    return Step(desc, step)
+
+
+# ---------------------------------------------------------------- HTTP via curl
+
+def curl(ctx, *curl_args, timeout=10.0):
+    """Run curl in the namespace (5 s per transfer); returns (rc, stdout, stderr)."""
+    rc, out, err, _ = ctx.run(["curl", "-sS", "--max-time", "5", *curl_args], timeout)
+    return rc, out, err
+
+
+def http(method, path, status, content_type=None, check_body=None):
+    """One request on its own connection: expect <status>, optionally a
+    Content-Type prefix, and check_body(body_bytes) returning an error or None."""
+    desc = f"{method} {path} -> {status}"
+
+    def step(ctx, desc):
+        body = ctx.logdir / f"body-{method}-{path.strip('/').replace('/', '_') or 'root'}"
+        verb = ["--data", ""] if method == "POST" else ["-X", method]  # POST with Content-Length: 0
+        rc, out, err = curl(ctx, *verb, "-o", str(body),
+                            "-w", "%{http_code} %{content_type}",
+                            ctx.fmt("http://{gw}:{admin}") + path)
+        code, _, ctype = out.partition(" ")
+        if rc != 0 or code != str(status):
+            fail(f"{desc}: got HTTP {code} (curl rc={rc})", err)
+        if content_type and not ctype.startswith(content_type):
+            fail(f"{desc}: Content-Type {ctype!r}, expected {content_type}")
+        if check_body:
+            problem = check_body(body.read_bytes())
+            if problem:
+                fail(f"{desc}: {problem}")
+    return Step(desc, step)
+
+
+def http_reuse(path, n, status=200, close=False):
+    """curl <path> <n> times in one invocation: every reply is <status>, and the
+    requests share one connection (keep-alive) or, with <close> (sending
+    `Connection: close`), each opens its own."""
+    desc = f"{n} x GET {path} {'with Connection: close' if close else 'keep-alive'}"
+
+    def step(ctx, desc):
+        url = ctx.fmt("http://{gw}:{admin}") + path
+        extra = ["-H", "Connection: close"] if close else []
+        rc, out, err = curl(ctx, *extra, "-w", "%{http_code} %{num_connects}\\n",
+                            *(["-o", "/dev/null"] * n), *([url] * n))
+        lines = out.split()
+        got = [tuple(lines[i:i + 2]) for i in range(0, len(lines), 2)]
+        want = [(str(status), "1" if close or i == 0 else "0") for i in range(n)]
+        if rc != 0 or got != want:
+            fail(f"{desc}: got (status, new connections) {got}, expected {want} "
+                 f"(curl rc={rc})", err)
+    return Step(desc, step)
+
+
+# ---------------------------------------------------------------- /stats
+
+# Every key GET /stats must carry, by section ("ports" is a list of such objects).
+STATS_KEYS = {
+    "ports": ("name", "port", "rx_packets", "tx_packets", "rx_bytes", "tx_bytes",
+              "rx_missed", "rx_errors", "tx_errors", "rx_nombuf"),
+    "mempool": ("size", "in_use", "available"),
+    "pbuf": ("rx_zero_copy_in_use", "pool_used", "ref_used", "heap_used_bytes"),
+    "tcp": ("pcb_used", "listen_pcb_used", "seg_used", "active", "listen", "time_wait"),
+    "worker": ("loops", "busy_cycles", "idle_cycles", "tsc_hz"),
+}
+
+
+def stats_problem(body):
+    """Why <body> is not a valid /stats document, or None."""
+    try:
+        doc = json.loads(body)
+    except ValueError as e:
+        return f"invalid JSON ({e}): {body[:200]!r}"
+    if not isinstance(doc, dict):
+        return "not a JSON object"
+    for section, keys in STATS_KEYS.items():
+        objs = doc.get(section)
+        if section == "ports":
+            if not isinstance(objs, list) or not objs:
+                return "ports is not a non-empty list"
+        else:
+            objs = [objs]
+        for obj in objs:
+            if not isinstance(obj, dict):
+                return f"{section} is not an object"
+            missing = [k for k in keys if k not in obj]
+            if missing:
+                return f"{section} lacks {', '.join(missing)}"
+            for k in keys:
+                if k != "name" and (not isinstance(obj[k], int) or obj[k] < 0):
+                    return f"{section}.{k} = {obj[k]!r} is not a count"
+    if doc["ports"][0]["name"] != "data0" or doc["ports"][0]["port"] != 0:
+        return f"ports[0] is {doc['ports'][0]['name']!r}/{doc['ports'][0]['port']}, " \
+               "expected data0/0"
+    m = doc["mempool"]
+    if m["in_use"] + m["available"] != m["size"]:
+        return f"mempool in_use + available != size: {m}"
+    return None
+
+
+def get_stats(ctx):
+    rc, out, err = curl(ctx, ctx.fmt("http://{gw}:{admin}/stats"))
+    problem = stats_problem(out.encode()) if rc == 0 else f"curl rc={rc} {err.strip()}"
+    if problem:
+        fail(f"GET /stats: {problem}")
+    return json.loads(out)
+
+
+def leak_counters(stats):
+    """The counters that must return to their idle value: mempool.in_use, pbuf.*,
+    and pools.<name>.in_use for the gateway's named pools when it reports them."""
+    out = {"mempool.in_use": stats["mempool"]["in_use"]}
+    out.update({f"pbuf.{k}": v for k, v in stats["pbuf"].items()})
+    for name, pool in (stats.get("pools") or {}).items():
+        if isinstance(pool, dict) and "in_use" in pool:
+            out[f"pools.{name}.in_use"] = pool["in_use"]
+    return out
+
+
+def stats_baseline():
+    def step(ctx, desc):
+        ctx.saved["baseline"] = leak_counters(get_stats(ctx))
+        ctx.log(f"baseline: {ctx.saved['baseline']}")
+    return Step("take /stats baseline", step)
+
+
+def stats_back_to_baseline(timeout=30.0):
+    """Poll /stats until mempool.in_use and every pbuf.* equal the baseline exactly."""
+    def step(ctx, desc):
+        base = ctx.saved["baseline"]
+        deadline = time.monotonic() + timeout
+        while True:
+            now = leak_counters(get_stats(ctx))
+            diff = {k: (now.get(k), base.get(k)) for k in set(base) | set(now)
+                    if now.get(k) != base.get(k)}
+            if not diff:
+                return
+            if time.monotonic() > deadline:
+                fail(f"buffers not back to baseline after {timeout:g}s: " + ", ".join(
+                    f"{k} {n} (baseline {b}, {n - b:+d})" if None not in (n, b) else
+                    f"{k} {n} (baseline {b})" for k, (n, b) in sorted(diff.items())))
+            time.sleep(0.5)
+    return Step(f"/stats back to baseline within {timeout:g}s", step)
+
+
+# ---------------------------------------------------------------- lifecycle
+
+def json_path_re(*parts):
+    """Regex for a JSON path in dotted (a.b[0].c) or pointer (/a/b/0/c) form."""
+    rx = ""
+    for p in parts:
+        if isinstance(p, int):
+            rx += rf"(?:\[{p}\]|[./]{p})"
+        else:
+            rx += (r"[./]" if rx else "") + re.escape(p)
+    return rx
+
+
+def gateway_rejects(config, stderr, within=5.0, name="bad"):
+    """Start the gateway on <config> (a dict, raw text, or None for a file that
+    does not exist): it must exit with a nonzero status (not a signal) within
+    <within> s, printing something matching the regex <stderr> on stderr
+    ("{path}" in it stands for the config file's path)."""
+    desc = f"gateway rejects config {name!r}"
+
+    def step(ctx, desc):
+        path = ctx.logdir / f"{name}.json"
+        if isinstance(config, dict):
+            path.write_text(json.dumps(config, indent=2))
+        elif config is not None:
+            path.write_text(config)
+        pattern = stderr.replace("{path}", re.escape(str(path)))
+        rc, out, err, took = ctx.run([ctx.gateway, "--config", str(path)], timeout=within + 10)
+        (ctx.logdir / f"gateway-{name}.stdout").write_text(out)
+        (ctx.logdir / f"gateway-{name}.stderr").write_text(err)
+        if rc is None or rc <= 0:
+            fail(f"{desc}: exit {'status 0' if rc == 0 else f'by signal {-rc}'}, "
+                 "expected a nonzero status", out + err)
+        if took > within:
+            fail(f"{desc}: took {took:.2f}s to exit, expected at most {within:g}s")
+        if not re.search(pattern, err):
+            fail(f"{desc}: stderr does not match /{pattern}/", err or "(stderr empty)")
+    return Step(desc, step)
+
+
+def sigterm_while_connected(within=3.0):
+    """Hold connections open to the echo and admin ports (clients/hold.py), then
+    SIGTERM the gateway: it must exit with status 0 within <within> s."""
+    def step(ctx, desc):
+        hold = ctx.spawn([PYTHON, str(CLIENTS / "hold.py"), "{gw}", "{admin}", "{echo}", "60"],
+                         "hold")
+        line = read_line(hold, timeout=10)
+        if not line.startswith("holding"):
+            fail(f"hold.py did not get its connections up: {line!r}",
+                 (ctx.logdir / "hold.log").read_text())
+        ctx.log(f"hold.py: {line}")
+        took = ctx.stop_gateway(within)
+        ctx.notes.append(f"exit 0 {took:.2f}s after SIGTERM")
+    return Step(f"SIGTERM with open connections -> status 0 within {within:g}s", step)
+
+
+def read_line(proc, timeout):
+    """First line of <proc>'s stdout, or '' after <timeout> s or at EOF."""
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    buf, deadline = b"", time.monotonic() + timeout
+    while b"\n" not in buf:
+        left = deadline - time.monotonic()
+        if left <= 0 or not sel.select(left):
+            break
+        chunk = proc.stdout.read1(4096)
+        if not chunk:
+            break
+        buf += chunk
+    sel.close()
+    return buf.decode("utf-8", "replace").split("\n")[0]

@@ -1,0 +1,45 @@
+# libFuzzer targets: tests/fuzz/fuzz_<name>.c, each with the gateway sources
+# it needs in FUZZ_<name>_SRCS, a seed corpus in tests/fuzz/corpus/<name>/
+# and optionally a dictionary tests/fuzz/<name>.dict.
+#
+#   make test-fuzz            every target for FUZZ_SECONDS (smoke run, part of make test)
+#   make fuzz FUZZ=<name>     one target for FUZZ_SECONDS, new inputs kept in build/fuzz/
+#
+# Built with clang, -fsanitize=fuzzer,address,undefined.  The seed corpus in
+# the repo is never written to; runs work on a copy under build/fuzz/.
+
+FUZZ_SECONDS ?= 10
+FUZZ_CC      := clang
+FUZZ_CFLAGS  := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-D_GNU_SOURCE -I.
+
+FUZZ_config_SRCS     = gateway/config/json.c gateway/config/schema.c gateway/config/config.c
+FUZZ_admin_http_SRCS = gateway/admin/mg_admin_http.c
+# lwIP itself, compiled into the fuzzer with our options (instrumented).
+FUZZ_frames_SRCS     = $(LWIP_SRCS) platform/lwip/mg_isn.c platform/lwip/mg_siphash.c
+FUZZ_frames_CFLAGS   = $(LWIP_INC) -Wno-everything
+
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS  := $(FUZZ_NAMES:%=$(BUILD_ROOT)/fuzz/fuzz_%)
+
+$(BUILD_ROOT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(DEPS_STAMP) $$(FUZZ_$$*_SRCS)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ  $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_$*_CFLAGS) $< $(FUZZ_$*_SRCS) -o $@
+
+define fuzz_run
+	rm -rf $(BUILD_ROOT)/fuzz/corpus-$(1) && mkdir -p $(BUILD_ROOT)/fuzz/corpus-$(1) && \
+	cp -r tests/fuzz/corpus/$(1)/. $(BUILD_ROOT)/fuzz/corpus-$(1)/ 2>/dev/null; \
+	$(BUILD_ROOT)/fuzz/fuzz_$(1) -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		-artifact_prefix=$(BUILD_ROOT)/fuzz/crash-$(1)- \
+		$(if $(wildcard tests/fuzz/$(1).dict),-dict=tests/fuzz/$(1).dict) \
+		$(BUILD_ROOT)/fuzz/corpus-$(1) > $(BUILD_ROOT)/fuzz/$(1).log 2>&1 \
+		&& echo "PASS fuzz_$(1): $$$$(grep -o 'stat::number_of_executed_units: *[0-9]*' $(BUILD_ROOT)/fuzz/$(1).log | grep -o '[0-9]*$$$$') inputs in $(FUZZ_SECONDS)s" \
+		|| { echo "FAIL fuzz_$(1): see $(BUILD_ROOT)/fuzz/$(1).log"; tail -30 $(BUILD_ROOT)/fuzz/$(1).log; exit 1; }
+endef
+
+test-fuzz: $(FUZZ_BINS)
+	$(Q)fail=0; $(foreach n,$(FUZZ_NAMES),( $(call fuzz_run,$(n)) ) || fail=1;) exit $$fail
+
+fuzz: $(BUILD_ROOT)/fuzz/fuzz_$(FUZZ)
+	$(Q)$(call fuzz_run,$(FUZZ))
