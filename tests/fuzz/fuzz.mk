@@ -3,7 +3,7 @@
 # and optionally a dictionary tests/fuzz/<name>.dict.
 #
 #   make test-fuzz            every target for FUZZ_SECONDS (smoke run, part of make test)
-#   make fuzz FUZZ=<name>     one target for FUZZ_SECONDS, new inputs kept in build/fuzz/
+#   make fuzz FUZZ=<name>     one target for FUZZ_SECONDS, new inputs kept in build/fuzz/corpus-<name>
 #
 # Built with clang, -fsanitize=fuzzer,address,undefined.  The seed corpus in
 # the repo is never written to; runs work on a copy under build/fuzz/.
@@ -27,19 +27,10 @@ $(BUILD_ROOT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(DEPS_STAMP) $$(FUZZ_$$*_SRCS)
 	@echo "  FUZZ  $@"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_$*_CFLAGS) $< $(FUZZ_$*_SRCS) -o $@
 
-define fuzz_run
-	rm -rf $(BUILD_ROOT)/fuzz/corpus-$(1) && mkdir -p $(BUILD_ROOT)/fuzz/corpus-$(1) && \
-	cp -r tests/fuzz/corpus/$(1)/. $(BUILD_ROOT)/fuzz/corpus-$(1)/ 2>/dev/null; \
-	$(BUILD_ROOT)/fuzz/fuzz_$(1) -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-		-artifact_prefix=$(BUILD_ROOT)/fuzz/crash-$(1)- \
-		$(if $(wildcard tests/fuzz/$(1).dict),-dict=tests/fuzz/$(1).dict) \
-		$(BUILD_ROOT)/fuzz/corpus-$(1) > $(BUILD_ROOT)/fuzz/$(1).log 2>&1 \
-		&& echo "PASS fuzz_$(1): $$$$(grep -o 'stat::number_of_executed_units: *[0-9]*' $(BUILD_ROOT)/fuzz/$(1).log | grep -o '[0-9]*$$$$') inputs in $(FUZZ_SECONDS)s" \
-		|| { echo "FAIL fuzz_$(1): see $(BUILD_ROOT)/fuzz/$(1).log"; tail -30 $(BUILD_ROOT)/fuzz/$(1).log; exit 1; }
-endef
 
 test-fuzz: $(FUZZ_BINS)
-	$(Q)fail=0; $(foreach n,$(FUZZ_NAMES),( $(call fuzz_run,$(n)) ) || fail=1;) exit $$fail
+	$(Q)fail=0; for n in $(FUZZ_NAMES); do \
+		tests/fuzz/run.sh $$n $(FUZZ_SECONDS) $(BUILD_ROOT)/fuzz || fail=1; done; exit $$fail
 
 fuzz: $(BUILD_ROOT)/fuzz/fuzz_$(FUZZ)
-	$(Q)$(call fuzz_run,$(FUZZ))
+	$(Q)tests/fuzz/run.sh $(FUZZ) $(FUZZ_SECONDS) $(BUILD_ROOT)/fuzz
