@@ -75,7 +75,7 @@ GW_OBJS := $(GW_SRCS:%.c=$(BUILD)/obj/%.o)
 all: $(GATEWAY)
 
 # ---- dependencies ------------------------------------------------------------
-$(DEPS_STAMP): tools/deps.sh
+$(DEPS_STAMP): tools/deps.sh $(wildcard platform/*/patches/*.patch)
 	$(Q)tools/deps.sh $(BUILD_ROOT)
 	$(Q)touch $@
 

@@ -7,8 +7,9 @@
 #    the system's apt configuration is never changed, and checks their upstream
 #    versions.  The mirror is read from this machine's own apt sources; no host
 #    name is written in this repository.
-# 3. Builds mbedTLS out of our tree (under build/) with platform/mbedtls's config.
-#    lwIP is compiled by platform/lwip/lwip.mk with our lwipopts.h.
+# 3. Applies our patches (platform/PKG/patches/), if any.
+# 4. The make fragments platform/mbedtls/mbedtls.mk and platform/lwip/lwip.mk
+#    then compile them out of our tree, into build/, with our config headers.
 #
 # Idempotent: every step checks whether its result is already there.
 # Usage: tools/deps.sh [BUILD_DIR]
@@ -24,7 +25,7 @@ LWIP_SERIES=2.2
 
 # Binary packages: build, unit tests, fuzzing, end-to-end tests.
 PKGS=(
-	build-essential pkg-config dpkg-dev xz-utils ca-certificates
+	build-essential pkg-config dpkg-dev patch xz-utils ca-certificates
 	dpdk-dev libdpdk-dev libjsmn-dev
 	libbsd-dev libmd-dev libelf-dev zlib1g-dev libnuma-dev libpcap-dev
 	libarchive-dev libjansson-dev libbpf-dev libxdp-dev libibverbs-dev libisal-dev
@@ -113,16 +114,29 @@ apt_private_init() {
 	fi
 }
 
+# The identity of an unpacked tree: its series and the hash of our patches
+# for it (platform/PKG/patches/*.patch, applied in name order).  A change to
+# the patches re-unpacks the tree.
+tree_id() {
+	local pkg=$1 series=$2 sum
+	sum=$(cat "$top/platform/$pkg/patches/"*.patch 2>/dev/null | sha256sum | cut -c1-16)
+	echo "$series patches=$sum"
+}
+
 fetch_source() {
-	local pkg=$1 series=$2 dsc ver up
-	if [ -f "$deps/$pkg/.meshgate-version" ]; then
+	local pkg=$1 series=$2 dsc ver up id p
+	id=$(tree_id "$pkg" "$series")
+	if [ -f "$deps/$pkg/.meshgate-id" ] && [ "$(cat "$deps/$pkg/.meshgate-id")" = "$id" ]; then
 		return 0
 	fi
-	apt_private_init
 	mkdir -p "$deps/dl"
-	(cd "$deps/dl" && apt-get "${APT[@]}" source --download-only -q "$pkg" >"$deps/dl/$pkg.log" 2>&1) ||
-		die "could not download the Debian source package '$pkg' from trixie (see $deps/dl/$pkg.log)"
-	dsc=$(ls -t "$deps/dl/${pkg}"_*.dsc | head -1)
+	dsc=$(ls -t "$deps/dl/${pkg}"_*.dsc 2>/dev/null | head -1 || true)
+	if [ -z "$dsc" ]; then
+		apt_private_init
+		(cd "$deps/dl" && apt-get "${APT[@]}" source --download-only -q "$pkg" >"$deps/dl/$pkg.log" 2>&1) ||
+			die "could not download the Debian source package '$pkg' from trixie (see $deps/dl/$pkg.log)"
+		dsc=$(ls -t "$deps/dl/${pkg}"_*.dsc | head -1)
+	fi
 	ver=$(awk '/^Version:/ { print $2; exit }' "$dsc")
 	up=${ver#*:}
 	up=${up%-*}
@@ -133,7 +147,13 @@ fetch_source() {
 	rm -rf "$deps/$pkg" "$deps/$pkg.tmp"
 	dpkg-source -x "$dsc" "$deps/$pkg.tmp" >"$deps/dl/$pkg-unpack.log" 2>&1 ||
 		die "could not unpack $dsc (see $deps/dl/$pkg-unpack.log)"
+	for p in "$top/platform/$pkg/patches/"*.patch; do
+		[ -f "$p" ] || continue
+		patch -d "$deps/$pkg.tmp" -p1 --forward --quiet <"$p" >>"$deps/dl/$pkg-unpack.log" 2>&1 ||
+			die "our patch $(basename "$p") does not apply to $pkg $up (see $deps/dl/$pkg-unpack.log)"
+	done
 	echo "$up" >"$deps/$pkg.tmp/.meshgate-version"
+	echo "$id" >"$deps/$pkg.tmp/.meshgate-id"
 	mv "$deps/$pkg.tmp" "$deps/$pkg"
 	log "$pkg $up (Debian $ver) unpacked in $deps/$pkg"
 }
