@@ -54,6 +54,7 @@ STOP_GRACE = 5.0  # SIGTERM until the gateway must have exited
 SANITIZER_RE = re.compile(
     r"ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|WARNING: ThreadSanitizer")
 
+sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 sys.path.insert(0, str(E2E_DIR))
 from steps import BASE_CONFIG, CaseFailed, deep_merge  # noqa: E402
 
@@ -150,8 +151,14 @@ def netns_kill_all(ns):
 
 
 def netns_delete(ns):
+    """Kill everything in <ns> and delete it; warns on stderr if it stays."""
     netns_kill_all(ns)
-    ip("netns", "delete", ns)
+    for _ in range(20):
+        rc, out = ip("netns", "delete", ns)
+        if ns not in netns_list():
+            return
+        time.sleep(0.1)
+    print(f"warning: could not delete namespace {ns}: {out.strip()}", file=sys.stderr)
 
 
 def netns_list():

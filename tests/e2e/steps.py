@@ -123,7 +123,7 @@ def client(script, *args, timeout=60.0, note=False):
     desc = f"{script} {' '.join(map(str, args))}"
 
     def step(ctx, desc):
-        rc, out, err, _ = ctx.run([PYTHON, str(CLIENTS / script), *map(str, args)], timeout)
+        rc, out, err, _ = ctx.run([PYTHON, "-B", str(CLIENTS / script), *map(str, args)], timeout)
         if rc != 0:
             fail(f"{desc}: exit status {rc}", out + err)
         last = out.strip().splitlines()[-1] if out.strip() else ""
@@ -319,8 +319,8 @@ def sigterm_while_connected(within=3.0):
     """Hold connections open to the echo and admin ports (clients/hold.py), then
     SIGTERM the gateway: it must exit with status 0 within <within> s."""
     def step(ctx, desc):
-        hold = ctx.spawn([PYTHON, str(CLIENTS / "hold.py"), "{gw}", "{admin}", "{echo}", "60"],
-                         "hold")
+        hold = ctx.spawn([PYTHON, "-B", str(CLIENTS / "hold.py"),
+                          "{gw}", "{admin}", "{echo}", "60"], "hold")
         line = read_line(hold, timeout=10)
         if not line.startswith("holding"):
             fail(f"hold.py did not get its connections up: {line!r}",

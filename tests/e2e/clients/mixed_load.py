@@ -73,7 +73,8 @@ def echo(h, p):
         data = os.urandom(2_000_000)
         with httpc.connect(h, p["echo"], TIMEOUT) as s:
             back = roundtrip(s, data)
-        assert back == data, f"echo {i}: {len(back)} bytes back, content equal: {back == data[:len(back)]}"
+        assert back == data, (f"echo {i}: {len(back)}/{len(data)} bytes back, "
+                              f"prefix equal: {back == data[:len(back)]}")
 
 
 def discard(h, p):
