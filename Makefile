@@ -70,7 +70,7 @@ include platform/mbedtls/mbedtls.mk
 GW_SRCS := $(wildcard gateway/*.c gateway/*/*.c drivers/*/*.c platform/lwip/*.c)
 GW_OBJS := $(GW_SRCS:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all deps run test test-unit test-fuzz fuzz test-e2e format format-check clean distclean help
+.PHONY: FORCE all deps run test test-unit test-tools test-fuzz fuzz test-e2e format format-check clean distclean help
 
 all: $(GATEWAY)
 
@@ -88,6 +88,14 @@ $(BUILD)/obj/%.o: %.c $(DEPS_STAMP)
 	$(Q)$(CC) $(MG_CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/gateway/demo/mg_demo.o: gateway/demo/meshgate-demo.json
+
+# main.c prints the version: rebuild it when the commit changes.
+$(BUILD)/obj/gateway/main.o: $(BUILD)/version.stamp
+$(BUILD)/version.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(MG_VERSION)' | cmp -s - $@ || echo '$(MG_VERSION)' > $@
+
+FORCE:
 
 $(GATEWAY): $(GW_OBJS) $(LWIP_LIB) $(MBEDTLS_LIB)
 	@echo "  LD    $@"
@@ -120,8 +128,13 @@ test-unit: $(UNIT_BIN)
 	$(Q)$(UNIT_BIN)
 include tests/e2e/e2e.mk
 
+# Tests of the tooling itself (tests/tools/*.sh), each printing PASS/FAIL.
+test-tools: $(DEPS_STAMP)
+	$(Q)fail=0; for t in tests/tools/*.sh; do $$t || fail=1; done; exit $$fail
+
 test: $(DEPS_STAMP)
 	$(Q)$(MAKE) --no-print-directory test-unit
+	$(Q)$(MAKE) --no-print-directory test-tools
 	$(Q)$(MAKE) --no-print-directory test-fuzz
 	$(Q)$(MAKE) --no-print-directory test-e2e
 
@@ -146,6 +159,7 @@ help:
 	@echo "make run          run the gateway on the embedded demo config (root; network namespace)"
 	@echo "make test         unit tests, fuzz smoke runs, end-to-end tests (root)"
 	@echo "make test-unit    unit tests only"
+	@echo "make test-tools   tests of the tooling (tests/tools/*.sh)"
 	@echo "make test-fuzz    each fuzz target for FUZZ_SECONDS (default $(FUZZ_SECONDS)) seconds"
 	@echo "make fuzz         one fuzz target (FUZZ=name) for FUZZ_SECONDS, keeping its corpus"
 	@echo "make test-e2e     end-to-end tests (E2E_ARGS='-k name' to select)"

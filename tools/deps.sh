@@ -13,6 +13,8 @@
 #
 # Idempotent: every step checks whether its result is already there.
 # Usage: tools/deps.sh [BUILD_DIR]
+# Environment: MG_APT_URI overrides the archive URI read from apt's sources
+# for the trixie source packages (a local mirror or proxy).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -101,7 +103,7 @@ apt_private_init() {
 	[ ${#APT[@]} -gt 0 ] && return 0
 	local a uri key dir=$deps/apt
 	a=$(debian_archive)
-	uri=${a%%|*}
+	uri=${MG_APT_URI:-${a%%|*}}	# MG_APT_URI: another mirror or proxy, if wanted
 	key=${a#*|}
 	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
 	echo "deb-src [signed-by=$key] $uri trixie main" >"$dir/sources.list"

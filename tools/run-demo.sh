@@ -27,7 +27,8 @@ cleanup() {
 	ip netns del "$ns" 2>/dev/null || true
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+# Ctrl-C is how the user stops the demo: not an error.
+trap 'exit 0' INT TERM
 
 ip netns del "$ns" 2>/dev/null || true
 ip netns add "$ns"
