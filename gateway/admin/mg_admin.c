@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "lwip/ip4_addr.h"
+#include "lwip/sys.h"
 #include "lwip/tcp.h"
 
 #include "gateway/admin/mg_admin.h"
@@ -23,6 +24,15 @@
 #include "gateway/core/mg_pool.h"
 
 #define ADMIN_OUT_MAX	16384
+/*
+ * A connection must deliver a complete request head within this time of
+ * being accepted or of its previous request, and a response must make
+ * progress within it; otherwise the connection is reset.  Partial input does
+ * not extend it, so trickling bytes cannot hold a pool slot.
+ */
+#define ADMIN_DEADLINE_MS	10000
+/* lwIP calls the poll callback every N * 500 ms. */
+#define ADMIN_POLL_TICKS	2
 
 struct admin_conn {
 	struct tcp_pcb *pcb;
@@ -30,6 +40,7 @@ struct admin_conn {
 	uint16_t in_len;
 	uint32_t out_len, out_off;
 	bool closing;			/* close once the output is sent */
+	u32_t deadline;			/* sys_now() after which the connection is reset */
 	char in[MG_AHTTP_MAX_HEAD];
 	char out[ADMIN_OUT_MAX];
 };
@@ -40,6 +51,7 @@ static struct {
 	struct admin_conn *open;
 	struct mg_worker *worker;
 	uint64_t refused;
+	uint64_t timeouts;
 } admin;
 
 static void admin_close(struct admin_conn *c, bool abort);
@@ -201,6 +213,7 @@ process(struct admin_conn *c)
 			respond_error(c, r.status);
 		} else {
 			serve(c, &r);
+			c->deadline = sys_now() + ADMIN_DEADLINE_MS;
 			memmove(c->in, c->in + used, c->in_len - (size_t)used);
 			c->in_len = (uint16_t)(c->in_len - used);
 		}
@@ -255,9 +268,23 @@ on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 	(void)len;
 	if (c == NULL)
 		return ERR_OK;
+	c->deadline = sys_now() + ADMIN_DEADLINE_MS;
 	admin_drain(c);
 	process(c);
 	return ERR_OK;
+}
+
+static err_t
+on_poll(void *arg, struct tcp_pcb *pcb)
+{
+	struct admin_conn *c = arg;
+
+	(void)pcb;
+	if (c == NULL || (s32_t)(sys_now() - c->deadline) < 0)
+		return ERR_OK;
+	admin.timeouts++;
+	admin_close(c, true);
+	return ERR_ABRT;
 }
 
 static void
@@ -282,6 +309,7 @@ admin_close(struct admin_conn *c, bool abort)
 	tcp_recv(pcb, NULL);
 	tcp_sent(pcb, NULL);
 	tcp_err(pcb, NULL);
+	tcp_poll(pcb, NULL, 0);
 	conn_unlink(c);
 	mg_pool_put(&admin.pool, c);
 	if (abort || tcp_close(pcb) != ERR_OK)
@@ -308,7 +336,9 @@ on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	tcp_recv(pcb, on_recv);
 	tcp_sent(pcb, on_sent);
 	tcp_err(pcb, on_err);
+	tcp_poll(pcb, on_poll, ADMIN_POLL_TICKS);
 	tcp_nagle_disable(pcb);
+	c->deadline = sys_now() + ADMIN_DEADLINE_MS;
 	return ERR_OK;
 }
 
@@ -358,10 +388,9 @@ mg_admin_stop(void)
 	mg_pool_destroy(&admin.pool);
 }
 
-uint64_t mg_admin_refused(void);
-
-uint64_t
-mg_admin_refused(void)
+void
+mg_admin_counters(uint64_t *refused, uint64_t *timeouts)
 {
-	return admin.refused;
+	*refused = admin.refused;
+	*timeouts = admin.timeouts;
 }

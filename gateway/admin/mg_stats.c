@@ -12,6 +12,7 @@
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/stats.h"
 
+#include "gateway/admin/mg_admin.h"
 #include "gateway/admin/mg_stats.h"
 #include "gateway/core/mg_pool.h"
 #include "gateway/mg_worker.h"
@@ -62,6 +63,7 @@ mg_stats_json(const struct mg_worker *w, char *buf, size_t cap)
 {
 	struct out o = { .buf = buf, .cap = cap };
 	uint64_t pool_size = 0, pool_in_use = 0, pool_avail = 0;
+	uint64_t admin_refused, admin_timeouts;
 	struct mg_port_stats ps;
 	unsigned int i;
 	int k;
@@ -104,6 +106,9 @@ mg_stats_json(const struct mg_worker *w, char *buf, size_t cap)
 		   pcb_list_len(tcp_active_pcbs),
 		   pcb_list_len((const struct tcp_pcb *)tcp_listen_pcbs.listen_pcbs),
 		   pcb_list_len(tcp_tw_pcbs));
+	mg_admin_counters(&admin_refused, &admin_timeouts);
+	out_printf(&o, ",\"admin\":{\"refused\":%" PRIu64 ",\"timeouts\":%" PRIu64 "}",
+		   admin_refused, admin_timeouts);
 	out_printf(&o, ",\"pools\":{");
 	for (i = 0; i < mg_pool_count(); i++) {
 		const struct mg_pool *p = mg_pool_at(i);

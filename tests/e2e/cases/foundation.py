@@ -55,6 +55,13 @@ CASES = [
         stats_back_to_baseline(timeout=30),
     ]),
 
+    # Slow or idle clients cannot hold the admin listener's connection pool.
+    Case("admin_slowloris", steps=[
+        stats_baseline(),
+        client("slow_admin.py", "{gw}", "{admin}", 300, timeout=60, note=True),
+        stats_back_to_baseline(timeout=30),
+    ]),
+
     Case("bad_config", start=False, needs=(), steps=[
         gateway_rejects(bad("admin", "port", 70000), json_path_re("appliance", "admin", "port"),
                         name="port_out_of_range"),
