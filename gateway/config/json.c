@@ -79,6 +79,14 @@ static struct mg_json_error *errs_slot(struct mg_json_errors *errs, bool positio
 	return &errs->list[pos];
 }
 
+/* Returns true if an error at <offset> would be kept rather than dropped. */
+static bool errs_wanted(const struct mg_json_errors *errs, size_t offset)
+{
+	const struct mg_json_error *last = &errs->list[MG_JSON_ERR_MAX - 1];
+
+	return errs->count < MG_JSON_ERR_MAX || last->line == 0 || offset < last->offset;
+}
+
 void mg_json_errors_add(struct mg_json_errors *errs, const char *fmt, ...)
 {
 	struct mg_json_error *e = errs_slot(errs, false, 0);
@@ -708,6 +716,7 @@ struct keyref {
 	const char *p;
 	size_t len;
 	int tok;
+	int first;	/* for a repeated key, the token of its first occurrence; else -1 */
 };
 
 /* State of one validation walk. */
@@ -729,6 +738,13 @@ static int keyref_cmp(const void *a, const void *b)
 	if (x->len != y->len)
 		return x->len < y->len ? -1 : 1;
 	return x->tok < y->tok ? -1 : x->tok > y->tok;
+}
+
+static int keyref_cmp_tok(const void *a, const void *b)
+{
+	const struct keyref *x = a, *y = b;
+
+	return (x->tok > y->tok) - (x->tok < y->tok);
 }
 
 /*
@@ -775,19 +791,35 @@ static void check_dups(struct walk *w, int obj)
 		n++;
 	}
 	qsort(w->keys, (size_t)n, sizeof(*w->keys), keyref_cmp);
+	w->keys[0].first = -1;
 	for (m = 1, first = 0; m < n; m++) {
 		struct keyref *a = &w->keys[first], *b = &w->keys[m];
-		unsigned int line, col;
-		char ex[MG_JSON_EXCERPT_MAX];
 
+		b->first = -1;
 		if (a->len != b->len || (a->len > 0 && memcmp(a->p, b->p, a->len) != 0)) {
 			first = m;
 			continue;
 		}
-		mg_json_line_col(doc, doc->toks[a->tok].start, &line, &col);
+		b->first = a->tok;
+		doc->toks[b->tok].flags |= MG_JSON_TOK_DUP;
+	}
+	/* Report in document order, which keeps line lookups and the error list cheap. */
+	qsort(w->keys, (size_t)n, sizeof(*w->keys), keyref_cmp_tok);
+	for (m = 0; m < n; m++) {
+		const struct keyref *b = &w->keys[m];
+		unsigned int line, col;
+		char ex[MG_JSON_EXCERPT_MAX];
+
+		if (b->first < 0)
+			continue;
+		/* Locating the first key costs a scan: skip it for an error that will be dropped. */
+		if (!errs_wanted(doc->errs, doc->toks[b->tok].start)) {
+			doc->errs->dropped++;
+			continue;
+		}
+		mg_json_line_col(doc, doc->toks[b->first].start, &line, &col);
 		mg_json_error(doc, b->tok, "duplicate key '%s' (first defined at line %u, column %u)",
 			      mg_json_excerpt(doc, b->tok, ex, sizeof(ex)), line, col);
-		doc->toks[b->tok].flags |= MG_JSON_TOK_DUP;
 	}
 }
 
