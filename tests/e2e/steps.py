@@ -100,12 +100,14 @@ def sh(*argv, rc=0, stdout=None, within=None, timeout=30.0, desc=None):
     return Step(desc, step)
 
 
-def ping(target, count, replies, within=None):
-    """`ping -c <count> -W 1 <target>` gets exactly <replies> replies, no duplicates."""
-    desc = f"ping {target} x{count} -> {replies} replies"
+def ping(target, count, replies, within=None, size=None):
+    """`ping -c <count> -W 1 [-s <size>] <target>` gets exactly <replies> replies,
+    no duplicates."""
+    desc = f"ping {target} x{count}{f' of {size} bytes' if size else ''} -> {replies} replies"
+    extra = ["-s", str(size)] if size else []
 
     def step(ctx, desc):
-        rc, out, err, took = ctx.run(["ping", "-n", "-c", str(count), "-W", "1", target],
+        rc, out, err, took = ctx.run(["ping", "-n", "-c", str(count), "-W", "1", *extra, target],
                                      timeout=count * 2 + 10)
         m = re.search(r"(\d+) packets transmitted, (\d+) received", out)
         if not m:

@@ -55,6 +55,15 @@ CASES = [
         stats_back_to_baseline(timeout=30),
     ]),
 
+    # An MTU the port cannot carry (DPDK 22.11's TAP PMD takes 1522-byte
+    # frames at most) stops the gateway at boot with a clear error and no
+    # stray process or device.
+    Case("mtu_too_big_for_port", start=False, needs=(), steps=[
+        gateway_rejects({"appliance": dict(BASE_CONFIG["appliance"], interfaces=[dict(
+            BASE_CONFIG["appliance"]["interfaces"][0], mtu=9000)])},
+            r"MTU 9000 exceeds the device's maximum frame of \d+ bytes", name="mtu9000"),
+    ]),
+
     # Slow or idle clients cannot hold the admin listener's connection pool.
     Case("admin_slowloris", steps=[
         stats_baseline(),
