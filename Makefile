@@ -113,14 +113,15 @@ include tests/unit/unit.mk
 include tests/fuzz/fuzz.mk
 
 # Unit tests: one binary, linked dynamically, from tests/unit/*.c plus the
-# gateway sources they exercise (UNIT_DEPS_SRCS, from tests/unit/unit.mk).
+# gateway sources they exercise (UNIT_DEPS_SRCS, from tests/unit/unit.mk)
+# and libraries (UNIT_LIBS, e.g. $(MBEDTLS_LIB)).
 UNIT_BIN  := $(BUILD)/tests/unit
 UNIT_OBJS := $(sort $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o) $(UNIT_DEPS_SRCS:%.c=$(BUILD)/obj/%.o))
 
-$(UNIT_BIN): $(UNIT_OBJS)
+$(UNIT_BIN): $(UNIT_OBJS) $(UNIT_LIBS)
 	@mkdir -p $(dir $@)
 	@echo "  LD    $@"
-	$(Q)$(CC) $(SAN_LDFLAGS) -o $@ $(UNIT_OBJS)
+	$(Q)$(CC) $(SAN_LDFLAGS) -o $@ $(UNIT_OBJS) $(UNIT_LIBS)
 
 -include $(UNIT_OBJS:.o=.d)
 

@@ -4,8 +4,10 @@
 # UNIT_SRCS       the runner (main.c) and every tests/unit/test_*.c file.
 # UNIT_DEPS_SRCS  the gateway sources the tests exercise; a new test file that
 #                 needs more appends them here with +=.
+# UNIT_LIBS       static libraries to link, e.g. $(MBEDTLS_LIB).
 
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_DEPS_SRCS := gateway/config/json.c gateway/config/schema.c gateway/config/config.c
 UNIT_DEPS_SRCS += platform/lwip/mg_siphash.c platform/lwip/mg_isn.c gateway/core/mg_pool.c \
 		  gateway/admin/mg_admin_http.c
+UNIT_LIBS :=
