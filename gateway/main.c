@@ -35,6 +35,7 @@
 #include "gateway/demo/mg_demo.h"
 #include "gateway/diag/mg_diag.h"
 #include "gateway/mg_worker.h"
+#include "gateway/net/mg_conn.h"
 #include "platform/lwip/mg_lwip_port.h"
 #include "platform/lwip/mg_netif.h"
 
@@ -42,6 +43,8 @@
 #define MG_VERSION "unknown"
 #endif
 
+/* TCP connections per worker: as many as lwIP has PCBs (MEMP_NUM_TCP_PCB). */
+#define MG_CONN_MAX	16384
 #define EAL_ARGS_MAX	(16 + 2 * MG_CFG_MAX_IFACES)
 
 static volatile sig_atomic_t stop_requested;
@@ -243,6 +246,11 @@ start_services(void)
 	struct in_addr a = { .s_addr = htonl(aif->addr) };
 	int rc;
 
+	rc = mg_conn_init(MG_CONN_MAX);
+	if (rc != 0) {
+		mg_err("connection pool: %s", strerror(-rc));
+		return rc;
+	}
 	rc = mg_admin_start(&worker, htonl(aif->addr), ap->admin.port);
 	if (rc != 0) {
 		mg_err("admin listener on %s:%u: %s", inet_ntoa(a), ap->admin.port, strerror(-rc));

@@ -1,27 +1,25 @@
 /*
- * Admin HTTP service on lwIP's raw TCP API.  See mg_admin.h.
+ * Admin HTTP service, on the gateway's TCP connection layer (mg_conn).
+ * See mg_admin.h.
  *
  * Each connection has a fixed input buffer (one request head) and output
- * buffer (one response); a response is drained as lwIP's send buffer allows,
- * from the `sent' callback.  Pipelined requests are answered in order: the
- * next request is parsed only when the previous response has been queued.
- * Received pbufs are copied into the input buffer and freed at once, so a
- * connection never holds the port's mbufs.
+ * buffer (one response); a response is drained as the send buffer allows,
+ * from the `writable' callback.  Pipelined requests are answered in order:
+ * the next request is parsed only when the previous response has been
+ * queued, and input is only read while there is room for it, so a client
+ * that sends without reading is held back by TCP's window.
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "lwip/ip4_addr.h"
-#include "lwip/sys.h"
-#include "lwip/tcp.h"
-
 #include "gateway/admin/mg_admin.h"
 #include "gateway/admin/mg_admin_http.h"
 #include "gateway/admin/mg_stats.h"
 #include "gateway/core/mg_log.h"
 #include "gateway/core/mg_pool.h"
+#include "gateway/net/mg_conn.h"
 
 #define ADMIN_OUT_MAX	16384
 /*
@@ -31,16 +29,13 @@
  * not extend it, so trickling bytes cannot hold a pool slot.
  */
 #define ADMIN_DEADLINE_MS	10000
-/* lwIP calls the poll callback every N * 500 ms. */
-#define ADMIN_POLL_TICKS	2
 
 struct admin_conn {
-	struct tcp_pcb *pcb;
+	struct mg_conn *conn;
 	struct admin_conn *next, *prev;	/* open connections, for shutdown */
 	uint16_t in_len;
 	uint32_t out_len, out_off;
-	bool closing;			/* close once the output is sent */
-	u32_t deadline;			/* sys_now() after which the connection is reset */
+	bool closing;			/* close once the output is queued */
 	char in[MG_AHTTP_MAX_HEAD];
 	char out[ADMIN_OUT_MAX];
 };
@@ -54,8 +49,6 @@ static struct {
 	uint64_t timeouts;
 } admin;
 
-static void admin_close(struct admin_conn *c, bool abort);
-
 static void
 conn_link(struct admin_conn *c)
 {
@@ -66,7 +59,7 @@ conn_link(struct admin_conn *c)
 }
 
 static void
-conn_unlink(struct admin_conn *c)
+admin_free(struct admin_conn *c)
 {
 	if (c->prev != NULL)
 		c->prev->next = c->next;
@@ -74,22 +67,29 @@ conn_unlink(struct admin_conn *c)
 		admin.open = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
+	mg_pool_put(&admin.pool, c);
 }
 
-/* Queues as much of the output as lwIP's send buffer takes. */
+static void
+admin_close(struct admin_conn *c, bool abort)
+{
+	if (abort)
+		mg_conn_abort(c->conn);
+	else
+		mg_conn_close(c->conn);
+	admin_free(c);
+}
+
+/* Queues as much of the output as the send buffer takes. */
 static void
 admin_drain(struct admin_conn *c)
 {
-	uint32_t left = c->out_len - c->out_off;
-	u16_t room = tcp_sndbuf(c->pcb);
-	u16_t n;
+	int n;
 
-	if (left > 0 && room > 0) {
-		n = (u16_t)(left < room ? left : room);
-		if (tcp_write(c->pcb, c->out + c->out_off, n, TCP_WRITE_FLAG_COPY) == ERR_OK) {
-			c->out_off += n;
-			tcp_output(c->pcb);
-		}
+	if (c->out_off < c->out_len) {
+		n = mg_conn_write(c->conn, c->out + c->out_off, c->out_len - c->out_off, false);
+		if (n > 0)
+			c->out_off += (uint32_t)n;
 	}
 	if (c->out_off == c->out_len)
 		c->out_off = c->out_len = 0;
@@ -202,178 +202,110 @@ static void
 process(struct admin_conn *c)
 {
 	struct mg_ahttp_req r;
-	int used;
+	int used, n;
 
-	while (!c->closing && c->out_len == 0 && c->in_len > 0) {
-		used = mg_ahttp_parse(c->in, c->in_len, &r);
-		if (used == MG_AHTTP_INCOMPLETE)
+	for (;;) {
+		/* Take in what fits. */
+		if (!c->closing && c->in_len < sizeof(c->in)) {
+			n = mg_conn_read(c->conn, c->in + c->in_len, sizeof(c->in) - c->in_len);
+			if (n > 0)
+				c->in_len = (uint16_t)(c->in_len + n);
+			else if (n == 0 && c->in_len == 0)
+				c->closing = true; /* peer done, nothing left to answer */
+		}
+		if (c->closing || c->out_len != 0 || c->in_len == 0)
 			break;
+		used = mg_ahttp_parse(c->in, c->in_len, &r);
+		if (used == MG_AHTTP_INCOMPLETE) {
+			if (mg_conn_rx_eof(c->conn))
+				c->closing = true; /* truncated request: nothing to answer */
+			break;
+		}
 		if (used == MG_AHTTP_ERROR) {
 			c->closing = true;
 			respond_error(c, r.status);
 		} else {
 			serve(c, &r);
-			c->deadline = sys_now() + ADMIN_DEADLINE_MS;
 			memmove(c->in, c->in + used, c->in_len - (size_t)used);
 			c->in_len = (uint16_t)(c->in_len - used);
+			mg_conn_set_deadline(c->conn, ADMIN_DEADLINE_MS);
 		}
 		admin_drain(c);
 	}
 	admin_maybe_close(c);
 }
 
-static err_t
-on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+static void
+on_readable(struct mg_conn *conn)
 {
-	struct admin_conn *c = arg;
-	u16_t take;
-
-	(void)err;
-	if (c == NULL) {
-		if (p != NULL)
-			pbuf_free(p);
-		return ERR_OK;
-	}
-	if (p == NULL) { /* peer closed its side: finish what is queued */
-		c->closing = true;
-		admin_maybe_close(c);
-		return ERR_OK;
-	}
-	tcp_recved(pcb, p->tot_len);
-	if (c->closing) { /* ignore anything after a response that closes */
-		pbuf_free(p);
-		return ERR_OK;
-	}
-	take = (u16_t)(sizeof(c->in) - c->in_len);
-	if (p->tot_len > take) {
-		/* More than one head's worth buffered: the parser reports 431
-		 * or 414 on the full buffer. */
-		pbuf_copy_partial(p, c->in + c->in_len, take, 0);
-		c->in_len = (uint16_t)sizeof(c->in);
-	} else {
-		pbuf_copy_partial(p, c->in + c->in_len, p->tot_len, 0);
-		c->in_len = (uint16_t)(c->in_len + p->tot_len);
-	}
-	pbuf_free(p);
-	process(c);
-	return ERR_OK;
+	process(mg_conn_owner(conn));
 }
 
-static err_t
-on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
+static void
+on_writable(struct mg_conn *conn)
 {
-	struct admin_conn *c = arg;
+	struct admin_conn *c = mg_conn_owner(conn);
 
-	(void)pcb;
-	(void)len;
-	if (c == NULL)
-		return ERR_OK;
-	c->deadline = sys_now() + ADMIN_DEADLINE_MS;
+	if (c->out_len == 0)
+		return;
+	mg_conn_set_deadline(conn, ADMIN_DEADLINE_MS);
 	admin_drain(c);
 	process(c);
-	return ERR_OK;
 }
 
-static err_t
-on_poll(void *arg, struct tcp_pcb *pcb)
+static void
+on_timeout(struct mg_conn *conn)
 {
-	struct admin_conn *c = arg;
-
-	(void)pcb;
-	if (c == NULL || (s32_t)(sys_now() - c->deadline) < 0)
-		return ERR_OK;
 	admin.timeouts++;
-	admin_close(c, true);
-	return ERR_ABRT;
+	admin_close(mg_conn_owner(conn), true);
 }
 
 static void
-on_err(void *arg, err_t err)
+on_closed(struct mg_conn *conn, enum mg_conn_reason why)
 {
-	struct admin_conn *c = arg;
-
-	(void)err;
-	/* lwIP has freed the pcb already. */
-	if (c != NULL) {
-		conn_unlink(c);
-		mg_pool_put(&admin.pool, c);
-	}
+	(void)why;
+	admin_free(mg_conn_owner(conn));
 }
 
-static void
-admin_close(struct admin_conn *c, bool abort)
-{
-	struct tcp_pcb *pcb = c->pcb;
+static const struct mg_conn_ops admin_ops = {
+	.readable = on_readable,
+	.writable = on_writable,
+	.timeout = on_timeout,
+	.closed = on_closed,
+};
 
-	tcp_arg(pcb, NULL);
-	tcp_recv(pcb, NULL);
-	tcp_sent(pcb, NULL);
-	tcp_err(pcb, NULL);
-	tcp_poll(pcb, NULL, 0);
-	conn_unlink(c);
-	mg_pool_put(&admin.pool, c);
-	if (abort || tcp_close(pcb) != ERR_OK)
-		tcp_abort(pcb);
-}
-
-static err_t
-on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+static bool
+on_accept(void *arg, struct mg_conn *conn, const struct mg_conn_ops **ops, void **owner)
 {
 	struct admin_conn *c;
 
 	(void)arg;
-	if (err != ERR_OK || pcb == NULL)
-		return ERR_VAL;
 	c = mg_pool_get(&admin.pool);
 	if (c == NULL) {
 		admin.refused++;
-		tcp_abort(pcb);
-		return ERR_ABRT;
+		return false;
 	}
-	c->pcb = pcb;
+	c->conn = conn;
 	conn_link(c);
-	tcp_arg(pcb, c);
-	tcp_recv(pcb, on_recv);
-	tcp_sent(pcb, on_sent);
-	tcp_err(pcb, on_err);
-	tcp_poll(pcb, on_poll, ADMIN_POLL_TICKS);
-	tcp_nagle_disable(pcb);
-	c->deadline = sys_now() + ADMIN_DEADLINE_MS;
-	return ERR_OK;
+	mg_conn_set_deadline(conn, ADMIN_DEADLINE_MS);
+	*ops = &admin_ops;
+	*owner = c;
+	return true;
 }
 
 int
 mg_admin_start(struct mg_worker *w, uint32_t addr, uint16_t port)
 {
-	struct tcp_pcb *pcb, *lpcb;
-	ip_addr_t a;
 	int rc;
 
 	admin.worker = w;
 	rc = mg_pool_init(&admin.pool, "admin_conn", sizeof(struct admin_conn), MG_ADMIN_MAX_CONNS);
 	if (rc != 0)
 		return rc;
-	pcb = tcp_new();
-	if (pcb == NULL)
-		goto nomem;
-	ip_addr_set_ip4_u32(&a, addr);
-	ip_set_option(pcb, SOF_REUSEADDR);
-	if (tcp_bind(pcb, &a, port) != ERR_OK) {
-		tcp_abort(pcb);
+	rc = mg_conn_listen(addr, port, on_accept, NULL, &admin.listener);
+	if (rc != 0)
 		mg_pool_destroy(&admin.pool);
-		return -EADDRINUSE;
-	}
-	lpcb = tcp_listen_with_backlog(pcb, TCP_DEFAULT_LISTEN_BACKLOG);
-	if (lpcb == NULL) {
-		tcp_abort(pcb);
-		goto nomem;
-	}
-	admin.listener = lpcb;
-	tcp_accept(lpcb, on_accept);
-	return 0;
-nomem:
-	mg_pool_destroy(&admin.pool);
-	return -ENOMEM;
+	return rc;
 }
 
 void
@@ -382,7 +314,7 @@ mg_admin_stop(void)
 	while (admin.open != NULL)
 		admin_close(admin.open, true);
 	if (admin.listener != NULL) {
-		tcp_close(admin.listener);
+		mg_conn_unlisten(admin.listener);
 		admin.listener = NULL;
 	}
 	mg_pool_destroy(&admin.pool);

@@ -16,6 +16,7 @@
 #include "gateway/admin/mg_stats.h"
 #include "gateway/core/mg_pool.h"
 #include "gateway/mg_worker.h"
+#include "gateway/net/mg_conn.h"
 
 struct out {
 	char *buf;
@@ -64,6 +65,7 @@ mg_stats_json(const struct mg_worker *w, char *buf, size_t cap)
 	struct out o = { .buf = buf, .cap = cap };
 	uint64_t pool_size = 0, pool_in_use = 0, pool_avail = 0;
 	uint64_t admin_refused, admin_timeouts;
+	const struct mg_conn_stats *cs;
 	struct mg_port_stats ps;
 	unsigned int i;
 	int k;
@@ -106,6 +108,13 @@ mg_stats_json(const struct mg_worker *w, char *buf, size_t cap)
 		   pcb_list_len(tcp_active_pcbs),
 		   pcb_list_len((const struct tcp_pcb *)tcp_listen_pcbs.listen_pcbs),
 		   pcb_list_len(tcp_tw_pcbs));
+	cs = mg_conn_stats();
+	out_printf(&o,
+		   ",\"conns\":{\"open\":%u,\"accepted\":%" PRIu64 ",\"connects\":%" PRIu64
+		   ",\"connect_failures\":%" PRIu64 ",\"resets\":%" PRIu64 ",\"timeouts\":%" PRIu64
+		   ",\"refused_pool_empty\":%" PRIu64 "}",
+		   cs->open, cs->accepted, cs->connects, cs->connect_failures, cs->resets,
+		   cs->timeouts, cs->refused_pool_empty);
 	mg_admin_counters(&admin_refused, &admin_timeouts);
 	out_printf(&o, ",\"admin\":{\"refused\":%" PRIu64 ",\"timeouts\":%" PRIu64 "}",
 		   admin_refused, admin_timeouts);

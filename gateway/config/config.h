@@ -20,16 +20,16 @@
 
 #include "json.h"
 
-#define MG_CFG_MAX_IFACES 8
-#define MG_CFG_IFACE_NAME_MAX 16	/* bytes, NUL included */
-#define MG_CFG_DEVICE_MAX 256		/* bytes, NUL included */
-#define MG_CFG_MAX_FILE_SIZE (16u << 20)
+#define MG_CFG_MAX_IFACES     8
+#define MG_CFG_IFACE_NAME_MAX 16  /* bytes, NUL included */
+#define MG_CFG_DEVICE_MAX     256 /* bytes, NUL included */
+#define MG_CFG_MAX_FILE_SIZE  (16u << 20)
 
 /* What kind of DPDK device an interface names. */
 enum mg_cfg_dev_kind {
-	MG_CFG_DEV_NONE = 0,	/* no device given: the Nth port EAL finds */
-	MG_CFG_DEV_VDEV,	/* a virtual device: "net_<driver><n>[,key=value...]" */
-	MG_CFG_DEV_PCI,		/* a PCI address: "DDDD:BB:DD.F[,key=value...]" */
+	MG_CFG_DEV_NONE = 0, /* no device given: the Nth port EAL finds */
+	MG_CFG_DEV_VDEV,     /* a virtual device: "net_<driver><n>[,key=value...]" */
+	MG_CFG_DEV_PCI,      /* a PCI address: "DDDD:BB:DD.F[,key=value...]" */
 };
 
 /*
@@ -42,7 +42,7 @@ struct mg_cfg_iface {
 	uint32_t addr, netmask, gateway;
 	uint8_t prefix;
 	uint16_t mtu;
-	uint8_t device_kind;	/* enum mg_cfg_dev_kind */
+	uint8_t device_kind; /* enum mg_cfg_dev_kind */
 };
 
 /*
@@ -79,11 +79,11 @@ struct mg_config {
 };
 
 /* Defaults of the optional settings. */
-#define MG_CFG_DEFAULT_MTU 1500
-#define MG_CFG_DEFAULT_MBUFS 16384
+#define MG_CFG_DEFAULT_MTU     1500
+#define MG_CFG_DEFAULT_MBUFS   16384
 #define MG_CFG_DEFAULT_RX_DESC 1024
 #define MG_CFG_DEFAULT_TX_DESC 1024
-#define MG_CFG_DEFAULT_BURST 32
+#define MG_CFG_DEFAULT_BURST   32
 
 /*
  * The errors of one load. Plain data (about 33 KiB), so it may live on the stack; the
@@ -102,7 +102,7 @@ struct mg_cfg_errors {
  * that must not be used.
  */
 int mg_config_parse(struct mg_config *cfg, const char *text, size_t len, const char *filename,
-		    struct mg_cfg_errors *errs);
+                    struct mg_cfg_errors *errs);
 
 /*
  * Reads the file at <path> (at most MG_CFG_MAX_FILE_SIZE bytes) and parses it as

@@ -29,19 +29,23 @@
 #pragma GCC diagnostic pop
 
 #define EXCERPT_CHARS 40
-#define NO_END UINT32_MAX
+/* Our own failure code beside jsmn's negative ones: nesting too deep. */
+#define FAIL_DEPTH 1
+#define NO_END     UINT32_MAX
 
 /* ------------------------------------------------------------------------------------------ */
 /* Error lists                                                                                */
 
-void mg_json_errors_init(struct mg_json_errors *errs, const char *file)
+void
+mg_json_errors_init(struct mg_json_errors *errs, const char *file)
 {
 	errs->count = 0;
 	errs->dropped = 0;
 	snprintf(errs->file, sizeof(errs->file), "%s", file != NULL ? file : "<input>");
 }
 
-unsigned long mg_json_errors_total(const struct mg_json_errors *errs)
+unsigned long
+mg_json_errors_total(const struct mg_json_errors *errs)
 {
 	return (unsigned long)errs->count + errs->dropped;
 }
@@ -51,8 +55,8 @@ unsigned long mg_json_errors_total(const struct mg_json_errors *errs)
  * entries (and dropping the last one when the list is full), or NULL when the new error sorts
  * after a full list and is dropped itself.
  */
-static struct mg_json_error *errs_slot(struct mg_json_errors *errs, bool positioned,
-				       size_t offset)
+static struct mg_json_error *
+errs_slot(struct mg_json_errors *errs, bool positioned, size_t offset)
 {
 	int pos = errs->count;
 
@@ -69,10 +73,10 @@ static struct mg_json_error *errs_slot(struct mg_json_errors *errs, bool positio
 		if (pos == MG_JSON_ERR_MAX)
 			return NULL;
 		memmove(&errs->list[pos + 1], &errs->list[pos],
-			(size_t)(MG_JSON_ERR_MAX - 1 - pos) * sizeof(errs->list[0]));
+		        (size_t)(MG_JSON_ERR_MAX - 1 - pos) * sizeof(errs->list[0]));
 	} else {
 		memmove(&errs->list[pos + 1], &errs->list[pos],
-			(size_t)(errs->count - pos) * sizeof(errs->list[0]));
+		        (size_t)(errs->count - pos) * sizeof(errs->list[0]));
 		errs->count++;
 	}
 	memset(&errs->list[pos], 0, sizeof(errs->list[pos]));
@@ -80,14 +84,16 @@ static struct mg_json_error *errs_slot(struct mg_json_errors *errs, bool positio
 }
 
 /* Returns true if an error at <offset> would be kept rather than dropped. */
-static bool errs_wanted(const struct mg_json_errors *errs, size_t offset)
+static bool
+errs_wanted(const struct mg_json_errors *errs, size_t offset)
 {
 	const struct mg_json_error *last = &errs->list[MG_JSON_ERR_MAX - 1];
 
 	return errs->count < MG_JSON_ERR_MAX || last->line == 0 || offset < last->offset;
 }
 
-void mg_json_errors_add(struct mg_json_errors *errs, const char *fmt, ...)
+void
+mg_json_errors_add(struct mg_json_errors *errs, const char *fmt, ...)
 {
 	struct mg_json_error *e = errs_slot(errs, false, 0);
 	va_list ap;
@@ -99,7 +105,8 @@ void mg_json_errors_add(struct mg_json_errors *errs, const char *fmt, ...)
 	va_end(ap);
 }
 
-void mg_json_errors_print(const struct mg_json_errors *errs, FILE *out)
+void
+mg_json_errors_print(const struct mg_json_errors *errs, FILE *out)
 {
 	int i;
 
@@ -110,11 +117,11 @@ void mg_json_errors_print(const struct mg_json_errors *errs, FILE *out)
 			fprintf(out, "%s: %s\n", errs->file, e->msg);
 		else
 			fprintf(out, "%s:%u:%u: %s: %s\n", errs->file, e->line, e->col,
-				e->path[0] != '\0' ? e->path : "(root)", e->msg);
+			        e->path[0] != '\0' ? e->path : "(root)", e->msg);
 	}
 	if (errs->dropped > 0)
 		fprintf(out, "%s: %lu more error%s not shown\n", errs->file, errs->dropped,
-			errs->dropped == 1 ? "" : "s");
+		        errs->dropped == 1 ? "" : "s");
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -128,7 +135,8 @@ struct sbuf {
 	bool cut;
 };
 
-static void sb_putc(struct sbuf *sb, char c)
+static void
+sb_putc(struct sbuf *sb, char c)
 {
 	if (sb->len + 1 < sb->size)
 		sb->buf[sb->len++] = c;
@@ -136,14 +144,16 @@ static void sb_putc(struct sbuf *sb, char c)
 		sb->cut = true;
 }
 
-static void sb_puts(struct sbuf *sb, const char *s)
+static void
+sb_puts(struct sbuf *sb, const char *s)
 {
 	while (*s != '\0')
 		sb_putc(sb, *s++);
 }
 
 /* Appends byte <c> as itself if it is printable ASCII, else as \xNN. */
-static void sb_putbyte(struct sbuf *sb, unsigned char c)
+static void
+sb_putbyte(struct sbuf *sb, unsigned char c)
 {
 	static const char hex[] = "0123456789ABCDEF";
 
@@ -157,7 +167,8 @@ static void sb_putbyte(struct sbuf *sb, unsigned char c)
 }
 
 /* NUL-terminates; when the text was cut, ends it with "..." instead. */
-static size_t sb_finish(struct sbuf *sb)
+static size_t
+sb_finish(struct sbuf *sb)
 {
 	if (sb->size == 0)
 		return 0;
@@ -171,24 +182,28 @@ static size_t sb_finish(struct sbuf *sb)
 	return sb->len;
 }
 
-static bool is_ws(char c)
+static bool
+is_ws(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-static size_t skip_ws(const char *s, size_t len, size_t pos)
+static size_t
+skip_ws(const char *s, size_t len, size_t pos)
 {
 	while (pos < len && is_ws(s[pos]))
 		pos++;
 	return pos;
 }
 
-static bool is_digit(char c)
+static bool
+is_digit(char c)
 {
 	return c >= '0' && c <= '9';
 }
 
-static int hex_val(char c)
+static int
+hex_val(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -200,7 +215,8 @@ static int hex_val(char c)
 }
 
 /* Reads 4 hex digits at <p> (the caller guarantees 4 bytes); returns -1 if any is not hex. */
-static long hex4(const char *p)
+static long
+hex4(const char *p)
 {
 	long v = 0;
 	int i;
@@ -216,9 +232,10 @@ static long hex4(const char *p)
 }
 
 /* Describes the character at <pos> for a message: 'c', byte \xNN, or end of input. */
-static const char *describe_at(const char *s, size_t len, size_t pos, char *buf, size_t size)
+static const char *
+describe_at(const char *s, size_t len, size_t pos, char *buf, size_t size)
 {
-	struct sbuf sb = { buf, size, 0, false };
+	struct sbuf sb = {buf, size, 0, false};
 	unsigned char c;
 
 	if (pos >= len)
@@ -241,8 +258,8 @@ static const char *describe_at(const char *s, size_t len, size_t pos, char *buf,
 /* ------------------------------------------------------------------------------------------ */
 /* Positions, paths, excerpts                                                                 */
 
-void mg_json_line_col(struct mg_json_doc *doc, size_t offset, unsigned int *line,
-		      unsigned int *col)
+void
+mg_json_line_col(struct mg_json_doc *doc, size_t offset, unsigned int *line, unsigned int *col)
 {
 	size_t i;
 	unsigned int c = 1;
@@ -270,14 +287,15 @@ void mg_json_line_col(struct mg_json_doc *doc, size_t offset, unsigned int *line
 	*col = c;
 }
 
-static bool valid_tok(const struct mg_json_doc *doc, int tok)
+static bool
+valid_tok(const struct mg_json_doc *doc, int tok)
 {
 	return tok >= 0 && tok < doc->n_toks;
 }
 
 /* Appends the path step that leads from <parent> to its child <node>. */
-static void path_step(const struct mg_json_doc *doc, struct sbuf *sb, bool first, int parent,
-		      int node)
+static void
+path_step(const struct mg_json_doc *doc, struct sbuf *sb, bool first, int parent, int node)
 {
 	const struct mg_json_tok *p = &doc->toks[parent];
 	char num[24];
@@ -307,7 +325,7 @@ static void path_step(const struct mg_json_doc *doc, struct sbuf *sb, bool first
 			char c = s[i];
 
 			plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) ||
-				c == '_' || c == '-';
+			        c == '_' || c == '-';
 		}
 		if (plain) {
 			if (!first)
@@ -326,13 +344,14 @@ static void path_step(const struct mg_json_doc *doc, struct sbuf *sb, bool first
 	}
 }
 
-size_t mg_json_path(const struct mg_json_doc *doc, int tok, char *buf, size_t size)
+size_t
+mg_json_path(const struct mg_json_doc *doc, int tok, char *buf, size_t size)
 {
 	/* The steps nearest the root, enough to fill any path buffer. */
 	enum { RING = MG_JSON_PATH_MAX / 2 + 1 };
 	int ring[RING];
 	size_t depth = 0, i, kept;
-	struct sbuf sb = { buf, size, 0, false };
+	struct sbuf sb = {buf, size, 0, false};
 	int node;
 
 	if (!valid_tok(doc, tok) || doc->toks[tok].parent < 0) {
@@ -354,9 +373,10 @@ size_t mg_json_path(const struct mg_json_doc *doc, int tok, char *buf, size_t si
 	return sb_finish(&sb);
 }
 
-const char *mg_json_excerpt(const struct mg_json_doc *doc, int tok, char *buf, size_t size)
+const char *
+mg_json_excerpt(const struct mg_json_doc *doc, int tok, char *buf, size_t size)
 {
-	struct sbuf sb = { buf, size, 0, false };
+	struct sbuf sb = {buf, size, 0, false};
 	const struct mg_json_tok *t;
 	size_t start, end, i;
 
@@ -382,11 +402,11 @@ const char *mg_json_excerpt(const struct mg_json_doc *doc, int tok, char *buf, s
 /* ------------------------------------------------------------------------------------------ */
 /* Reporting                                                                                  */
 
-static void verror_at(struct mg_json_doc *doc, int tok, size_t offset, const char *fmt,
-		      va_list ap) __attribute__((format(printf, 4, 0)));
+static void verror_at(struct mg_json_doc *doc, int tok, size_t offset, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 
-static void verror_at(struct mg_json_doc *doc, int tok, size_t offset, const char *fmt,
-		      va_list ap)
+static void
+verror_at(struct mg_json_doc *doc, int tok, size_t offset, const char *fmt, va_list ap)
 {
 	struct mg_json_error *e = errs_slot(doc->errs, true, offset);
 
@@ -398,7 +418,8 @@ static void verror_at(struct mg_json_doc *doc, int tok, size_t offset, const cha
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 }
 
-void mg_json_error_at(struct mg_json_doc *doc, int tok, size_t offset, const char *fmt, ...)
+void
+mg_json_error_at(struct mg_json_doc *doc, int tok, size_t offset, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -407,7 +428,8 @@ void mg_json_error_at(struct mg_json_doc *doc, int tok, size_t offset, const cha
 	va_end(ap);
 }
 
-void mg_json_error(struct mg_json_doc *doc, int tok, const char *fmt, ...)
+void
+mg_json_error(struct mg_json_doc *doc, int tok, const char *fmt, ...)
 {
 	size_t offset = valid_tok(doc, tok) ? doc->toks[tok].start : 0;
 	va_list ap;
@@ -424,7 +446,8 @@ void mg_json_error(struct mg_json_doc *doc, int tok, const char *fmt, ...)
  * Checks one UTF-8 sequence starting with a byte >= 0x80 at <p>, before <e>. Returns its
  * length, or 0 with *<why> set.
  */
-static size_t utf8_seq(const unsigned char *p, const unsigned char *e, const char **why)
+static size_t
+utf8_seq(const unsigned char *p, const unsigned char *e, const char **why)
 {
 	unsigned char c = p[0];
 	unsigned char lo = 0x80, hi = 0xBF;
@@ -466,7 +489,7 @@ static size_t utf8_seq(const unsigned char *p, const unsigned char *e, const cha
 	}
 	if (p[1] > hi) {
 		*why = c == 0xED ? "UTF-8 encoded surrogate (U+D800..U+DFFF)"
-				 : "UTF-8 sequence above U+10FFFF";
+		                 : "UTF-8 sequence above U+10FFFF";
 		return 0;
 	}
 	return n;
@@ -476,7 +499,8 @@ static size_t utf8_seq(const unsigned char *p, const unsigned char *e, const cha
  * Checks the content of string token <i>; the first problem is reported at its exact byte and
  * flags the token bad. Notes escapes in the token's flags.
  */
-static void check_string(struct mg_json_doc *doc, int i)
+static void
+check_string(struct mg_json_doc *doc, int i)
 {
 	struct mg_json_tok *t = &doc->toks[i];
 	const unsigned char *base = (const unsigned char *)doc->text;
@@ -488,8 +512,8 @@ static void check_string(struct mg_json_doc *doc, int i)
 	while (p < e) {
 		if (*p < 0x20) {
 			mg_json_error_at(doc, i, (size_t)(p - base),
-					 "control character \\x%02X in a string must be escaped",
-					 *p);
+			                 "control character \\x%02X in a string must be escaped",
+			                 *p);
 			goto bad;
 		}
 		if (*p < 0x80 && *p != '\\') {
@@ -527,21 +551,22 @@ static void check_string(struct mg_json_doc *doc, int i)
 		cp = e - p >= 6 ? hex4((const char *)p + 2) : -1;
 		if (cp < 0) {
 			mg_json_error_at(doc, i, (size_t)(p - base),
-					 "invalid \\u escape: expected 4 hex digits");
+			                 "invalid \\u escape: expected 4 hex digits");
 			goto bad;
 		}
 		if (cp >= 0xDC00 && cp <= 0xDFFF) {
 			mg_json_error_at(doc, i, (size_t)(p - base),
-					 "unpaired low surrogate \\u%04lX", cp);
+			                 "unpaired low surrogate \\u%04lX", cp);
 			goto bad;
 		}
 		if (cp >= 0xD800 && cp <= 0xDBFF) {
-			lo = e - p >= 12 && p[6] == '\\' && p[7] == 'u' ?
-				     hex4((const char *)p + 8) : -1;
+			lo = e - p >= 12 && p[6] == '\\' && p[7] == 'u' ? hex4((const char *)p + 8)
+			                                                : -1;
 			if (lo < 0xDC00 || lo > 0xDFFF) {
 				mg_json_error_at(doc, i, (size_t)(p - base),
-						 "high surrogate \\u%04lX is not followed by a low "
-						 "surrogate \\uDC00..\\uDFFF", cp);
+				                 "high surrogate \\u%04lX is not followed by a low "
+				                 "surrogate \\uDC00..\\uDFFF",
+				                 cp);
 				goto bad;
 			}
 			p += 12;
@@ -553,13 +578,14 @@ static void check_string(struct mg_json_doc *doc, int i)
 
 bad_escape:
 	mg_json_error_at(doc, i, (size_t)(p - base), "invalid escape '\\%c'",
-			 p + 1 < e && p[1] >= 0x20 && p[1] < 0x7f ? p[1] : '?');
+	                 p + 1 < e && p[1] >= 0x20 && p[1] < 0x7f ? p[1] : '?');
 bad:
 	t->flags |= MG_JSON_TOK_BAD;
 }
 
 /* Returns NULL if <s>[0..n) is a JSON number, else the reason it is not. */
-static const char *number_error(const char *s, size_t n)
+static const char *
+number_error(const char *s, size_t n)
 {
 	size_t p = 0;
 
@@ -599,7 +625,8 @@ static const char *number_error(const char *s, size_t n)
 }
 
 /* Types primitive token <i> and checks its spelling. */
-static void check_primitive(struct mg_json_doc *doc, int i)
+static void
+check_primitive(struct mg_json_doc *doc, int i)
 {
 	struct mg_json_tok *t = &doc->toks[i];
 	const char *s = doc->text + t->start;
@@ -615,14 +642,14 @@ static void check_primitive(struct mg_json_doc *doc, int i)
 		if (n == 4 && memcmp(s, "null", 4) == 0)
 			return;
 		mg_json_error(doc, i, "invalid literal '%s' (expected true, false or null)",
-			      mg_json_excerpt(doc, i, ex, sizeof(ex)));
+		              mg_json_excerpt(doc, i, ex, sizeof(ex)));
 		t->flags |= MG_JSON_TOK_BAD;
 		return;
 	}
 	why = number_error(s, n);
 	if (why != NULL) {
 		mg_json_error(doc, i, "invalid number '%s': %s",
-			      mg_json_excerpt(doc, i, ex, sizeof(ex)), why);
+		              mg_json_excerpt(doc, i, ex, sizeof(ex)), why);
 		t->flags |= MG_JSON_TOK_BAD;
 	}
 }
@@ -631,7 +658,8 @@ static void check_primitive(struct mg_json_doc *doc, int i)
  * Decodes the content of a string token that passed check_string() into <out> (at most <cap>
  * bytes are written) and returns the full decoded length.
  */
-static size_t decode_into(const char *p, const char *e, char *out, size_t cap)
+static size_t
+decode_into(const char *p, const char *e, char *out, size_t cap)
 {
 	size_t n = 0;
 	unsigned long cp;
@@ -678,8 +706,8 @@ static size_t decode_into(const char *p, const char *e, char *out, size_t cap)
 		cp = (unsigned long)hex4(p + 2);
 		p += 6;
 		if (cp >= 0xD800 && cp <= 0xDBFF) {
-			cp = 0x10000 + ((cp - 0xD800) << 10) +
-			     ((unsigned long)hex4(p + 2) - 0xDC00);
+			cp =
+			    0x10000 + ((cp - 0xD800) << 10) + ((unsigned long)hex4(p + 2) - 0xDC00);
 			p += 6;
 		}
 		if (cp < 0x80) {
@@ -716,18 +744,19 @@ struct keyref {
 	const char *p;
 	size_t len;
 	int tok;
-	int first;	/* for a repeated key, the token of its first occurrence; else -1 */
+	int first; /* for a repeated key, the token of its first occurrence; else -1 */
 };
 
 /* State of one validation walk. */
 struct walk {
 	struct mg_json_doc *doc;
-	struct keyref *keys;	/* scratch for the duplicate check, one entry per token */
-	char *kbuf;		/* scratch for decoded keys, doc->len bytes */
+	struct keyref *keys; /* scratch for the duplicate check, one entry per token */
+	char *kbuf;          /* scratch for decoded keys, doc->len bytes */
 	int nomem;
 };
 
-static int keyref_cmp(const void *a, const void *b)
+static int
+keyref_cmp(const void *a, const void *b)
 {
 	const struct keyref *x = a, *y = b;
 	size_t n = x->len < y->len ? x->len : y->len;
@@ -740,7 +769,8 @@ static int keyref_cmp(const void *a, const void *b)
 	return x->tok < y->tok ? -1 : x->tok > y->tok;
 }
 
-static int keyref_cmp_tok(const void *a, const void *b)
+static int
+keyref_cmp_tok(const void *a, const void *b)
 {
 	const struct keyref *x = a, *y = b;
 
@@ -751,7 +781,8 @@ static int keyref_cmp_tok(const void *a, const void *b)
  * Reports every key of object <obj> that repeats an earlier key (comparing decoded keys), and
  * flags it MG_JSON_TOK_DUP. Sorting keeps this O(n log n) for objects with many keys.
  */
-static void check_dups(struct walk *w, int obj)
+static void
+check_dups(struct walk *w, int obj)
 {
 	struct mg_json_doc *doc = w->doc;
 	const struct mg_json_tok *o = &doc->toks[obj];
@@ -812,14 +843,16 @@ static void check_dups(struct walk *w, int obj)
 
 		if (b->first < 0)
 			continue;
-		/* Locating the first key costs a scan: skip it for an error that will be dropped. */
+		/* Locating the first key costs a scan: skip it for an error that will be dropped.
+		 */
 		if (!errs_wanted(doc->errs, doc->toks[b->tok].start)) {
 			doc->errs->dropped++;
 			continue;
 		}
 		mg_json_line_col(doc, doc->toks[b->first].start, &line, &col);
-		mg_json_error(doc, b->tok, "duplicate key '%s' (first defined at line %u, column %u)",
-			      mg_json_excerpt(doc, b->tok, ex, sizeof(ex)), line, col);
+		mg_json_error(doc, b->tok,
+		              "duplicate key '%s' (first defined at line %u, column %u)",
+		              mg_json_excerpt(doc, b->tok, ex, sizeof(ex)), line, col);
 	}
 }
 
@@ -832,7 +865,8 @@ static void check_dups(struct walk *w, int obj)
  * of containers around it. Returns the index past the subtree and sets *<endpos> to the offset
  * after the value, or returns -1 after reporting a grammar error.
  */
-static int walk_value(struct walk *w, int i, size_t pos, int ctx, int depth, size_t *endpos)
+static int
+walk_value(struct walk *w, int i, size_t pos, int ctx, int depth, size_t *endpos)
 {
 	struct mg_json_doc *doc = w->doc;
 	const char *s = doc->text;
@@ -844,7 +878,7 @@ static int walk_value(struct walk *w, int i, size_t pos, int ctx, int depth, siz
 
 	if (i >= doc->n_toks || doc->toks[i].start != pos) {
 		mg_json_error_at(doc, ctx, pos, "expected a value, got %s",
-				 describe_at(s, len, pos, d, sizeof(d)));
+		                 describe_at(s, len, pos, d, sizeof(d)));
 		return -1;
 	}
 	t = &doc->toks[i];
@@ -878,19 +912,21 @@ static int walk_value(struct walk *w, int i, size_t pos, int ctx, int depth, siz
 				if (j >= doc->n_toks || doc->toks[j].start != p ||
 				    doc->toks[j].type != MG_JSON_STRING) {
 					if (comma && p < len && s[p] == '}')
-						mg_json_error_at(doc, i, p, "trailing comma before '}'");
-					else
 						mg_json_error_at(doc, i, p,
-								 "expected a string key, got %s",
-								 describe_at(s, len, p, d, sizeof(d)));
+						                 "trailing comma before '}'");
+					else
+						mg_json_error_at(
+						    doc, i, p, "expected a string key, got %s",
+						    describe_at(s, len, p, d, sizeof(d)));
 					return -1;
 				}
 				check_string(doc, j);
 				doc->toks[j].next = j + 1;
 				p = skip_ws(s, len, doc->toks[j].end);
 				if (p >= len || s[p] != ':') {
-					mg_json_error_at(doc, j, p, "expected ':' after the key, got %s",
-							 describe_at(s, len, p, d, sizeof(d)));
+					mg_json_error_at(doc, j, p,
+					                 "expected ':' after the key, got %s",
+					                 describe_at(s, len, p, d, sizeof(d)));
 					return -1;
 				}
 				p = skip_ws(s, len, p + 1);
@@ -915,8 +951,8 @@ static int walk_value(struct walk *w, int i, size_t pos, int ctx, int depth, siz
 			if (p < len && s[p] == close)
 				break;
 			mg_json_error_at(doc, i, p, "expected ',' or '%c' after %s, got %s", close,
-					 is_obj ? "a member" : "an element",
-					 describe_at(s, len, p, d, sizeof(d)));
+			                 is_obj ? "a member" : "an element",
+			                 describe_at(s, len, p, d, sizeof(d)));
 			return -1;
 		}
 	}
@@ -940,7 +976,8 @@ static int walk_value(struct walk *w, int i, size_t pos, int ctx, int depth, siz
  * parents become the enclosing container (jsmn makes a value the child of its key), keys
  * are flagged, and sizes and indices are counted afresh.
  */
-static void convert_tokens(struct mg_json_doc *doc, const jsmntok_t *jt, int n)
+static void
+convert_tokens(struct mg_json_doc *doc, const jsmntok_t *jt, int n)
 {
 	int i;
 
@@ -1007,7 +1044,8 @@ static void convert_tokens(struct mg_json_doc *doc, const jsmntok_t *jt, int n)
  * Reports why jsmn failed with <code> at offset <pos>, using the partial tree in doc->toks
  * and jsmn's current container <super> for the path.
  */
-static void report_jsmn_error(struct mg_json_doc *doc, int code, size_t pos, int super)
+static void
+report_jsmn_error(struct mg_json_doc *doc, int code, size_t pos, int super)
 {
 	const char *s = doc->text;
 	size_t len = doc->len, q;
@@ -1023,15 +1061,21 @@ static void report_jsmn_error(struct mg_json_doc *doc, int code, size_t pos, int
 			break;
 		}
 	}
+	if (code == FAIL_DEPTH) {
+		mg_json_error_at(doc, super, pos, "nesting is deeper than %d levels",
+		                 MG_JSON_MAX_DEPTH);
+		return;
+	}
 	if (code == JSMN_ERROR_PART) {
 		if (pos < len && s[pos] == '"') {
 			mg_json_error_at(doc, super, pos, "unterminated string");
 		} else if (open >= 0) {
 			mg_json_line_col(doc, doc->toks[open].start, &line, &col);
 			mg_json_error_at(doc, open, len,
-					 "unexpected end of input: '%c' opened at line %u, column "
-					 "%u is not closed",
-					 doc->toks[open].type == MG_JSON_OBJECT ? '{' : '[', line, col);
+			                 "unexpected end of input: '%c' opened at line %u, column "
+			                 "%u is not closed",
+			                 doc->toks[open].type == MG_JSON_OBJECT ? '{' : '[', line,
+			                 col);
 		} else {
 			mg_json_error_at(doc, super, len, "unexpected end of input");
 		}
@@ -1039,7 +1083,7 @@ static void report_jsmn_error(struct mg_json_doc *doc, int code, size_t pos, int
 	}
 	if (code != JSMN_ERROR_INVAL || pos >= len) {
 		mg_json_error_at(doc, super, pos < len ? pos : len, "internal parser error %d",
-				 code);
+		                 code);
 		return;
 	}
 	switch (s[pos]) {
@@ -1054,14 +1098,15 @@ static void report_jsmn_error(struct mg_json_doc *doc, int code, size_t pos, int
 			}
 			if (s[q + 1] == 'u') {
 				mg_json_error_at(doc, super, q,
-						 "invalid \\u escape: expected 4 hex digits");
+				                 "invalid \\u escape: expected 4 hex digits");
 				return;
 			}
 			if ((unsigned char)s[q + 1] >= 0x20 && (unsigned char)s[q + 1] < 0x7f)
 				mg_json_error_at(doc, super, q, "invalid escape '\\%c'", s[q + 1]);
 			else
-				mg_json_error_at(doc, super, q, "invalid escape: backslash before %s",
-						 describe_at(s, len, q + 1, d, sizeof(d)));
+				mg_json_error_at(doc, super, q,
+				                 "invalid escape: backslash before %s",
+				                 describe_at(s, len, q + 1, d, sizeof(d)));
 			return;
 		}
 		mg_json_error_at(doc, super, pos, "invalid string");
@@ -1073,9 +1118,9 @@ static void report_jsmn_error(struct mg_json_doc *doc, int code, size_t pos, int
 
 			mg_json_line_col(doc, doc->toks[open].start, &line, &col);
 			mg_json_error_at(doc, open, pos,
-					 "expected '%c' to close the %s opened at line %u, column "
-					 "%u, got '%c'",
-					 want, want == '}' ? "object" : "array", line, col, s[pos]);
+			                 "expected '%c' to close the %s opened at line %u, column "
+			                 "%u, got '%c'",
+			                 want, want == '}' ? "object" : "array", line, col, s[pos]);
 		} else {
 			mg_json_error_at(doc, super, pos, "unexpected '%c'", s[pos]);
 		}
@@ -1088,17 +1133,17 @@ static void report_jsmn_error(struct mg_json_doc *doc, int code, size_t pos, int
 		if (i > super && (doc->toks[i].flags & MG_JSON_TOK_KEY) &&
 		    doc->toks[i].parent == super)
 			mg_json_error_at(doc, i, pos, "expected ':' after the key, got %s",
-					 describe_at(s, len, pos, d, sizeof(d)));
+			                 describe_at(s, len, pos, d, sizeof(d)));
 		else
 			mg_json_error_at(doc, super, pos, "expected a string key, got %s",
-					 describe_at(s, len, pos, d, sizeof(d)));
+			                 describe_at(s, len, pos, d, sizeof(d)));
 		return;
 	}
 	if (super >= 0 && (doc->toks[super].flags & MG_JSON_TOK_KEY) && super < doc->n_toks - 1) {
 		/* Something other than ',' or '}' after a member's value. */
 		mg_json_error_at(doc, doc->toks[super].parent, pos,
-				 "expected ',' or '}' after a member, got %s",
-				 describe_at(s, len, pos, d, sizeof(d)));
+		                 "expected ',' or '}' after a member, got %s",
+		                 describe_at(s, len, pos, d, sizeof(d)));
 		return;
 	}
 	if (strchr("-0123456789tfn", s[pos]) != NULL) {
@@ -1110,34 +1155,67 @@ static void report_jsmn_error(struct mg_json_doc *doc, int code, size_t pos, int
 				break;
 		}
 		mg_json_error_at(doc, super, q, "unexpected %s in a literal",
-				 describe_at(s, len, q, d, sizeof(d)));
+		                 describe_at(s, len, q, d, sizeof(d)));
 		return;
 	}
 	if (s[pos] == '+' || s[pos] == '.')
 		mg_json_error_at(doc, super, pos,
-				 "invalid number: a number starts with '-' or a digit");
+		                 "invalid number: a number starts with '-' or a digit");
 	else
 		mg_json_error_at(doc, super, pos, "expected a value, got %s",
-				 describe_at(s, len, pos, d, sizeof(d)));
+		                 describe_at(s, len, pos, d, sizeof(d)));
 }
 
 /* ------------------------------------------------------------------------------------------ */
 /* Parsing                                                                                    */
 
-void mg_json_doc_free(struct mg_json_doc *doc)
+/*
+ * Returns the offset of the first '{' or '[' (outside strings) that opens a container deeper
+ * than MG_JSON_MAX_DEPTH, or <len> if there is none. jsmn must not see such text: closing
+ * brackets walk its parent chain, which is quadratic in the nesting depth.
+ */
+static size_t
+depth_scan(const char *s, size_t len)
+{
+	size_t i;
+	int depth = 0;
+	bool in_str = false;
+
+	for (i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = false;
+		} else if (c == '"') {
+			in_str = true;
+		} else if (c == '{' || c == '[') {
+			if (++depth > MG_JSON_MAX_DEPTH)
+				return i;
+		} else if ((c == '}' || c == ']') && depth > 0) {
+			depth--;
+		}
+	}
+	return len;
+}
+
+void
+mg_json_doc_free(struct mg_json_doc *doc)
 {
 	free(doc->toks);
 	doc->toks = NULL;
 	doc->n_toks = 0;
 }
 
-int mg_json_parse(struct mg_json_doc *doc, const char *text, size_t len,
-		  struct mg_json_errors *errs)
+int
+mg_json_parse(struct mg_json_doc *doc, const char *text, size_t len, struct mg_json_errors *errs)
 {
 	unsigned long before = mg_json_errors_total(errs);
 	jsmntok_t *jt = NULL;
 	jsmn_parser jp;
-	struct walk w = { doc, NULL, NULL, 0 };
+	struct walk w = {doc, NULL, NULL, 0};
 	size_t plen = len, fail_pos = 0, pos, end;
 	int count, r, fail_code = 0, n, rc;
 	const char *nul;
@@ -1169,14 +1247,20 @@ int mg_json_parse(struct mg_json_doc *doc, const char *text, size_t len,
 	}
 	if (text[pos] != '{') {
 		mg_json_error_at(doc, -1, pos, "the top-level value must be an object, got %s",
-				 describe_at(text, len, pos, d, sizeof(d)));
+		                 describe_at(text, len, pos, d, sizeof(d)));
 		return -EINVAL;
 	}
 
 	/*
 	 * Count the tokens. If jsmn fails, remember where and count again over the text before
-	 * that point, so that the filling pass can give the failure a path.
+	 * that point, so that the filling pass can give the failure a path. Text nested too
+	 * deeply is cut the same way before jsmn sees it.
 	 */
+	plen = depth_scan(text, len);
+	if (plen < len) {
+		fail_code = FAIL_DEPTH;
+		fail_pos = plen;
+	}
 	for (;;) {
 		jsmn_init(&jp);
 		count = jsmn_parse(&jp, text, plen, NULL, 0);
@@ -1257,12 +1341,14 @@ fail:
 /* ------------------------------------------------------------------------------------------ */
 /* Accessors                                                                                  */
 
-enum mg_json_type mg_json_type(const struct mg_json_doc *doc, int tok)
+enum mg_json_type
+mg_json_type(const struct mg_json_doc *doc, int tok)
 {
 	return valid_tok(doc, tok) ? (enum mg_json_type)doc->toks[tok].type : MG_JSON_INVALID;
 }
 
-const char *mg_json_type_name(enum mg_json_type type)
+const char *
+mg_json_type_name(enum mg_json_type type)
 {
 	switch (type) {
 	case MG_JSON_OBJECT:
@@ -1283,41 +1369,47 @@ const char *mg_json_type_name(enum mg_json_type type)
 	}
 }
 
-bool mg_json_is_bad(const struct mg_json_doc *doc, int tok)
+bool
+mg_json_is_bad(const struct mg_json_doc *doc, int tok)
 {
 	return valid_tok(doc, tok) && (doc->toks[tok].flags & MG_JSON_TOK_BAD) != 0;
 }
 
 /* Returns <key> or the first following key of its object that is not a duplicate, or -1. */
-static int skip_dup_keys(const struct mg_json_doc *doc, int obj, int key)
+static int
+skip_dup_keys(const struct mg_json_doc *doc, int obj, int key)
 {
 	while (key < doc->toks[obj].next && (doc->toks[key].flags & MG_JSON_TOK_DUP))
 		key = doc->toks[key + 1].next;
 	return key < doc->toks[obj].next ? key : -1;
 }
 
-int mg_json_member_first(const struct mg_json_doc *doc, int obj)
+int
+mg_json_member_first(const struct mg_json_doc *doc, int obj)
 {
 	if (mg_json_type(doc, obj) != MG_JSON_OBJECT || doc->toks[obj].size == 0)
 		return -1;
 	return skip_dup_keys(doc, obj, obj + 1);
 }
 
-int mg_json_member_next(const struct mg_json_doc *doc, int key)
+int
+mg_json_member_next(const struct mg_json_doc *doc, int key)
 {
 	if (!valid_tok(doc, key) || !(doc->toks[key].flags & MG_JSON_TOK_KEY))
 		return -1;
 	return skip_dup_keys(doc, doc->toks[key].parent, doc->toks[key + 1].next);
 }
 
-int mg_json_elem_first(const struct mg_json_doc *doc, int arr)
+int
+mg_json_elem_first(const struct mg_json_doc *doc, int arr)
 {
 	if (mg_json_type(doc, arr) != MG_JSON_ARRAY || doc->toks[arr].size == 0)
 		return -1;
 	return arr + 1;
 }
 
-int mg_json_elem_next(const struct mg_json_doc *doc, int elem)
+int
+mg_json_elem_next(const struct mg_json_doc *doc, int elem)
 {
 	int parent;
 
@@ -1329,14 +1421,16 @@ int mg_json_elem_next(const struct mg_json_doc *doc, int elem)
 	return doc->toks[elem].next < doc->toks[parent].next ? doc->toks[elem].next : -1;
 }
 
-int mg_json_size(const struct mg_json_doc *doc, int tok)
+int
+mg_json_size(const struct mg_json_doc *doc, int tok)
 {
 	enum mg_json_type t = mg_json_type(doc, tok);
 
 	return t == MG_JSON_OBJECT || t == MG_JSON_ARRAY ? doc->toks[tok].size : -1;
 }
 
-int mg_json_obj_get(const struct mg_json_doc *doc, int obj, const char *key)
+int
+mg_json_obj_get(const struct mg_json_doc *doc, int obj, const char *key)
 {
 	int k;
 
@@ -1347,7 +1441,8 @@ int mg_json_obj_get(const struct mg_json_doc *doc, int obj, const char *key)
 	return -1;
 }
 
-int mg_json_arr_get(const struct mg_json_doc *doc, int arr, int i)
+int
+mg_json_arr_get(const struct mg_json_doc *doc, int arr, int i)
 {
 	int e, n;
 
@@ -1359,7 +1454,8 @@ int mg_json_arr_get(const struct mg_json_doc *doc, int arr, int i)
 	return e;
 }
 
-int mg_json_lookup(const struct mg_json_doc *doc, int tok, const char *path)
+int
+mg_json_lookup(const struct mg_json_doc *doc, int tok, const char *path)
 {
 	char name[MG_JSON_PATH_MAX];
 	const char *p = path;
@@ -1391,13 +1487,15 @@ int mg_json_lookup(const struct mg_json_doc *doc, int tok, const char *path)
 	return tok;
 }
 
-static bool good_string(const struct mg_json_doc *doc, int tok)
+static bool
+good_string(const struct mg_json_doc *doc, int tok)
 {
 	return mg_json_type(doc, tok) == MG_JSON_STRING &&
 	       !(doc->toks[tok].flags & MG_JSON_TOK_BAD);
 }
 
-int mg_json_str_view(const struct mg_json_doc *doc, int tok, const char **p, size_t *len)
+int
+mg_json_str_view(const struct mg_json_doc *doc, int tok, const char **p, size_t *len)
 {
 	if (!good_string(doc, tok))
 		return -EINVAL;
@@ -1406,8 +1504,8 @@ int mg_json_str_view(const struct mg_json_doc *doc, int tok, const char **p, siz
 	return 0;
 }
 
-int mg_json_str_decode(const struct mg_json_doc *doc, int tok, char *buf, size_t size,
-		       size_t *out_len)
+int
+mg_json_str_decode(const struct mg_json_doc *doc, int tok, char *buf, size_t size, size_t *out_len)
 {
 	const char *p;
 	size_t n, len;
@@ -1426,7 +1524,8 @@ int mg_json_str_decode(const struct mg_json_doc *doc, int tok, char *buf, size_t
 	return 0;
 }
 
-bool mg_json_str_eq(const struct mg_json_doc *doc, int tok, const char *s)
+bool
+mg_json_str_eq(const struct mg_json_doc *doc, int tok, const char *s)
 {
 	size_t slen = strlen(s), len;
 	const char *p;
@@ -1447,8 +1546,8 @@ bool mg_json_str_eq(const struct mg_json_doc *doc, int tok, const char *s)
 	return eq;
 }
 
-int mg_json_get_int(const struct mg_json_doc *doc, int tok, int64_t min, int64_t max,
-		    int64_t *out)
+int
+mg_json_get_int(const struct mg_json_doc *doc, int tok, int64_t min, int64_t max, int64_t *out)
 {
 	const struct mg_json_tok *t;
 	const char *s;
@@ -1486,7 +1585,8 @@ int mg_json_get_int(const struct mg_json_doc *doc, int tok, int64_t min, int64_t
 	return 0;
 }
 
-int mg_json_get_bool(const struct mg_json_doc *doc, int tok, bool *out)
+int
+mg_json_get_bool(const struct mg_json_doc *doc, int tok, bool *out)
 {
 	enum mg_json_type t = mg_json_type(doc, tok);
 

@@ -32,14 +32,14 @@
  * recursion of every walker over a parsed document. Larger inputs than MG_JSON_MAX_LEN bytes
  * and documents of more than MG_JSON_MAX_TOKENS values (keys count as values) are rejected.
  */
-#define MG_JSON_MAX_DEPTH 64
-#define MG_JSON_MAX_LEN (64u << 20)
+#define MG_JSON_MAX_DEPTH  64
+#define MG_JSON_MAX_LEN    (64u << 20)
 #define MG_JSON_MAX_TOKENS (1 << 20)
 
 /* Capacity of an error list and the size of each of its text fields, NUL included. */
-#define MG_JSON_ERR_MAX 64
+#define MG_JSON_ERR_MAX  64
 #define MG_JSON_PATH_MAX 256
-#define MG_JSON_MSG_MAX 256
+#define MG_JSON_MSG_MAX  256
 #define MG_JSON_FILE_MAX 256
 
 /* Value types. MG_JSON_INVALID is returned for an index that names no token. */
@@ -82,10 +82,10 @@ struct mg_json_errors {
 };
 
 /* Token flags. */
-#define MG_JSON_TOK_KEY 0x01	/* the token is an object key (always a string) */
-#define MG_JSON_TOK_BAD 0x02	/* lexically invalid (already reported): accessors refuse it */
-#define MG_JSON_TOK_ESC 0x04	/* a string that contains backslash escapes */
-#define MG_JSON_TOK_DUP 0x08	/* a key that repeats an earlier key of its object */
+#define MG_JSON_TOK_KEY 0x01 /* the token is an object key (always a string) */
+#define MG_JSON_TOK_BAD 0x02 /* lexically invalid (already reported): accessors refuse it */
+#define MG_JSON_TOK_ESC 0x04 /* a string that contains backslash escapes */
+#define MG_JSON_TOK_DUP 0x08 /* a key that repeats an earlier key of its object */
 
 /*
  * One value. <start> and <end> delimit its text (quotes included for strings). <parent> is
@@ -136,7 +136,7 @@ unsigned long mg_json_errors_total(const struct mg_json_errors *errs);
  * <fmt> is a printf format.
  */
 void mg_json_errors_add(struct mg_json_errors *errs, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /*
  * Prints every kept error to <out> in document order, one per line, as
@@ -159,7 +159,7 @@ void mg_json_errors_print(const struct mg_json_errors *errs, FILE *out);
  * In every case <doc> must be released with mg_json_doc_free().
  */
 int mg_json_parse(struct mg_json_doc *doc, const char *text, size_t len,
-		  struct mg_json_errors *errs);
+                  struct mg_json_errors *errs);
 
 /* Releases the tokens of <doc> (safe on a zeroed or already freed document). */
 void mg_json_doc_free(struct mg_json_doc *doc);
@@ -227,7 +227,7 @@ int mg_json_str_view(const struct mg_json_doc *doc, int tok, const char **p, siz
  * terminated prefix (if <size> > 0).
  */
 int mg_json_str_decode(const struct mg_json_doc *doc, int tok, char *buf, size_t size,
-		       size_t *out_len);
+                       size_t *out_len);
 
 /* Returns true if <tok> is a valid string whose decoded value equals the C string <s>. */
 bool mg_json_str_eq(const struct mg_json_doc *doc, int tok, const char *s);
@@ -237,8 +237,7 @@ bool mg_json_str_eq(const struct mg_json_doc *doc, int tok, const char *s);
  * number or has a fraction or exponent (1.0 and 1e3 are not integers here); -ERANGE if it lies
  * outside <min>..<max> or outside int64_t (then *<out> is left unchanged).
  */
-int mg_json_get_int(const struct mg_json_doc *doc, int tok, int64_t min, int64_t max,
-		    int64_t *out);
+int mg_json_get_int(const struct mg_json_doc *doc, int tok, int64_t min, int64_t max, int64_t *out);
 
 /* Reads true or false. Returns 0, or -EINVAL if <tok> is not a boolean. */
 int mg_json_get_bool(const struct mg_json_doc *doc, int tok, bool *out);
@@ -263,7 +262,7 @@ const char *mg_json_excerpt(const struct mg_json_doc *doc, int tok, char *buf, s
 
 /* Computes the 1-based line and column of byte offset <offset> in the document. */
 void mg_json_line_col(struct mg_json_doc *doc, size_t offset, unsigned int *line,
-		      unsigned int *col);
+                      unsigned int *col);
 
 /*
  * Reports an error located at token <tok> (its first character; its path) with the message
@@ -271,12 +270,12 @@ void mg_json_line_col(struct mg_json_doc *doc, size_t offset, unsigned int *line
  * with the path "(root)". The error goes to the list the document was parsed with.
  */
 void mg_json_error(struct mg_json_doc *doc, int tok, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /*
  * Like mg_json_error() but located at byte <offset> of the text, with the path of <tok>.
  */
 void mg_json_error_at(struct mg_json_doc *doc, int tok, size_t offset, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 #endif /* MG_CONFIG_JSON_H */

@@ -15,14 +15,15 @@
 /* Longest key, in bytes, for which an unknown field gets a "did you mean" suggestion. */
 #define SUGGEST_MAX 64
 
-static void parse_object(struct mg_schema_ctx *ctx, const struct mg_schema_object *obj,
-			 int tok, void *base);
+static void parse_object(struct mg_schema_ctx *ctx, const struct mg_schema_object *obj, int tok,
+                         void *base);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Storage                                                                                    */
 
 /* Stores <v> in an integer of <size> bytes at <dst>, signed if <is_signed>. */
-static void store_int(void *dst, size_t size, bool is_signed, int64_t v)
+static void
+store_int(void *dst, size_t size, bool is_signed, int64_t v)
 {
 	switch (size) {
 	case 1:
@@ -51,14 +52,16 @@ static void store_int(void *dst, size_t size, bool is_signed, int64_t v)
 	}
 }
 
-static int64_t string_max(const struct mg_schema_field *f)
+static int64_t
+string_max(const struct mg_schema_field *f)
 {
 	int64_t cap = f->size > 0 ? (int64_t)f->size - 1 : 0;
 
 	return f->max > 0 && f->max < cap ? f->max : cap;
 }
 
-static size_t enum_count(const char *const *names)
+static size_t
+enum_count(const char *const *names)
 {
 	size_t n = 0;
 
@@ -67,12 +70,14 @@ static size_t enum_count(const char *const *names)
 	return n;
 }
 
-static bool is_alternative(const struct mg_schema_object *obj, const struct mg_schema_field *f)
+static bool
+is_alternative(const struct mg_schema_object *obj, const struct mg_schema_field *f)
 {
 	return obj->kind == MG_SCHEMA_UNION && !(f->flags & MG_SCHEMA_F_SHARED);
 }
 
-static void apply_field_default(const struct mg_schema_field *f, void *base)
+static void
+apply_field_default(const struct mg_schema_field *f, void *base)
 {
 	char *dst = (char *)base + f->offset;
 
@@ -95,7 +100,8 @@ static void apply_field_default(const struct mg_schema_field *f, void *base)
 	}
 }
 
-void mg_schema_apply_defaults(const struct mg_schema_object *obj, void *base)
+void
+mg_schema_apply_defaults(const struct mg_schema_object *obj, void *base)
 {
 	size_t i;
 
@@ -111,7 +117,8 @@ void mg_schema_apply_defaults(const struct mg_schema_object *obj, void *base)
 /* Messages                                                                                   */
 
 /* Appends <s> to <buf> (<size> bytes, NUL-terminated), truncating. */
-static void cat(char *buf, size_t size, const char *s)
+static void
+cat(char *buf, size_t size, const char *s)
 {
 	size_t n = strlen(buf);
 
@@ -123,8 +130,8 @@ static void cat(char *buf, size_t size, const char *s)
  * Writes the names of <obj>'s fields to <buf> as "'a', 'b' or 'c'", only the union
  * alternatives if <alts_only>.
  */
-static void field_list(const struct mg_schema_object *obj, bool alts_only, char *buf,
-		       size_t size)
+static void
+field_list(const struct mg_schema_object *obj, bool alts_only, char *buf, size_t size)
 {
 	size_t i, n = 0, total = 0;
 
@@ -144,7 +151,8 @@ static void field_list(const struct mg_schema_object *obj, bool alts_only, char 
 }
 
 /* Levenshtein distance between two short strings (both at most SUGGEST_MAX bytes). */
-static size_t edit_distance(const char *a, size_t na, const char *b, size_t nb)
+static size_t
+edit_distance(const char *a, size_t na, const char *b, size_t nb)
 {
 	size_t row[SUGGEST_MAX + 1], i, j;
 
@@ -170,8 +178,8 @@ static size_t edit_distance(const char *a, size_t na, const char *b, size_t nb)
 }
 
 /* Reports key <key> as not a field of <obj>, suggesting a near name or listing the names. */
-static void report_unknown(struct mg_schema_ctx *ctx, const struct mg_schema_object *obj,
-			   int key)
+static void
+report_unknown(struct mg_schema_ctx *ctx, const struct mg_schema_object *obj, int key)
 {
 	char ex[MG_JSON_EXCERPT_MAX], name[SUGGEST_MAX + 1], list[160];
 	const char *best = NULL;
@@ -199,7 +207,7 @@ static void report_unknown(struct mg_schema_ctx *ctx, const struct mg_schema_obj
 	field_list(obj, false, list, sizeof(list));
 	if (obj->n_fields == 0)
 		mg_json_error(ctx->doc, key, "unknown field '%s' (%s takes no fields)", ex,
-			      obj->name);
+		              obj->name);
 	else if (strlen(list) + 1 < sizeof(list))
 		mg_json_error(ctx->doc, key, "unknown field '%s' (expected %s)", ex, list);
 	else
@@ -207,17 +215,18 @@ static void report_unknown(struct mg_schema_ctx *ctx, const struct mg_schema_obj
 }
 
 /* Reports that <tok> has the wrong JSON type; <want> is "a string", "an object", ... */
-static void type_error(struct mg_schema_ctx *ctx, int tok, const char *want)
+static void
+type_error(struct mg_schema_ctx *ctx, int tok, const char *want)
 {
 	mg_json_error(ctx->doc, tok, "expected %s, got %s", want,
-		      mg_json_type_name(mg_json_type(ctx->doc, tok)));
+	              mg_json_type_name(mg_json_type(ctx->doc, tok)));
 }
 
 /* ------------------------------------------------------------------------------------------ */
 /* Fields                                                                                     */
 
-static void parse_string(struct mg_schema_ctx *ctx, const struct mg_schema_field *f, int tok,
-			 void *base)
+static void
+parse_string(struct mg_schema_ctx *ctx, const struct mg_schema_field *f, int tok, void *base)
 {
 	char *dst = (char *)base + f->offset;
 	int64_t max = string_max(f);
@@ -231,7 +240,7 @@ static void parse_string(struct mg_schema_ctx *ctx, const struct mg_schema_field
 	rc = mg_json_str_decode(ctx->doc, tok, dst, f->size, &n);
 	if (rc == -ENOSPC || (rc == 0 && (int64_t)n > max)) {
 		mg_json_error(ctx->doc, tok, "is too long (%zu bytes, at most %" PRId64 ")", n,
-			      max);
+		              max);
 		goto clear;
 	}
 	if (rc < 0)
@@ -244,8 +253,8 @@ static void parse_string(struct mg_schema_ctx *ctx, const struct mg_schema_field
 		if (n == 0)
 			mg_json_error(ctx->doc, tok, "must not be empty");
 		else
-			mg_json_error(ctx->doc, tok, "is too short (%zu bytes, at least %" PRId64 ")",
-				      n, f->min);
+			mg_json_error(ctx->doc, tok,
+			              "is too short (%zu bytes, at least %" PRId64 ")", n, f->min);
 		goto clear;
 	}
 	if (f->check != NULL && f->check(ctx, f, tok, base) < 0)
@@ -256,8 +265,8 @@ clear:
 		dst[0] = '\0';
 }
 
-static void parse_int(struct mg_schema_ctx *ctx, const struct mg_schema_field *f, int tok,
-		      void *base)
+static void
+parse_int(struct mg_schema_ctx *ctx, const struct mg_schema_field *f, int tok, void *base)
 {
 	char ex[MG_JSON_EXCERPT_MAX];
 	int64_t v = 0;
@@ -270,12 +279,12 @@ static void parse_int(struct mg_schema_ctx *ctx, const struct mg_schema_field *f
 	rc = mg_json_get_int(ctx->doc, tok, f->min, f->max, &v);
 	if (rc == -ERANGE) {
 		mg_json_error(ctx->doc, tok, "%s is out of range %" PRId64 "..%" PRId64,
-			      mg_json_excerpt(ctx->doc, tok, ex, sizeof(ex)), f->min, f->max);
+		              mg_json_excerpt(ctx->doc, tok, ex, sizeof(ex)), f->min, f->max);
 		return;
 	}
 	if (rc < 0) {
 		mg_json_error(ctx->doc, tok, "expected an integer, got %s",
-			      mg_json_excerpt(ctx->doc, tok, ex, sizeof(ex)));
+		              mg_json_excerpt(ctx->doc, tok, ex, sizeof(ex)));
 		return;
 	}
 	if ((f->flags & MG_SCHEMA_F_POW2) && (v <= 0 || (v & (v - 1)) != 0)) {
@@ -287,8 +296,8 @@ static void parse_int(struct mg_schema_ctx *ctx, const struct mg_schema_field *f
 		apply_field_default(f, base);
 }
 
-static void parse_enum(struct mg_schema_ctx *ctx, const struct mg_schema_field *f, int tok,
-		       void *base)
+static void
+parse_enum(struct mg_schema_ctx *ctx, const struct mg_schema_field *f, int tok, void *base)
 {
 	char ex[MG_JSON_EXCERPT_MAX], list[160];
 	size_t i, n = enum_count(f->enum_names);
@@ -312,14 +321,14 @@ static void parse_enum(struct mg_schema_ctx *ctx, const struct mg_schema_field *
 		cat(list, sizeof(list), f->enum_names[i]);
 	}
 	mg_json_error(ctx->doc, tok, "'%s' is not valid (expected %s)",
-		      mg_json_excerpt(ctx->doc, tok, ex, sizeof(ex)), list);
+	              mg_json_excerpt(ctx->doc, tok, ex, sizeof(ex)), list);
 }
 
 static void parse_field(struct mg_schema_ctx *ctx, const struct mg_schema_field *f, int tok,
-			void *base);
+                        void *base);
 
-static void parse_array(struct mg_schema_ctx *ctx, const struct mg_schema_field *f, int tok,
-			void *base)
+static void
+parse_array(struct mg_schema_ctx *ctx, const struct mg_schema_field *f, int tok, void *base)
 {
 	char *dst = (char *)base + f->offset;
 	int n = mg_json_size(ctx->doc, tok), stored = 0, e;
@@ -332,14 +341,16 @@ static void parse_array(struct mg_schema_ctx *ctx, const struct mg_schema_field 
 		if (n == 0)
 			mg_json_error(ctx->doc, tok, "must not be empty");
 		else if (f->min == f->max)
-			mg_json_error(ctx->doc, tok, "must have exactly %" PRId64 " element%s, got %d",
-				      f->min, f->min == 1 ? "" : "s", n);
+			mg_json_error(ctx->doc, tok,
+			              "must have exactly %" PRId64 " element%s, got %d", f->min,
+			              f->min == 1 ? "" : "s", n);
 		else if (n > f->max)
 			mg_json_error(ctx->doc, tok, "has %d elements, at most %" PRId64 " allowed",
-				      n, f->max);
+			              n, f->max);
 		else
-			mg_json_error(ctx->doc, tok, "has %d element%s, at least %" PRId64 " needed",
-				      n, n == 1 ? "" : "s", f->min);
+			mg_json_error(ctx->doc, tok,
+			              "has %d element%s, at least %" PRId64 " needed", n,
+			              n == 1 ? "" : "s", f->min);
 	}
 	for (e = mg_json_elem_first(ctx->doc, tok); e >= 0 && stored < f->max;
 	     e = mg_json_elem_next(ctx->doc, e)) {
@@ -349,8 +360,8 @@ static void parse_array(struct mg_schema_ctx *ctx, const struct mg_schema_field 
 	*(int *)(void *)((char *)base + f->count_offset) = stored;
 }
 
-static void parse_field(struct mg_schema_ctx *ctx, const struct mg_schema_field *f, int tok,
-			void *base)
+static void
+parse_field(struct mg_schema_ctx *ctx, const struct mg_schema_field *f, int tok, void *base)
 {
 	/* A token with a lexical error was reported by the JSON layer: stay quiet. */
 	if (mg_json_is_bad(ctx->doc, tok))
@@ -392,7 +403,8 @@ static void parse_field(struct mg_schema_ctx *ctx, const struct mg_schema_field 
 /* ------------------------------------------------------------------------------------------ */
 /* Objects                                                                                    */
 
-static int find_field(const struct mg_json_doc *doc, const struct mg_schema_object *obj, int key)
+static int
+find_field(const struct mg_json_doc *doc, const struct mg_schema_object *obj, int key)
 {
 	size_t i;
 
@@ -403,8 +415,8 @@ static int find_field(const struct mg_json_doc *doc, const struct mg_schema_obje
 	return -1;
 }
 
-static void parse_object(struct mg_schema_ctx *ctx, const struct mg_schema_object *obj,
-			 int tok, void *base)
+static void
+parse_object(struct mg_schema_ctx *ctx, const struct mg_schema_object *obj, int tok, void *base)
 {
 	struct mg_json_doc *doc = ctx->doc;
 	bool seen[MG_SCHEMA_MAX_FIELDS];
@@ -418,7 +430,8 @@ static void parse_object(struct mg_schema_ctx *ctx, const struct mg_schema_objec
 		return;
 	}
 	if (obj->n_fields > MG_SCHEMA_MAX_FIELDS) {
-		mg_json_error(doc, tok, "internal error: schema '%s' has too many fields", obj->name);
+		mg_json_error(doc, tok, "internal error: schema '%s' has too many fields",
+		              obj->name);
 		return;
 	}
 	memset(seen, 0, sizeof(seen));
@@ -439,10 +452,11 @@ static void parse_object(struct mg_schema_ctx *ctx, const struct mg_schema_objec
 				char ex[MG_JSON_EXCERPT_MAX], first[MG_JSON_EXCERPT_MAX];
 
 				field_list(obj, true, list, sizeof(list));
-				mg_json_error(doc, key,
-					      "'%s' cannot be combined with '%s': set exactly one of %s",
-					      mg_json_excerpt(doc, key, ex, sizeof(ex)),
-					      mg_json_excerpt(doc, alt_key, first, sizeof(first)), list);
+				mg_json_error(
+				    doc, key,
+				    "'%s' cannot be combined with '%s': set exactly one of %s",
+				    mg_json_excerpt(doc, key, ex, sizeof(ex)),
+				    mg_json_excerpt(doc, alt_key, first, sizeof(first)), list);
 				continue;
 			}
 			alt_key = key;
@@ -466,8 +480,8 @@ static void parse_object(struct mg_schema_ctx *ctx, const struct mg_schema_objec
 		obj->validate(ctx, obj, tok, base);
 }
 
-int mg_schema_parse(struct mg_schema_ctx *ctx, const struct mg_schema_object *obj, int tok,
-		    void *base)
+int
+mg_schema_parse(struct mg_schema_ctx *ctx, const struct mg_schema_object *obj, int tok, void *base)
 {
 	unsigned long before = mg_json_errors_total(ctx->doc->errs);
 
@@ -478,7 +492,8 @@ int mg_schema_parse(struct mg_schema_ctx *ctx, const struct mg_schema_object *ob
 /* ------------------------------------------------------------------------------------------ */
 /* Table self-check                                                                           */
 
-static bool int_fits(int64_t v, size_t size, bool is_signed)
+static bool
+int_fits(int64_t v, size_t size, bool is_signed)
 {
 	int bits = (int)size * 8;
 
@@ -492,8 +507,9 @@ static bool int_fits(int64_t v, size_t size, bool is_signed)
 static int check_object(const struct mg_schema_object *obj, char *why, size_t size, int depth);
 
 /* Checks field <f> stored in a struct of <container> bytes; <where> names it in messages. */
-static int check_field(const struct mg_schema_field *f, size_t container, const char *where,
-		       char *why, size_t size, int depth)
+static int
+check_field(const struct mg_schema_field *f, size_t container, const char *where, char *why,
+            size_t size, int depth)
 {
 	size_t storage = f->size;
 
@@ -508,14 +524,14 @@ static int check_field(const struct mg_schema_field *f, size_t container, const 
 	case MG_SCHEMA_ENUM:
 		if (f->size != 1 && f->size != 2 && f->size != 4 && f->size != 8) {
 			snprintf(why, size, "%s: integer size %zu is not 1, 2, 4 or 8", where,
-				 f->size);
+			         f->size);
 			return -EINVAL;
 		}
 		if (f->type == MG_SCHEMA_ENUM) {
 			size_t n = enum_count(f->enum_names);
 
-			if (n == 0 || !int_fits((int64_t)n - 1, f->size, false) ||
-			    f->def < 0 || (size_t)f->def >= n || f->min != 0) {
+			if (n == 0 || !int_fits((int64_t)n - 1, f->size, false) || f->def < 0 ||
+			    (size_t)f->def >= n || f->min != 0) {
 				snprintf(why, size, "%s: bad enum names or default", where);
 				return -EINVAL;
 			}
@@ -523,14 +539,16 @@ static int check_field(const struct mg_schema_field *f, size_t container, const 
 		}
 		if (f->min > f->max || !int_fits(f->min, f->size, f->min < 0) ||
 		    !int_fits(f->max, f->size, f->min < 0)) {
-			snprintf(why, size, "%s: range %" PRId64 "..%" PRId64
-				 " does not fit %zu bytes", where, f->min, f->max, f->size);
+			snprintf(why, size,
+			         "%s: range %" PRId64 "..%" PRId64 " does not fit %zu bytes", where,
+			         f->min, f->max, f->size);
 			return -EINVAL;
 		}
-		if (f->def != 0 && (f->def < f->min || f->def > f->max ||
-				    ((f->flags & MG_SCHEMA_F_POW2) && (f->def & (f->def - 1)) != 0))) {
+		if (f->def != 0 &&
+		    (f->def < f->min || f->def > f->max ||
+		     ((f->flags & MG_SCHEMA_F_POW2) && (f->def & (f->def - 1)) != 0))) {
 			snprintf(why, size, "%s: default %" PRId64 " is outside its range", where,
-				 f->def);
+			         f->def);
 			return -EINVAL;
 		}
 		break;
@@ -547,7 +565,7 @@ static int check_field(const struct mg_schema_field *f, size_t container, const 
 		}
 		if (f->size != 0 && f->size != f->object->size) {
 			snprintf(why, size, "%s: size %zu differs from table '%s' (%zu)", where,
-				 f->size, f->object->name, f->object->size);
+			         f->size, f->object->name, f->object->size);
 			return -EINVAL;
 		}
 		storage = f->object->size;
@@ -555,8 +573,8 @@ static int check_field(const struct mg_schema_field *f, size_t container, const 
 			return -EINVAL;
 		break;
 	case MG_SCHEMA_ARRAY:
-		if (f->elem == NULL || f->elem->offset != 0 || f->elem->size == 0 ||
-		    f->min < 0 || f->max < 1 || f->min > f->max || f->max > INT32_MAX ||
+		if (f->elem == NULL || f->elem->offset != 0 || f->elem->size == 0 || f->min < 0 ||
+		    f->max < 1 || f->min > f->max || f->max > INT32_MAX ||
 		    f->count_offset + sizeof(int) > container) {
 			snprintf(why, size, "%s: bad array element, limits or count offset", where);
 			return -EINVAL;
@@ -564,7 +582,7 @@ static int check_field(const struct mg_schema_field *f, size_t container, const 
 		storage = (size_t)f->max * f->elem->size;
 		if (f->size != 0 && f->size != storage) {
 			snprintf(why, size, "%s: size %zu is not max * element size (%zu)", where,
-				 f->size, storage);
+			         f->size, storage);
 			return -EINVAL;
 		}
 		if (check_field(f->elem, f->elem->size, where, why, size, depth + 1) < 0)
@@ -582,13 +600,14 @@ static int check_field(const struct mg_schema_field *f, size_t container, const 
 	}
 	if (f->offset > container || storage > container - f->offset) {
 		snprintf(why, size, "%s: %zu bytes at offset %zu do not fit in %zu", where, storage,
-			 f->offset, container);
+		         f->offset, container);
 		return -EINVAL;
 	}
 	return 0;
 }
 
-static int check_object(const struct mg_schema_object *obj, char *why, size_t size, int depth)
+static int
+check_object(const struct mg_schema_object *obj, char *why, size_t size, int depth)
 {
 	char where[160];
 	size_t i, j, alts = 0;
@@ -600,7 +619,7 @@ static int check_object(const struct mg_schema_object *obj, char *why, size_t si
 	if (obj->name == NULL || obj->size == 0 || obj->n_fields > MG_SCHEMA_MAX_FIELDS ||
 	    (obj->n_fields > 0 && obj->fields == NULL)) {
 		snprintf(why, size, "table '%s': bad name, size or field count",
-			 obj->name != NULL ? obj->name : "?");
+		         obj->name != NULL ? obj->name : "?");
 		return -EINVAL;
 	}
 	if (obj->kind == MG_SCHEMA_UNION && obj->tag_offset + sizeof(int) > obj->size) {
@@ -645,7 +664,8 @@ static int check_object(const struct mg_schema_object *obj, char *why, size_t si
 	return 0;
 }
 
-int mg_schema_check(const struct mg_schema_object *obj, char *why, size_t size)
+int
+mg_schema_check(const struct mg_schema_object *obj, char *why, size_t size)
 {
 	if (size > 0)
 		why[0] = '\0';

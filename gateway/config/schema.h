@@ -60,9 +60,9 @@ enum mg_schema_type {
 };
 
 /* Field flags. */
-#define MG_SCHEMA_F_REQUIRED 0x1	/* absence is an error */
-#define MG_SCHEMA_F_POW2 0x2		/* MG_SCHEMA_INT: the value must be a power of two */
-#define MG_SCHEMA_F_SHARED 0x4		/* in a union: an ordinary member, not an alternative */
+#define MG_SCHEMA_F_REQUIRED 0x1 /* absence is an error */
+#define MG_SCHEMA_F_POW2     0x2 /* MG_SCHEMA_INT: the value must be a power of two */
+#define MG_SCHEMA_F_SHARED   0x4 /* in a union: an ordinary member, not an alternative */
 
 enum mg_schema_kind {
 	MG_SCHEMA_STRUCT = 0,
@@ -97,16 +97,16 @@ struct mg_schema_field {
 	size_t size;
 	int64_t min;
 	int64_t max;
-	int64_t def;				/* default of an absent INT, ENUM or BOOL */
-	int tag;				/* union alternatives: the nonzero tag stored */
-	const struct mg_schema_object *object;	/* OBJECT */
-	const struct mg_schema_field *elem;	/* ARRAY */
-	size_t count_offset;			/* ARRAY */
-	const char *const *enum_names;		/* ENUM */
+	int64_t def;                           /* default of an absent INT, ENUM or BOOL */
+	int tag;                               /* union alternatives: the nonzero tag stored */
+	const struct mg_schema_object *object; /* OBJECT */
+	const struct mg_schema_field *elem;    /* ARRAY */
+	size_t count_offset;                   /* ARRAY */
+	const char *const *enum_names;         /* ENUM */
 	int (*check)(struct mg_schema_ctx *ctx, const struct mg_schema_field *f, int tok,
-		     void *base);
+	             void *base);
 	int (*parse)(struct mg_schema_ctx *ctx, const struct mg_schema_field *f, int tok,
-		     void *base);
+	             void *base);
 };
 
 /*
@@ -126,13 +126,13 @@ struct mg_schema_object {
 	size_t n_fields;
 	size_t tag_offset;
 	int (*validate)(struct mg_schema_ctx *ctx, const struct mg_schema_object *o, int tok,
-			void *base);
+	                void *base);
 };
 
 /* Helpers for writing tables. */
 #define MG_SCHEMA_SIZEOF(type, member) sizeof(((type *)0)->member)
-#define MG_SCHEMA_COUNT(array) (sizeof(array) / sizeof((array)[0]))
-#define MG_SCHEMA_MEMBER(type, member) \
+#define MG_SCHEMA_COUNT(array)         (sizeof(array) / sizeof((array)[0]))
+#define MG_SCHEMA_MEMBER(type, member)                                                             \
 	.offset = offsetof(type, member), .size = MG_SCHEMA_SIZEOF(type, member)
 
 /*
@@ -141,7 +141,7 @@ struct mg_schema_object {
  * error was reported during the walk, else -EINVAL; every problem is reported.
  */
 int mg_schema_parse(struct mg_schema_ctx *ctx, const struct mg_schema_object *obj, int tok,
-		    void *base);
+                    void *base);
 
 /* Stores the defaults of every field of <obj> in <base>, recursing into nested objects. */
 void mg_schema_apply_defaults(const struct mg_schema_object *obj, void *base);

@@ -1,21 +1,29 @@
 /*
- * Echo and discard services.  See mg_diag.h.
+ * Echo and discard services, on the gateway's TCP connection layer
+ * (mg_conn).  See mg_diag.h.
+ *
+ * Echo reads only as much as it can send back at once (mg_conn_send_space),
+ * so received data waits in lwIP, under TCP's flow control, rather than in a
+ * buffer of ours; a short write (the lwIP heap running low) leaves a
+ * remainder in a small carry buffer, and nothing more is read until it has
+ * gone.
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
 
-#include "lwip/tcp.h"
-
 #include "gateway/core/mg_pool.h"
 #include "gateway/diag/mg_diag.h"
+#include "gateway/net/mg_conn.h"
+
+#define ECHO_CHUNK	16384
 
 struct diag_conn {
-	struct tcp_pcb *pcb;
+	struct mg_conn *conn;
 	struct diag_conn *next, *prev;
-	struct pbuf *pending;	/* received, not yet queued back (echo) */
 	bool echo;
-	bool peer_closed;
+	uint16_t carry_len, carry_off;
+	unsigned char carry[ECHO_CHUNK];
 };
 
 static struct {
@@ -26,7 +34,7 @@ static struct {
 } diag;
 
 static void
-conn_release(struct diag_conn *c)
+diag_free(struct diag_conn *c)
 {
 	if (c->prev != NULL)
 		c->prev->next = c->next;
@@ -34,155 +42,109 @@ conn_release(struct diag_conn *c)
 		diag.open = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
-	if (c->pending != NULL)
-		pbuf_free(c->pending);
 	mg_pool_put(&diag.pool, c);
 }
 
+/* Moves bytes from the peer back to it as far as the send buffer allows;
+ * closes when the peer is done and everything went back. */
 static void
-conn_close(struct diag_conn *c, bool abort)
+echo_pump(struct diag_conn *c)
 {
-	struct tcp_pcb *pcb = c->pcb;
+	unsigned char buf[ECHO_CHUNK];
+	int n, w;
 
-	tcp_arg(pcb, NULL);
-	tcp_recv(pcb, NULL);
-	tcp_sent(pcb, NULL);
-	tcp_err(pcb, NULL);
-	conn_release(c);
-	if (abort || tcp_close(pcb) != ERR_OK)
-		tcp_abort(pcb);
+	for (;;) {
+		if (c->carry_len > c->carry_off) {
+			w = mg_conn_write(c->conn, c->carry + c->carry_off,
+					  (size_t)(c->carry_len - c->carry_off), false);
+			if (w <= 0)
+				return;
+			c->carry_off = (uint16_t)(c->carry_off + w);
+			if (c->carry_off < c->carry_len)
+				return;
+			c->carry_len = c->carry_off = 0;
+		}
+		size_t room = mg_conn_send_space(c->conn);
+
+		if (room == 0)
+			return;
+		n = mg_conn_read(c->conn, buf, room < sizeof(buf) ? room : sizeof(buf));
+		if (n == MG_CONN_AGAIN)
+			return;
+		if (n == 0) {
+			mg_conn_close(c->conn);
+			diag_free(c);
+			return;
+		}
+		w = mg_conn_write(c->conn, buf, (size_t)n, false);
+		if (w < 0)
+			w = 0;
+		if (w < n) {
+			memcpy(c->carry, buf + w, (size_t)(n - w));
+			c->carry_len = (uint16_t)(n - w);
+			c->carry_off = 0;
+			return;
+		}
+	}
 }
 
-/* Echoes pending bytes as far as the send buffer allows.  Returns true if
- * the connection was closed. */
+static void
+on_readable(struct mg_conn *conn)
+{
+	struct diag_conn *c = mg_conn_owner(conn);
+	unsigned char buf[ECHO_CHUNK];
+	int n;
+
+	if (c->echo) {
+		echo_pump(c);
+		return;
+	}
+	while ((n = mg_conn_read(conn, buf, sizeof(buf))) > 0)
+		;
+	if (n == 0) {
+		mg_conn_close(conn);
+		diag_free(c);
+	}
+}
+
+static void
+on_writable(struct mg_conn *conn)
+{
+	struct diag_conn *c = mg_conn_owner(conn);
+
+	if (c->echo)
+		echo_pump(c);
+}
+
+static void
+on_closed(struct mg_conn *conn, enum mg_conn_reason why)
+{
+	(void)why;
+	diag_free(mg_conn_owner(conn));
+}
+
+static const struct mg_conn_ops diag_ops = {
+	.readable = on_readable,
+	.writable = on_writable,
+	.closed = on_closed,
+};
+
 static bool
-echo_drain(struct diag_conn *c)
+on_accept(void *arg, struct mg_conn *conn, const struct mg_conn_ops **ops, void **owner)
 {
-	bool wrote = false;
+	struct diag_conn *c = mg_pool_get(&diag.pool);
 
-	while (c->pending != NULL) {
-		u16_t room = tcp_sndbuf(c->pcb);
-		u16_t n = c->pending->len < room ? c->pending->len : room;
-
-		if (n == 0)
-			break;
-		if (tcp_write(c->pcb, c->pending->payload, n, TCP_WRITE_FLAG_COPY) != ERR_OK)
-			break; /* queue full: the `sent' callback resumes */
-		wrote = true;
-		tcp_recved(c->pcb, n);
-		c->pending = pbuf_free_header(c->pending, n);
-	}
-	if (wrote)
-		tcp_output(c->pcb);
-	if (c->pending == NULL && c->peer_closed) {
-		conn_close(c, false);
-		return true;
-	}
-	return false;
-}
-
-static err_t
-on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
-{
-	struct diag_conn *c = arg;
-
-	(void)err;
-	if (c == NULL) {
-		if (p != NULL)
-			pbuf_free(p);
-		return ERR_OK;
-	}
-	if (p == NULL) {
-		c->peer_closed = true;
-		if (!c->echo)
-			conn_close(c, false);
-		else
-			echo_drain(c);
-		return ERR_OK;
-	}
-	if (!c->echo) {
-		tcp_recved(pcb, p->tot_len);
-		pbuf_free(p);
-		return ERR_OK;
-	}
-	if (c->pending == NULL)
-		c->pending = p;
-	else
-		pbuf_cat(c->pending, p);
-	echo_drain(c);
-	return ERR_OK;
-}
-
-static err_t
-on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
-{
-	struct diag_conn *c = arg;
-
-	(void)pcb;
-	(void)len;
-	if (c != NULL && c->echo)
-		echo_drain(c);
-	return ERR_OK;
-}
-
-static void
-on_err(void *arg, err_t err)
-{
-	(void)err;
-	if (arg != NULL)
-		conn_release(arg);
-}
-
-static err_t
-on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
-{
-	struct diag_conn *c;
-
-	if (err != ERR_OK || pcb == NULL)
-		return ERR_VAL;
-	c = mg_pool_get(&diag.pool);
-	if (c == NULL) {
-		tcp_abort(pcb);
-		return ERR_ABRT;
-	}
-	c->pcb = pcb;
+	if (c == NULL)
+		return false;
+	c->conn = conn;
 	c->echo = arg != NULL;
 	c->next = diag.open;
 	if (diag.open != NULL)
 		diag.open->prev = c;
 	diag.open = c;
-	tcp_arg(pcb, c);
-	tcp_recv(pcb, on_recv);
-	tcp_sent(pcb, on_sent);
-	tcp_err(pcb, on_err);
-	return ERR_OK;
-}
-
-static int
-listen_on(uint32_t addr, uint16_t port, bool echo, struct tcp_pcb **out)
-{
-	struct tcp_pcb *pcb, *l;
-	ip_addr_t a;
-
-	pcb = tcp_new();
-	if (pcb == NULL)
-		return -ENOMEM;
-	ip_addr_set_ip4_u32(&a, addr);
-	ip_set_option(pcb, SOF_REUSEADDR);
-	if (tcp_bind(pcb, &a, port) != ERR_OK) {
-		tcp_abort(pcb);
-		return -EADDRINUSE;
-	}
-	l = tcp_listen_with_backlog(pcb, TCP_DEFAULT_LISTEN_BACKLOG);
-	if (l == NULL) {
-		tcp_abort(pcb);
-		return -ENOMEM;
-	}
-	/* The listener's arg tells the accept callback which service it is. */
-	tcp_arg(l, echo ? (void *)l : NULL);
-	tcp_accept(l, on_accept);
-	*out = l;
-	return 0;
+	*ops = &diag_ops;
+	*owner = c;
+	return true;
 }
 
 int
@@ -196,10 +158,12 @@ mg_diag_start(uint32_t addr, uint16_t echo_port, uint16_t discard_port)
 	if (rc != 0)
 		return rc;
 	diag.started = true;
-	if (echo_port != 0 && (rc = listen_on(addr, echo_port, true, &diag.listeners[0])) != 0)
+	/* The listener's argument tells the accept callback which service it is. */
+	if (echo_port != 0 &&
+	    (rc = mg_conn_listen(addr, echo_port, on_accept, &diag, &diag.listeners[0])) != 0)
 		goto bad;
 	if (discard_port != 0 &&
-	    (rc = listen_on(addr, discard_port, false, &diag.listeners[1])) != 0)
+	    (rc = mg_conn_listen(addr, discard_port, on_accept, NULL, &diag.listeners[1])) != 0)
 		goto bad;
 	return 0;
 bad:
@@ -214,11 +178,13 @@ mg_diag_stop(void)
 
 	if (!diag.started)
 		return;
-	while (diag.open != NULL)
-		conn_close(diag.open, true);
+	while (diag.open != NULL) {
+		mg_conn_abort(diag.open->conn);
+		diag_free(diag.open);
+	}
 	for (i = 0; i < 2; i++) {
 		if (diag.listeners[i] != NULL) {
-			tcp_close(diag.listeners[i]);
+			mg_conn_unlisten(diag.listeners[i]);
 			diag.listeners[i] = NULL;
 		}
 	}

@@ -1,0 +1,568 @@
+/*
+ * TCP connections on lwIP's raw API.  See mg_conn.h.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "lwip/ip4_addr.h"
+#include "lwip/sys.h"
+#include "lwip/tcp.h"
+
+#include "gateway/core/mg_pool.h"
+#include "gateway/net/mg_conn.h"
+
+#define MG_CONN_LISTENERS_MAX	32
+/* lwIP calls `poll' every N * 500 ms. */
+#define CONN_POLL_TICKS		1
+
+enum {
+	F_DEADLINE = 1 << 0,	/* deadline armed */
+	F_RX_EOF = 1 << 1,	/* peer half-closed */
+	F_CONNECTING = 1 << 2,	/* outbound, not yet established */
+	F_NEED_OUTPUT = 1 << 3,	/* tcp_output() due when the callback returns */
+	F_DEAD = 1 << 4,	/* closed or gone: recycle when the callback returns */
+	F_ABORTED = 1 << 5,	/* tcp_abort() called inside an lwIP callback */
+};
+
+/*
+ * Received data waits in lwIP's pbuf chains.  A chain's tot_len is 16 bits,
+ * and with window scaling a connection can hold more than 64 KiB, so the
+ * chains are kept in a short queue: a new delivery is appended to the last
+ * chain while that stays under 64 KiB, else it starts a new entry.  Adjacent
+ * entries then hold more than 64 KiB together, so a receive window of
+ * TCP_WND needs at most 2 * TCP_WND / 64 KiB + 1 entries.
+ */
+#define RXQ_MAX		(2 * (TCP_WND / 0x10000) + 2)
+
+struct mg_conn {
+	struct tcp_pcb *pcb;
+	const struct mg_conn_ops *ops;
+	void *owner;
+	struct pbuf *rxq[RXQ_MAX];	/* received, not yet read, in order */
+	uint32_t rx_bytes;
+	uint8_t rxq_len;
+	uint32_t deadline;	/* sys_now() value */
+	uint16_t flags;
+	uint16_t depth;		/* nesting of callbacks into the owner */
+};
+
+struct listener {
+	struct tcp_pcb *pcb;
+	mg_conn_accept_fn *accept;
+	void *arg;
+};
+
+static struct {
+	struct mg_pool pool;
+	struct listener listeners[MG_CONN_LISTENERS_MAX];
+	struct mg_conn_stats st;
+} cn;
+
+static const char *const reason_names[MG_CONN_REASON_MAX] = {
+	[MG_CONN_CLOSED] = "closed",
+	[MG_CONN_ABORTED] = "aborted",
+	[MG_CONN_RESET] = "reset",
+	[MG_CONN_CONNECT_FAILED] = "connect_failed",
+	[MG_CONN_ERROR] = "error",
+};
+
+const char *
+mg_conn_reason_name(enum mg_conn_reason why)
+{
+	return (unsigned int)why < MG_CONN_REASON_MAX ? reason_names[why] : "unknown";
+}
+
+const struct mg_conn_stats *
+mg_conn_stats(void)
+{
+	cn.st.open = cn.pool.in_use;
+	return &cn.st;
+}
+
+int
+mg_conn_init(uint32_t capacity)
+{
+	return mg_pool_init(&cn.pool, "conn", sizeof(struct mg_conn), capacity);
+}
+
+/* ---- callback bracketing --------------------------------------------------- */
+
+static void
+rx_drop(struct mg_conn *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->rxq_len; i++)
+		pbuf_free(c->rxq[i]);
+	c->rxq_len = 0;
+	c->rx_bytes = 0;
+}
+
+static void
+conn_release(struct mg_conn *c)
+{
+	rx_drop(c);
+	mg_pool_put(&cn.pool, c);
+}
+
+static inline void
+enter(struct mg_conn *c)
+{
+	c->depth++;
+}
+
+/* Leaves a callback: pushes output written during it, recycles a dead
+ * connection.  Returns ERR_ABRT if the pcb was aborted meanwhile, which lwIP
+ * requires from the callback that aborted it. */
+static err_t
+leave(struct mg_conn *c)
+{
+	err_t rc = (c->flags & F_ABORTED) ? ERR_ABRT : ERR_OK;
+
+	if (--c->depth > 0)
+		return rc;
+	if ((c->flags & (F_NEED_OUTPUT | F_DEAD)) == F_NEED_OUTPUT && c->pcb != NULL) {
+		c->flags &= (uint16_t)~F_NEED_OUTPUT;
+		tcp_output(c->pcb);
+	}
+	if (c->flags & F_DEAD)
+		conn_release(c);
+	return rc;
+}
+
+static void
+detach(struct tcp_pcb *pcb)
+{
+	tcp_arg(pcb, NULL);
+	tcp_recv(pcb, NULL);
+	tcp_sent(pcb, NULL);
+	tcp_err(pcb, NULL);
+	tcp_poll(pcb, NULL, 0);
+}
+
+/* Marks <c> dead; recycled now, or when the current callback returns. */
+static void
+conn_kill(struct mg_conn *c)
+{
+	c->flags |= F_DEAD;
+	c->pcb = NULL;
+	if (c->depth == 0)
+		conn_release(c);
+}
+
+/* ---- lwIP callbacks ---------------------------------------------------------- */
+
+static err_t
+on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+	struct mg_conn *c = arg;
+
+	(void)pcb;
+	(void)err;
+	if (p == NULL) {
+		c->flags |= F_RX_EOF;
+	} else if (c->rxq_len > 0 && c->rxq[c->rxq_len - 1]->tot_len + p->tot_len <= 0xffff) {
+		pbuf_cat(c->rxq[c->rxq_len - 1], p);
+		c->rx_bytes += p->tot_len;
+	} else if (c->rxq_len < RXQ_MAX) {
+		c->rxq[c->rxq_len++] = p;
+		c->rx_bytes += p->tot_len;
+	} else {
+		return ERR_MEM; /* cannot happen within TCP_WND; lwIP keeps it */
+	}
+	enter(c);
+	if (!(c->flags & F_DEAD) && c->ops->readable != NULL)
+		c->ops->readable(c);
+	return leave(c);
+}
+
+static err_t
+on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
+{
+	struct mg_conn *c = arg;
+
+	(void)pcb;
+	(void)len;
+	enter(c);
+	if (c->ops->writable != NULL)
+		c->ops->writable(c);
+	return leave(c);
+}
+
+static err_t
+on_poll(void *arg, struct tcp_pcb *pcb)
+{
+	struct mg_conn *c = arg;
+
+	(void)pcb;
+	if (!(c->flags & F_DEADLINE) || (int32_t)(sys_now() - c->deadline) < 0)
+		return ERR_OK;
+	c->flags &= (uint16_t)~F_DEADLINE;
+	cn.st.timeouts++;
+	enter(c);
+	if (c->ops->timeout != NULL)
+		c->ops->timeout(c);
+	return leave(c);
+}
+
+static void
+on_err(void *arg, err_t err)
+{
+	struct mg_conn *c = arg;
+	enum mg_conn_reason why;
+
+	/* lwIP has freed the pcb. */
+	c->pcb = NULL;
+	if (c->flags & F_CONNECTING) {
+		why = MG_CONN_CONNECT_FAILED;
+		cn.st.connect_failures++;
+	} else if (err == ERR_RST) {
+		why = MG_CONN_RESET;
+		cn.st.resets++;
+	} else {
+		why = MG_CONN_ERROR;
+	}
+	enter(c);
+	c->flags |= F_DEAD;
+	if (c->ops->closed != NULL)
+		c->ops->closed(c, why);
+	leave(c);
+}
+
+static err_t
+on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+	struct mg_conn *c = arg;
+
+	(void)pcb;
+	(void)err; /* always ERR_OK in lwIP 2.x: failures come through on_err */
+	c->flags &= (uint16_t)~F_CONNECTING;
+	enter(c);
+	if (c->ops->connected != NULL)
+		c->ops->connected(c);
+	return leave(c);
+}
+
+static struct mg_conn *
+conn_new(struct tcp_pcb *pcb, const struct mg_conn_ops *ops, void *owner)
+{
+	struct mg_conn *c = mg_pool_get(&cn.pool);
+
+	if (c == NULL)
+		return NULL;
+	c->pcb = pcb;
+	c->ops = ops;
+	c->owner = owner;
+	tcp_arg(pcb, c);
+	tcp_recv(pcb, on_recv);
+	tcp_sent(pcb, on_sent);
+	tcp_err(pcb, on_err);
+	tcp_poll(pcb, on_poll, CONN_POLL_TICKS);
+	tcp_nagle_disable(pcb);
+	return c;
+}
+
+static err_t
+on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+	struct listener *l = arg;
+	const struct mg_conn_ops *ops = NULL;
+	void *owner = NULL;
+	struct mg_conn *c;
+
+	if (err != ERR_OK || pcb == NULL)
+		return ERR_VAL;
+	c = conn_new(pcb, NULL, NULL);
+	if (c == NULL) {
+		cn.st.refused_pool_empty++;
+		tcp_abort(pcb);
+		return ERR_ABRT;
+	}
+	cn.st.accepted++;
+	enter(c);
+	if (!l->accept(l->arg, c, &ops, &owner)) {
+		detach(pcb);
+		tcp_abort(pcb);
+		c->flags |= F_ABORTED;
+		conn_kill(c);
+		leave(c);
+		return ERR_ABRT;
+	}
+	c->ops = ops;
+	c->owner = owner;
+	return leave(c);
+}
+
+/* ---- public functions -------------------------------------------------------- */
+
+int
+mg_conn_listen(uint32_t addr, uint16_t port, mg_conn_accept_fn *accept, void *arg,
+	       struct tcp_pcb **out)
+{
+	struct listener *l = NULL;
+	struct tcp_pcb *pcb, *lp;
+	ip_addr_t a;
+	unsigned int i;
+
+	for (i = 0; i < MG_CONN_LISTENERS_MAX && l == NULL; i++)
+		if (cn.listeners[i].pcb == NULL)
+			l = &cn.listeners[i];
+	if (l == NULL)
+		return -ENOSPC;
+	pcb = tcp_new();
+	if (pcb == NULL)
+		return -ENOMEM;
+	ip_addr_set_ip4_u32(&a, addr);
+	ip_set_option(pcb, SOF_REUSEADDR);
+	if (tcp_bind(pcb, &a, port) != ERR_OK) {
+		tcp_abort(pcb);
+		return -EADDRINUSE;
+	}
+	lp = tcp_listen_with_backlog(pcb, TCP_DEFAULT_LISTEN_BACKLOG);
+	if (lp == NULL) {
+		tcp_abort(pcb);
+		return -ENOMEM;
+	}
+	l->pcb = lp;
+	l->accept = accept;
+	l->arg = arg;
+	tcp_arg(lp, l);
+	tcp_accept(lp, on_accept);
+	*out = lp;
+	return 0;
+}
+
+void
+mg_conn_unlisten(struct tcp_pcb *listener)
+{
+	unsigned int i;
+
+	for (i = 0; i < MG_CONN_LISTENERS_MAX; i++) {
+		if (cn.listeners[i].pcb == listener) {
+			tcp_arg(listener, NULL);
+			tcp_close(listener);
+			memset(&cn.listeners[i], 0, sizeof(cn.listeners[i]));
+		}
+	}
+}
+
+struct mg_conn *
+mg_conn_connect(uint32_t addr, uint16_t port, const struct mg_conn_ops *ops, void *owner)
+{
+	struct tcp_pcb *pcb = tcp_new();
+	struct mg_conn *c;
+	ip_addr_t a;
+
+	if (pcb == NULL)
+		return NULL;
+	c = conn_new(pcb, ops, owner);
+	if (c == NULL) {
+		tcp_abort(pcb);
+		return NULL;
+	}
+	ip_addr_set_ip4_u32(&a, addr);
+	c->flags |= F_CONNECTING;
+	cn.st.connects++;
+	if (tcp_connect(pcb, &a, port, on_connected) != ERR_OK) {
+		/* No route or no local port: fail like a refused connect, but
+		 * synchronously, so the caller sees NULL. */
+		detach(pcb);
+		tcp_abort(pcb);
+		cn.st.connect_failures++;
+		conn_kill(c);
+		return NULL;
+	}
+	return c;
+}
+
+int
+mg_conn_read(struct mg_conn *c, void *buf, size_t len)
+{
+	size_t done = 0;
+
+	if (c->rx_bytes == 0)
+		return (c->flags & F_RX_EOF) ? 0 : MG_CONN_AGAIN;
+	if (len == 0)
+		return MG_CONN_AGAIN;
+	if (len > INT32_MAX)
+		len = INT32_MAX;
+	while (done < len && c->rxq_len > 0) {
+		struct pbuf *p = c->rxq[0];
+		u16_t n = (u16_t)(len - done < p->tot_len ? len - done : p->tot_len);
+
+		pbuf_copy_partial(p, (char *)buf + done, n, 0);
+		done += n;
+		c->rxq[0] = pbuf_free_header(p, n);
+		if (c->rxq[0] == NULL) {
+			c->rxq_len--;
+			memmove(&c->rxq[0], &c->rxq[1], c->rxq_len * sizeof(c->rxq[0]));
+		}
+		if (c->pcb != NULL)
+			tcp_recved(c->pcb, n);
+	}
+	c->rx_bytes -= (uint32_t)done;
+	return (int)done;
+}
+
+size_t
+mg_conn_rx_avail(const struct mg_conn *c)
+{
+	return c->rx_bytes;
+}
+
+size_t
+mg_conn_peek(const struct mg_conn *c, void *buf, size_t len)
+{
+	size_t done = 0;
+	unsigned int i;
+
+	for (i = 0; i < c->rxq_len && done < len; i++) {
+		struct pbuf *p = c->rxq[i];
+		u16_t n = (u16_t)(len - done < p->tot_len ? len - done : p->tot_len);
+
+		done += pbuf_copy_partial(p, (char *)buf + done, n, 0);
+	}
+	return done;
+}
+
+bool
+mg_conn_rx_eof(const struct mg_conn *c)
+{
+	return (c->flags & F_RX_EOF) != 0;
+}
+
+size_t
+mg_conn_send_space(const struct mg_conn *c)
+{
+	if (c->pcb == NULL || tcp_sndqueuelen(c->pcb) >= TCP_SND_QUEUELEN - 4)
+		return 0;
+	return tcp_sndbuf(c->pcb);
+}
+
+size_t
+mg_conn_unsent(const struct mg_conn *c)
+{
+	return c->pcb != NULL ? (size_t)(TCP_SND_BUF - tcp_sndbuf(c->pcb)) : 0;
+}
+
+int
+mg_conn_write(struct mg_conn *c, const void *buf, size_t len, bool more)
+{
+	size_t done = 0;
+
+	if (c->pcb == NULL)
+		return -EPIPE;
+	while (done < len) {
+		size_t room = mg_conn_send_space(c);
+		size_t want = len - done < room ? len - done : room;
+		u16_t n = (u16_t)(want < 0xffff ? want : 0xffff);
+		u8_t fl = TCP_WRITE_FLAG_COPY;
+
+		if (n == 0)
+			break;
+		if (more || done + n < len)
+			fl |= TCP_WRITE_FLAG_MORE;
+		if (tcp_write(c->pcb, (const char *)buf + done, n, fl) != ERR_OK)
+			break;
+		done += n;
+	}
+	if (done == 0)
+		return len == 0 ? 0 : MG_CONN_AGAIN;
+	if (c->depth > 0)
+		c->flags |= F_NEED_OUTPUT;
+	else
+		tcp_output(c->pcb);
+	return (int)done;
+}
+
+void
+mg_conn_shutdown_write(struct mg_conn *c)
+{
+	if (c->pcb == NULL)
+		return;
+	if (tcp_shutdown(c->pcb, 0, 1) == ERR_OK) {
+		if (c->depth > 0)
+			c->flags |= F_NEED_OUTPUT;
+		else
+			tcp_output(c->pcb);
+	}
+}
+
+void
+mg_conn_close(struct mg_conn *c)
+{
+	struct tcp_pcb *pcb = c->pcb;
+
+	if (pcb == NULL) {
+		conn_kill(c);
+		return;
+	}
+	/* Discard unread input and reopen the window for it, so that lwIP ends
+	 * with FIN rather than RST and a response just written survives. */
+	while (c->rx_bytes > 0) {
+		u16_t n = (u16_t)(c->rx_bytes < 0xffff ? c->rx_bytes : 0xffff);
+
+		tcp_recved(pcb, n);
+		c->rx_bytes -= n;
+	}
+	rx_drop(c);
+	detach(pcb);
+	if (tcp_close(pcb) != ERR_OK) {
+		tcp_abort(pcb);
+		if (c->depth > 0)
+			c->flags |= F_ABORTED;
+	}
+	conn_kill(c);
+}
+
+void
+mg_conn_abort(struct mg_conn *c)
+{
+	struct tcp_pcb *pcb = c->pcb;
+
+	if (pcb != NULL) {
+		detach(pcb);
+		tcp_abort(pcb);
+		if (c->depth > 0)
+			c->flags |= F_ABORTED;
+	}
+	conn_kill(c);
+}
+
+void
+mg_conn_set_deadline(struct mg_conn *c, uint32_t ms)
+{
+	if (ms == 0) {
+		c->flags &= (uint16_t)~F_DEADLINE;
+		return;
+	}
+	c->deadline = sys_now() + ms;
+	c->flags |= F_DEADLINE;
+}
+
+void
+mg_conn_set_owner(struct mg_conn *c, const struct mg_conn_ops *ops, void *owner)
+{
+	c->ops = ops;
+	c->owner = owner;
+}
+
+void *
+mg_conn_owner(const struct mg_conn *c)
+{
+	return c->owner;
+}
+
+void
+mg_conn_peer(const struct mg_conn *c, uint32_t *addr, uint16_t *port)
+{
+	*addr = c->pcb != NULL ? ip4_addr_get_u32(ip_2_ip4(&c->pcb->remote_ip)) : 0;
+	*port = c->pcb != NULL ? c->pcb->remote_port : 0;
+}
+
+void
+mg_conn_local(const struct mg_conn *c, uint32_t *addr, uint16_t *port)
+{
+	*addr = c->pcb != NULL ? ip4_addr_get_u32(ip_2_ip4(&c->pcb->local_ip)) : 0;
+	*port = c->pcb != NULL ? c->pcb->local_port : 0;
+}
