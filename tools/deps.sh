@@ -19,8 +19,9 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$top/build}
+mkdir -p "$build/deps"
+build=$(cd "$build" && pwd) # absolute: later steps run in other directories
 deps=$build/deps
-mkdir -p "$deps"
 
 MBEDTLS_SERIES=3.6
 LWIP_SERIES=2.2
