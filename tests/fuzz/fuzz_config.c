@@ -23,24 +23,25 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                                  \
-	do {                                                                         \
-		if (!(cond)) {                                                       \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
-				#cond);                                              \
-			abort();                                                     \
-		}                                                                    \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);   \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 static FILE *sink;
 
-static bool terminated(const char *s, size_t size)
+static bool
+terminated(const char *s, size_t size)
 {
 	return memchr(s, '\0', size) != NULL;
 }
 
 /* Returns true if <s>[0..n) is valid UTF-8 (NUL bytes allowed). */
-static bool utf8_ok(const unsigned char *s, size_t n)
+static bool
+utf8_ok(const unsigned char *s, size_t n)
 {
 	size_t i = 0;
 
@@ -80,7 +81,8 @@ static bool utf8_ok(const unsigned char *s, size_t n)
 	return true;
 }
 
-static void check_errors(const struct mg_json_errors *errs, size_t size)
+static void
+check_errors(const struct mg_json_errors *errs, size_t size)
 {
 	int i;
 
@@ -103,7 +105,8 @@ static void check_errors(const struct mg_json_errors *errs, size_t size)
 	mg_json_errors_print(errs, sink);
 }
 
-static void check_config(const struct mg_config *cfg)
+static void
+check_config(const struct mg_config *cfg)
 {
 	const struct mg_cfg_appliance *ap = &cfg->appliance;
 	int i;
@@ -136,7 +139,8 @@ static void check_config(const struct mg_config *cfg)
 }
 
 /* Runs every accessor over every token of a document that parsed into a tree. */
-static void walk_doc(const char *buf, size_t size)
+static void
+walk_doc(const char *buf, size_t size)
 {
 	static struct mg_json_errors errs;
 	struct mg_json_doc doc;
@@ -187,7 +191,8 @@ static void walk_doc(const char *buf, size_t size)
 			break;
 		case MG_JSON_ARRAY:
 			count = 0;
-			for (k = mg_json_elem_first(&doc, i); k >= 0; k = mg_json_elem_next(&doc, k))
+			for (k = mg_json_elem_first(&doc, i); k >= 0;
+			     k = mg_json_elem_next(&doc, k))
 				count++;
 			CHECK(count == mg_json_size(&doc, i));
 			break;
@@ -199,7 +204,8 @@ static void walk_doc(const char *buf, size_t size)
 	mg_json_doc_free(&doc);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct mg_config cfg;
 	static struct mg_cfg_errors errs;

@@ -21,13 +21,15 @@ static const struct mg_test *current;
 static int current_failures;
 static char current_case[256];
 
-void mg_test_register(struct mg_test *t)
+void
+mg_test_register(struct mg_test *t)
 {
 	t->next = tests;
 	tests = t;
 }
 
-bool mg_test_fail(const char *file, int line, const char *fmt, ...)
+bool
+mg_test_fail(const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -42,7 +44,8 @@ bool mg_test_fail(const char *file, int line, const char *fmt, ...)
 	return false;
 }
 
-void mg_test_case(const char *fmt, ...)
+void
+mg_test_case(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -51,43 +54,48 @@ void mg_test_case(const char *fmt, ...)
 	va_end(ap);
 }
 
-bool mg_test_check_int(const char *file, int line, const char *ea, const char *eb, long long a,
-		       long long b)
+bool
+mg_test_check_int(const char *file, int line, const char *ea, const char *eb, long long a,
+                  long long b)
 {
 	if (a == b)
 		return true;
 	return mg_test_fail(file, line, "expected %s == %s, got %lld and %lld", ea, eb, a, b);
 }
 
-bool mg_test_check_uint(const char *file, int line, const char *ea, const char *eb,
-			unsigned long long a, unsigned long long b)
+bool
+mg_test_check_uint(const char *file, int line, const char *ea, const char *eb, unsigned long long a,
+                   unsigned long long b)
 {
 	if (a == b)
 		return true;
 	return mg_test_fail(file, line, "expected %s == %s, got %llu (0x%llx) and %llu (0x%llx)",
-			    ea, eb, a, a, b, b);
+	                    ea, eb, a, a, b, b);
 }
 
-bool mg_test_check_str(const char *file, int line, const char *ea, const char *eb,
-		       const char *a, const char *b)
+bool
+mg_test_check_str(const char *file, int line, const char *ea, const char *eb, const char *a,
+                  const char *b)
 {
 	if (a != NULL && b != NULL && strcmp(a, b) == 0)
 		return true;
 	return mg_test_fail(file, line, "expected %s == %s, got \"%s\" and \"%s\"", ea, eb,
-			    a != NULL ? a : "(null)", b != NULL ? b : "(null)");
+	                    a != NULL ? a : "(null)", b != NULL ? b : "(null)");
 }
 
-bool mg_test_check_contains(const char *file, int line, const char *ea, const char *eb,
-			    const char *hay, const char *needle)
+bool
+mg_test_check_contains(const char *file, int line, const char *ea, const char *eb, const char *hay,
+                       const char *needle)
 {
 	if (hay != NULL && needle != NULL && strstr(hay, needle) != NULL)
 		return true;
 	return mg_test_fail(file, line, "expected %s to contain %s, got \"%s\" and \"%s\"", ea, eb,
-			    hay != NULL ? hay : "(null)", needle != NULL ? needle : "(null)");
+	                    hay != NULL ? hay : "(null)", needle != NULL ? needle : "(null)");
 }
 
-bool mg_test_check_mem(const char *file, int line, const char *ea, const char *eb,
-		       const void *a, const void *b, size_t n)
+bool
+mg_test_check_mem(const char *file, int line, const char *ea, const char *eb, const void *a,
+                  const void *b, size_t n)
 {
 	const unsigned char *x = a, *y = b;
 	size_t i;
@@ -95,13 +103,15 @@ bool mg_test_check_mem(const char *file, int line, const char *ea, const char *e
 	for (i = 0; i < n; i++) {
 		if (x[i] != y[i])
 			return mg_test_fail(file, line,
-					    "expected %s == %s over %zu bytes, first difference at "
-					    "byte %zu: 0x%02x and 0x%02x", ea, eb, n, i, x[i], y[i]);
+			                    "expected %s == %s over %zu bytes, first difference at "
+			                    "byte %zu: 0x%02x and 0x%02x",
+			                    ea, eb, n, i, x[i], y[i]);
 	}
 	return true;
 }
 
-static int test_cmp(const void *a, const void *b)
+static int
+test_cmp(const void *a, const void *b)
 {
 	const struct mg_test *x = *(const struct mg_test *const *)a;
 	const struct mg_test *y = *(const struct mg_test *const *)b;
@@ -110,7 +120,8 @@ static int test_cmp(const void *a, const void *b)
 	return c != 0 ? c : (x->line > y->line) - (x->line < y->line);
 }
 
-static bool selected(const struct mg_test *t, int argc, char **argv, int first)
+static bool
+selected(const struct mg_test *t, int argc, char **argv, int first)
 {
 	int i;
 
@@ -123,7 +134,8 @@ static bool selected(const struct mg_test *t, int argc, char **argv, int first)
 	return false;
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	struct mg_test **list, *t;
 	size_t n = 0, i;

@@ -34,7 +34,7 @@ void mg_test_register(struct mg_test *t);
  * message. Returns false so that macros can use it in expressions.
  */
 bool mg_test_fail(const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Sets the case label printed with later failures of the running test ("" clears it). */
 void mg_test_case(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -44,71 +44,70 @@ void mg_test_case(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * failure otherwise.
  */
 bool mg_test_check_int(const char *file, int line, const char *ea, const char *eb, long long a,
-		       long long b);
+                       long long b);
 bool mg_test_check_uint(const char *file, int line, const char *ea, const char *eb,
-			unsigned long long a, unsigned long long b);
-bool mg_test_check_str(const char *file, int line, const char *ea, const char *eb,
-		       const char *a, const char *b);
+                        unsigned long long a, unsigned long long b);
+bool mg_test_check_str(const char *file, int line, const char *ea, const char *eb, const char *a,
+                       const char *b);
 bool mg_test_check_contains(const char *file, int line, const char *ea, const char *eb,
-			    const char *hay, const char *needle);
-bool mg_test_check_mem(const char *file, int line, const char *ea, const char *eb,
-		       const void *a, const void *b, size_t n);
+                            const char *hay, const char *needle);
+bool mg_test_check_mem(const char *file, int line, const char *ea, const char *eb, const void *a,
+                       const void *b, size_t n);
 
-#define MG_TEST(tname)                                                                     \
-	static void mg_test_fn_##tname(void);                                              \
-	static struct mg_test mg_test_desc_##tname = { #tname, __FILE__, __LINE__,         \
-						       mg_test_fn_##tname, NULL };         \
-	__attribute__((constructor)) static void mg_test_reg_##tname(void)                 \
-	{                                                                                  \
-		mg_test_register(&mg_test_desc_##tname);                                   \
-	}                                                                                  \
+#define MG_TEST(tname)                                                                             \
+	static void mg_test_fn_##tname(void);                                                      \
+	static struct mg_test mg_test_desc_##tname = {#tname, __FILE__, __LINE__,                  \
+	                                              mg_test_fn_##tname, NULL};                   \
+	__attribute__((constructor)) static void mg_test_reg_##tname(void)                         \
+	{                                                                                          \
+		mg_test_register(&mg_test_desc_##tname);                                           \
+	}                                                                                          \
 	static void mg_test_fn_##tname(void)
 
 #define MG_CASE(...) mg_test_case(__VA_ARGS__)
 
 /* Non-fatal checks. */
-#define MG_EXPECT(cond) \
-	((cond) ? true : mg_test_fail(__FILE__, __LINE__, "expected: %s", #cond))
-#define MG_EXPECT_EQ_INT(a, b) \
+#define MG_EXPECT(cond) ((cond) ? true : mg_test_fail(__FILE__, __LINE__, "expected: %s", #cond))
+#define MG_EXPECT_EQ_INT(a, b)                                                                     \
 	mg_test_check_int(__FILE__, __LINE__, #a, #b, (long long)(a), (long long)(b))
-#define MG_EXPECT_EQ_UINT(a, b)                                                           \
-	mg_test_check_uint(__FILE__, __LINE__, #a, #b, (unsigned long long)(a),           \
-			   (unsigned long long)(b))
+#define MG_EXPECT_EQ_UINT(a, b)                                                                    \
+	mg_test_check_uint(__FILE__, __LINE__, #a, #b, (unsigned long long)(a),                    \
+	                   (unsigned long long)(b))
 #define MG_EXPECT_STR(a, b) mg_test_check_str(__FILE__, __LINE__, #a, #b, (a), (b))
-#define MG_EXPECT_CONTAINS(hay, needle) \
+#define MG_EXPECT_CONTAINS(hay, needle)                                                            \
 	mg_test_check_contains(__FILE__, __LINE__, #hay, #needle, (hay), (needle))
 #define MG_EXPECT_MEM(a, b, n) mg_test_check_mem(__FILE__, __LINE__, #a, #b, (a), (b), (n))
 
 /* Fatal checks: return from the enclosing void function on failure. */
-#define MG_ASSERT(cond)                  \
-	do {                             \
-		if (!MG_EXPECT(cond))    \
-			return;          \
+#define MG_ASSERT(cond)                                                                            \
+	do {                                                                                       \
+		if (!MG_EXPECT(cond))                                                              \
+			return;                                                                    \
 	} while (0)
-#define MG_ASSERT_EQ_INT(a, b)                  \
-	do {                                    \
-		if (!MG_EXPECT_EQ_INT(a, b))    \
-			return;                 \
+#define MG_ASSERT_EQ_INT(a, b)                                                                     \
+	do {                                                                                       \
+		if (!MG_EXPECT_EQ_INT(a, b))                                                       \
+			return;                                                                    \
 	} while (0)
-#define MG_ASSERT_EQ_UINT(a, b)                 \
-	do {                                    \
-		if (!MG_EXPECT_EQ_UINT(a, b))   \
-			return;                 \
+#define MG_ASSERT_EQ_UINT(a, b)                                                                    \
+	do {                                                                                       \
+		if (!MG_EXPECT_EQ_UINT(a, b))                                                      \
+			return;                                                                    \
 	} while (0)
-#define MG_ASSERT_STR(a, b)                     \
-	do {                                    \
-		if (!MG_EXPECT_STR(a, b))       \
-			return;                 \
+#define MG_ASSERT_STR(a, b)                                                                        \
+	do {                                                                                       \
+		if (!MG_EXPECT_STR(a, b))                                                          \
+			return;                                                                    \
 	} while (0)
-#define MG_ASSERT_CONTAINS(hay, needle)                 \
-	do {                                            \
-		if (!MG_EXPECT_CONTAINS(hay, needle))   \
-			return;                         \
+#define MG_ASSERT_CONTAINS(hay, needle)                                                            \
+	do {                                                                                       \
+		if (!MG_EXPECT_CONTAINS(hay, needle))                                              \
+			return;                                                                    \
 	} while (0)
-#define MG_ASSERT_MEM(a, b, n)                  \
-	do {                                    \
-		if (!MG_EXPECT_MEM(a, b, n))    \
-			return;                 \
+#define MG_ASSERT_MEM(a, b, n)                                                                     \
+	do {                                                                                       \
+		if (!MG_EXPECT_MEM(a, b, n))                                                       \
+			return;                                                                    \
 	} while (0)
 
 #endif /* MG_TESTS_UNIT_MGTEST_H */
