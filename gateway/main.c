@@ -44,8 +44,8 @@
 #endif
 
 /* TCP connections per worker: as many as lwIP has PCBs (MEMP_NUM_TCP_PCB). */
-#define MG_CONN_MAX	16384
-#define EAL_ARGS_MAX	(16 + 2 * MG_CFG_MAX_IFACES)
+#define MG_CONN_MAX  16384
+#define EAL_ARGS_MAX (16 + 2 * MG_CFG_MAX_IFACES)
 
 static volatile sig_atomic_t stop_requested;
 static struct mg_config config;
@@ -54,29 +54,28 @@ static struct mg_worker worker;
 static void
 usage(FILE *out)
 {
-	fprintf(out,
-		"usage: gateway --config FILE [-- EAL-ARGS...]\n"
-		"       gateway --demo [-- EAL-ARGS...]\n"
-		"       gateway --check FILE\n"
-		"       gateway --help | --version\n"
-		"\n"
-		"  -c, --config FILE  run with the JSON configuration in FILE\n"
-		"      --demo         run with the embedded demo configuration\n"
-		"      --check FILE   validate FILE, print every error, and exit\n"
-		"  -h, --help         show this help\n"
-		"  -V, --version      show versions\n"
-		"\n"
-		"Without EAL arguments the gateway runs on the first CPU it may use,\n"
-		"without shared files, without hugepages if none are free (-m 512), and\n"
-		"probes the devices the configuration names (vdevs and PCI addresses).\n"
-		"See docs/OPERATIONS.md.\n");
+	fprintf(out, "usage: gateway --config FILE [-- EAL-ARGS...]\n"
+	             "       gateway --demo [-- EAL-ARGS...]\n"
+	             "       gateway --check FILE\n"
+	             "       gateway --help | --version\n"
+	             "\n"
+	             "  -c, --config FILE  run with the JSON configuration in FILE\n"
+	             "      --demo         run with the embedded demo configuration\n"
+	             "      --check FILE   validate FILE, print every error, and exit\n"
+	             "  -h, --help         show this help\n"
+	             "  -V, --version      show versions\n"
+	             "\n"
+	             "Without EAL arguments the gateway runs on the first CPU it may use,\n"
+	             "without shared files, without hugepages if none are free (-m 512), and\n"
+	             "probes the devices the configuration names (vdevs and PCI addresses).\n"
+	             "See docs/OPERATIONS.md.\n");
 }
 
 static void
 version(void)
 {
-	printf("meshgate %s (%s, lwIP %s, %s)\n", MG_VERSION, rte_version(),
-	       LWIP_VERSION_STRING, MBEDTLS_VERSION_STRING_FULL);
+	printf("meshgate %s (%s, lwIP %s, %s)\n", MG_VERSION, rte_version(), LWIP_VERSION_STRING,
+	       MBEDTLS_VERSION_STRING_FULL);
 }
 
 static void
@@ -205,12 +204,12 @@ start_data_path(void)
 	for (i = 0; i < ap->n_ifaces; i++) {
 		const struct mg_cfg_iface *ifc = &ap->ifaces[i];
 		struct mg_port_conf pc = {
-			.name = ifc->name,
-			.mtu = ifc->mtu,
-			.rx_desc = ap->dataplane.rx_desc,
-			.tx_desc = ap->dataplane.tx_desc,
-			.n_mbufs = ap->dataplane.mbufs,
-			.priv_size = MG_NETIF_MBUF_PRIV,
+		    .name = ifc->name,
+		    .mtu = ifc->mtu,
+		    .rx_desc = ap->dataplane.rx_desc,
+		    .tx_desc = ap->dataplane.tx_desc,
+		    .n_mbufs = ap->dataplane.mbufs,
+		    .priv_size = MG_NETIF_MBUF_PRIV,
 		};
 		uint16_t pid;
 		bool is_default;
@@ -228,8 +227,8 @@ start_data_path(void)
 		is_default = !have_default && ifc->gateway != 0;
 		have_default |= is_default;
 		rc = mg_netif_add(&worker.netifs[i], &worker.ports[i], htonl(ifc->addr),
-				  htonl(ifc->netmask), htonl(ifc->gateway), ap->dataplane.burst,
-				  is_default || (i == 0 && !have_default));
+		                  htonl(ifc->netmask), htonl(ifc->gateway), ap->dataplane.burst,
+		                  is_default || (i == 0 && !have_default));
 		if (rc != 0) {
 			mg_err("interface %s: cannot add it to lwIP", ifc->name);
 			return rc;
@@ -243,7 +242,7 @@ start_services(void)
 {
 	const struct mg_cfg_appliance *ap = &config.appliance;
 	const struct mg_cfg_iface *aif = &ap->ifaces[ap->admin.iface];
-	struct in_addr a = { .s_addr = htonl(aif->addr) };
+	struct in_addr a = {.s_addr = htonl(aif->addr)};
 	int rc;
 
 	rc = mg_conn_init(MG_CONN_MAX);
@@ -262,10 +261,10 @@ start_services(void)
 		return rc;
 	}
 	mg_info("admin listener on http://%s:%u/ (interface %s)", inet_ntoa(a), ap->admin.port,
-		aif->name);
+	        aif->name);
 	if (ap->diag.echo_port != 0 || ap->diag.discard_port != 0)
 		mg_info("diagnostics: echo on port %u, discard on port %u (0 = off)",
-			ap->diag.echo_port, ap->diag.discard_port);
+		        ap->diag.echo_port, ap->diag.discard_port);
 	return 0;
 }
 
@@ -288,12 +287,9 @@ int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "demo", no_argument, NULL, 'D' },
-		{ "check", required_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+	    {"config", required_argument, NULL, 'c'}, {"demo", no_argument, NULL, 'D'},
+	    {"check", required_argument, NULL, 'k'},  {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
 	};
 	const char *config_path = NULL, *check_path = NULL;
 	char *eargv[EAL_ARGS_MAX + 1];
@@ -328,7 +324,8 @@ main(int argc, char **argv)
 		printf("%s: configuration is valid\n", check_path);
 		return 0;
 	}
-	if ((config_path == NULL) == !demo || (optind < argc && strcmp(argv[optind - 1], "--") != 0)) {
+	if ((config_path == NULL) == !demo ||
+	    (optind < argc && strcmp(argv[optind - 1], "--") != 0)) {
 		usage(stderr);
 		return 2;
 	}
@@ -351,7 +348,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	mg_info("meshgate %s ready: %d interface(s), worker on lcore %u", MG_VERSION,
-		worker.n_ifaces, rte_lcore_id());
+	        worker.n_ifaces, rte_lcore_id());
 	mg_worker_run(&worker, &stop_requested);
 	mg_info("stopping");
 out:

@@ -11,8 +11,8 @@
 
 /* lwIP's timers have a 250 ms granularity at best; checking them every
  * millisecond keeps their jitter far below that at negligible cost. */
-#define TIMER_PERIOD_MS		1
-#define LINK_PERIOD_MS		1000
+#define TIMER_PERIOD_MS 1
+#define LINK_PERIOD_MS  1000
 
 int
 mg_worker_run(struct mg_worker *w, volatile sig_atomic_t *stop)

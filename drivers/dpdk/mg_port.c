@@ -16,11 +16,11 @@
 
 #include "mg_port.h"
 
-#define MG_PORT_POOL_CACHE	256
-#define MG_PORT_VLAN_HLEN	4
+#define MG_PORT_POOL_CACHE 256
+#define MG_PORT_VLAN_HLEN  4
 
-static void
-port_log(const struct mg_port *port, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void port_log(const struct mg_port *port, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void
 port_log(const struct mg_port *port, const char *fmt, ...)
@@ -45,7 +45,7 @@ mg_port_lookup(const char *device, unsigned int index, uint16_t *port_id)
 	size_t len;
 
 	if (device == NULL || device[0] == '\0') {
-		RTE_ETH_FOREACH_DEV(pid) {
+		RTE_ETH_FOREACH_DEV (pid) {
 			if (n++ == index) {
 				*port_id = pid;
 				return 0;
@@ -61,13 +61,14 @@ mg_port_lookup(const char *device, unsigned int index, uint16_t *port_id)
 	memcpy(want, device, len);
 	want[len] = '\0';
 
-	RTE_ETH_FOREACH_DEV(pid) {
+	RTE_ETH_FOREACH_DEV (pid) {
 		char name[RTE_ETH_NAME_MAX_LEN];
 
 		if (rte_eth_dev_get_name_by_port(pid, name) != 0)
 			continue;
-		if (is_pci ? rte_pci_addr_parse(name, &pci) == 0 && rte_pci_addr_cmp(&pci, &want_pci) == 0
-			   : strcmp(name, want) == 0) {
+		if (is_pci ? rte_pci_addr_parse(name, &pci) == 0 &&
+		                 rte_pci_addr_cmp(&pci, &want_pci) == 0
+		           : strcmp(name, want) == 0) {
 			*port_id = pid;
 			return 0;
 		}
@@ -86,27 +87,27 @@ port_pool_create(struct mg_port *port, const struct mg_port_conf *conf, uint16_t
 {
 	char pname[RTE_MEMPOOL_NAMESIZE];
 	uint32_t min = (uint32_t)conf->rx_desc + conf->tx_desc + 2 * 64 +
-		       MG_PORT_POOL_CACHE * rte_lcore_count() + 1024;
+	               MG_PORT_POOL_CACHE * rte_lcore_count() + 1024;
 	uint32_t n = conf->n_mbufs > min ? conf->n_mbufs : min;
 	uint16_t priv = (uint16_t)RTE_ALIGN_CEIL(conf->priv_size, RTE_MBUF_PRIV_ALIGN);
 
 	snprintf(pname, sizeof(pname), "mbuf_p%u", port->port_id);
 	for (;;) {
 		port->pool = rte_pktmbuf_pool_create(pname, n, MG_PORT_POOL_CACHE, priv,
-						     (uint16_t)(data_room + RTE_PKTMBUF_HEADROOM),
-						     rte_eth_dev_socket_id(port->port_id));
+		                                     (uint16_t)(data_room + RTE_PKTMBUF_HEADROOM),
+		                                     rte_eth_dev_socket_id(port->port_id));
 		if (port->pool != NULL)
 			break;
 		if (rte_errno != ENOMEM || n <= min) {
 			port_log(port, "cannot create a mempool of %u mbufs: %s", n,
-				 rte_strerror(rte_errno));
+			         rte_strerror(rte_errno));
 			return -(rte_errno != 0 ? rte_errno : ENOMEM);
 		}
 		n = n / 2 > min ? n / 2 : min;
 	}
 	if (n != conf->n_mbufs)
 		port_log(port, "mempool holds %u mbufs (%u wanted; limited by memory)", n,
-			 conf->n_mbufs);
+		         conf->n_mbufs);
 	port->n_mbufs = n;
 	return 0;
 }
@@ -138,7 +139,7 @@ mg_port_init(struct mg_port *port, uint16_t port_id, const struct mg_port_conf *
 	frame = (uint32_t)conf->mtu + RTE_ETHER_HDR_LEN + MG_PORT_VLAN_HLEN;
 	if (frame > info.max_rx_pktlen) {
 		port_log(port, "MTU %u exceeds the device's maximum frame of %u bytes", conf->mtu,
-			 info.max_rx_pktlen);
+		         info.max_rx_pktlen);
 		return -EINVAL;
 	}
 	port->max_frame = (uint16_t)frame;
@@ -159,11 +160,11 @@ mg_port_init(struct mg_port *port, uint16_t port_id, const struct mg_port_conf *
 
 	/* Checksum offloads where the PMD offers them; the netif checks the
 	 * per-packet flags and falls back to software otherwise. */
-	ec.rxmode.offloads |= info.rx_offload_capa &
-			      (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM |
-			       RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
-	ec.txmode.offloads |= info.tx_offload_capa &
-			      (RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM);
+	ec.rxmode.offloads |=
+	    info.rx_offload_capa & (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM |
+	                            RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
+	ec.txmode.offloads |=
+	    info.tx_offload_capa & (RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM);
 
 	rc = rte_eth_dev_configure(port_id, 1, 1, &ec);
 	if (rc != 0) {
@@ -188,7 +189,7 @@ mg_port_init(struct mg_port *port, uint16_t port_id, const struct mg_port_conf *
 	rxc = info.default_rxconf;
 	rxc.offloads = ec.rxmode.offloads;
 	rc = rte_eth_rx_queue_setup(port_id, 0, nb_rxd, rte_eth_dev_socket_id(port_id), &rxc,
-				    port->pool);
+	                            port->pool);
 	if (rc != 0) {
 		port_log(port, "rx queue setup failed: %s", strerror(-rc));
 		goto bad;
@@ -215,12 +216,12 @@ mg_port_init(struct mg_port *port, uint16_t port_id, const struct mg_port_conf *
 	/* The gateway answers only for its own addresses; ARP and broadcast
 	 * still arrive, and promiscuous mode is left as the PMD set it. */
 	mg_port_link_poll(port);
-	port_log(port,
-		 "started: MAC " RTE_ETHER_ADDR_PRT_FMT ", MTU %u, rings %u/%u, %u mbufs of %u bytes, "
-		 "offloads rx 0x%" PRIx64 " tx 0x%" PRIx64 ", link %s",
-		 RTE_ETHER_ADDR_BYTES(&port->mac), port->mtu, nb_rxd, nb_txd, port->n_mbufs,
-		 port->data_room, port->rx_offloads, port->tx_offloads,
-		 port->link_up ? "up" : "down");
+	port_log(
+	    port,
+	    "started: MAC " RTE_ETHER_ADDR_PRT_FMT ", MTU %u, rings %u/%u, %u mbufs of %u bytes, "
+	    "offloads rx 0x%" PRIx64 " tx 0x%" PRIx64 ", link %s",
+	    RTE_ETHER_ADDR_BYTES(&port->mac), port->mtu, nb_rxd, nb_txd, port->n_mbufs,
+	    port->data_room, port->rx_offloads, port->tx_offloads, port->link_up ? "up" : "down");
 	return 0;
 bad:
 	rte_mempool_free(port->pool);

@@ -23,15 +23,15 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
-#define MG_PORT_NAME_MAX	16
+#define MG_PORT_NAME_MAX 16
 
 struct mg_port_conf {
-	const char *name;	/* the interface's name in the config, for logs */
-	uint16_t mtu;		/* IP MTU */
-	uint16_t rx_desc;	/* descriptors per receive ring (power of two) */
-	uint16_t tx_desc;	/* descriptors per transmit ring (power of two) */
-	uint32_t n_mbufs;	/* wanted mempool size; shrunk if memory is short */
-	uint16_t priv_size;	/* private bytes per mbuf for the consumer */
+	const char *name;   /* the interface's name in the config, for logs */
+	uint16_t mtu;       /* IP MTU */
+	uint16_t rx_desc;   /* descriptors per receive ring (power of two) */
+	uint16_t tx_desc;   /* descriptors per transmit ring (power of two) */
+	uint32_t n_mbufs;   /* wanted mempool size; shrunk if memory is short */
+	uint16_t priv_size; /* private bytes per mbuf for the consumer */
 };
 
 struct mg_port {
@@ -39,15 +39,15 @@ struct mg_port {
 	char name[MG_PORT_NAME_MAX];
 	char driver[32];
 	struct rte_mempool *pool;
-	uint32_t n_mbufs;		/* actual mempool size */
-	uint16_t data_room;		/* bytes of data per mbuf (after headroom) */
+	uint32_t n_mbufs;   /* actual mempool size */
+	uint16_t data_room; /* bytes of data per mbuf (after headroom) */
 	uint16_t mtu;
-	uint16_t max_frame;		/* largest frame the port accepts (L2, no FCS) */
+	uint16_t max_frame; /* largest frame the port accepts (L2, no FCS) */
 	struct rte_ether_addr mac;
-	uint64_t rx_offloads;		/* enabled RTE_ETH_RX_OFFLOAD_* */
-	uint64_t tx_offloads;		/* enabled RTE_ETH_TX_OFFLOAD_* */
+	uint64_t rx_offloads; /* enabled RTE_ETH_RX_OFFLOAD_* */
+	uint64_t tx_offloads; /* enabled RTE_ETH_TX_OFFLOAD_* */
 	bool link_up;
-	uint32_t link_speed;		/* Mbit/s */
+	uint32_t link_speed; /* Mbit/s */
 	bool started;
 };
 

@@ -21,21 +21,21 @@
 #include "gateway/core/mg_pool.h"
 #include "gateway/net/mg_conn.h"
 
-#define ADMIN_OUT_MAX	16384
+#define ADMIN_OUT_MAX 16384
 /*
  * A connection must deliver a complete request head within this time of
  * being accepted or of its previous request, and a response must make
  * progress within it; otherwise the connection is reset.  Partial input does
  * not extend it, so trickling bytes cannot hold a pool slot.
  */
-#define ADMIN_DEADLINE_MS	10000
+#define ADMIN_DEADLINE_MS 10000
 
 struct admin_conn {
 	struct mg_conn *conn;
-	struct admin_conn *next, *prev;	/* open connections, for shutdown */
+	struct admin_conn *next, *prev; /* open connections, for shutdown */
 	uint16_t in_len;
 	uint32_t out_len, out_off;
-	bool closing;			/* close once the output is queued */
+	bool closing; /* close once the output is queued */
 	char in[MG_AHTTP_MAX_HEAD];
 	char out[ADMIN_OUT_MAX];
 };
@@ -108,13 +108,14 @@ admin_maybe_close(struct admin_conn *c)
 
 static void
 respond(struct admin_conn *c, int status, const char *reason, const char *ctype, const char *body,
-	size_t body_len, bool head_only, const char *extra)
+        size_t body_len, bool head_only, const char *extra)
 {
-	int n = snprintf(c->out + c->out_len, ADMIN_OUT_MAX - c->out_len,
-			 "HTTP/1.1 %d %s\r\nServer: meshgate\r\nContent-Type: %s\r\n"
-			 "Content-Length: %zu\r\nCache-Control: no-store\r\n%sConnection: %s\r\n\r\n",
-			 status, reason, ctype, body_len, extra != NULL ? extra : "",
-			 c->closing ? "close" : "keep-alive");
+	int n =
+	    snprintf(c->out + c->out_len, ADMIN_OUT_MAX - c->out_len,
+	             "HTTP/1.1 %d %s\r\nServer: meshgate\r\nContent-Type: %s\r\n"
+	             "Content-Length: %zu\r\nCache-Control: no-store\r\n%sConnection: %s\r\n\r\n",
+	             status, reason, ctype, body_len, extra != NULL ? extra : "",
+	             c->closing ? "close" : "keep-alive");
 
 	if (n < 0 || (size_t)n + body_len > ADMIN_OUT_MAX - c->out_len) {
 		c->closing = true;
@@ -134,10 +135,14 @@ respond_error(struct admin_conn *c, int status)
 		int status;
 		const char *reason;
 	} reasons[] = {
-		{ 400, "Bad Request" }, { 404, "Not Found" },
-		{ 405, "Method Not Allowed" }, { 414, "URI Too Long" },
-		{ 431, "Request Header Fields Too Large" }, { 500, "Internal Server Error" },
-		{ 501, "Not Implemented" }, { 505, "HTTP Version Not Supported" },
+	    {400, "Bad Request"},
+	    {404, "Not Found"},
+	    {405, "Method Not Allowed"},
+	    {414, "URI Too Long"},
+	    {431, "Request Header Fields Too Large"},
+	    {500, "Internal Server Error"},
+	    {501, "Not Implemented"},
+	    {505, "HTTP Version Not Supported"},
 	};
 	const char *reason = "Error";
 	char body[64];
@@ -149,7 +154,7 @@ respond_error(struct admin_conn *c, int status)
 			reason = reasons[i].reason;
 	n = snprintf(body, sizeof(body), "%d %s\n", status, reason);
 	respond(c, status, reason, "text/plain", body, (size_t)n, false,
-		status == 405 ? "Allow: GET, HEAD\r\n" : NULL);
+	        status == 405 ? "Allow: GET, HEAD\r\n" : NULL);
 }
 
 static bool
@@ -268,10 +273,10 @@ on_closed(struct mg_conn *conn, enum mg_conn_reason why)
 }
 
 static const struct mg_conn_ops admin_ops = {
-	.readable = on_readable,
-	.writable = on_writable,
-	.timeout = on_timeout,
-	.closed = on_closed,
+    .readable = on_readable,
+    .writable = on_writable,
+    .timeout = on_timeout,
+    .closed = on_closed,
 };
 
 static bool

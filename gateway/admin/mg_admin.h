@@ -18,7 +18,7 @@
 
 struct mg_worker;
 
-#define MG_ADMIN_MAX_CONNS	256
+#define MG_ADMIN_MAX_CONNS 256
 
 /*
  * mg_admin_start() listens on <addr>:<port> (network byte order address,

@@ -81,7 +81,8 @@ mg_ahttp_parse(const char *buf, size_t len, struct mg_ahttp_req *req)
 	 * except its length. */
 	end = NULL;
 	for (i = 0; i + 3 < len; i++) {
-		if (buf[i] == '\r' && buf[i + 1] == '\n' && buf[i + 2] == '\r' && buf[i + 3] == '\n') {
+		if (buf[i] == '\r' && buf[i + 1] == '\n' && buf[i + 2] == '\r' &&
+		    buf[i + 3] == '\n') {
 			end = buf + i + 4;
 			break;
 		}
@@ -134,7 +135,7 @@ mg_ahttp_parse(const char *buf, size_t len, struct mg_ahttp_req *req)
 		return end == NULL ? MG_AHTTP_INCOMPLETE : fail(req, 400);
 	if (memcmp(p, "HTTP/1.", 7) != 0 || p[8] != '\r' || p[9] != '\n')
 		return memcmp(p, "HTTP/", 5) == 0 && p[5] >= '2' && p[5] <= '9' ? fail(req, 505)
-										 : fail(req, 400);
+		                                                                : fail(req, 400);
 	if (p[7] != '0' && p[7] != '1')
 		return fail(req, 505);
 	req->minor = p[7] - '0';

@@ -19,23 +19,23 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define MG_AHTTP_INCOMPLETE	(-2)
-#define MG_AHTTP_ERROR		(-1)
-#define MG_AHTTP_MAX_HEAD	4096	/* request line + fields */
-#define MG_AHTTP_MAX_TARGET	1024
-#define MG_AHTTP_MAX_FIELDS	64
+#define MG_AHTTP_INCOMPLETE (-2)
+#define MG_AHTTP_ERROR      (-1)
+#define MG_AHTTP_MAX_HEAD   4096 /* request line + fields */
+#define MG_AHTTP_MAX_TARGET 1024
+#define MG_AHTTP_MAX_FIELDS 64
 
 struct mg_ahttp_req {
-	const char *method;	/* view into the input */
+	const char *method; /* view into the input */
 	size_t method_len;
-	const char *path;	/* target up to '?' */
+	const char *path; /* target up to '?' */
 	size_t path_len;
-	const char *query;	/* after '?', or NULL */
+	const char *query; /* after '?', or NULL */
 	size_t query_len;
-	int minor;		/* HTTP/1.<minor> */
-	bool keep_alive;	/* after this request, per version and Connection */
-	bool has_body;		/* Content-Length > 0 or Transfer-Encoding present */
-	int status;		/* on MG_AHTTP_ERROR: the status to answer */
+	int minor;       /* HTTP/1.<minor> */
+	bool keep_alive; /* after this request, per version and Connection */
+	bool has_body;   /* Content-Length > 0 or Transfer-Encoding present */
+	int status;      /* on MG_AHTTP_ERROR: the status to answer */
 };
 
 int mg_ahttp_parse(const char *buf, size_t len, struct mg_ahttp_req *req);

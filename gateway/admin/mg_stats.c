@@ -62,7 +62,7 @@ memp_used(memp_t t)
 int
 mg_stats_json(const struct mg_worker *w, char *buf, size_t cap)
 {
-	struct out o = { .buf = buf, .cap = cap };
+	struct out o = {.buf = buf, .cap = cap};
 	uint64_t pool_size = 0, pool_in_use = 0, pool_avail = 0;
 	uint64_t admin_refused, admin_timeouts;
 	const struct mg_conn_stats *cs;
@@ -79,60 +79,61 @@ mg_stats_json(const struct mg_worker *w, char *buf, size_t cap)
 		pool_size += ps.pool_size;
 		pool_in_use += ps.pool_in_use;
 		pool_avail += ps.pool_available;
-		out_printf(&o,
-			   "%s{\"name\":\"%s\",\"port\":%u,\"driver\":\"%s\",\"link_up\":%s,"
-			   "\"rx_packets\":%" PRIu64 ",\"tx_packets\":%" PRIu64
-			   ",\"rx_bytes\":%" PRIu64 ",\"tx_bytes\":%" PRIu64
-			   ",\"rx_missed\":%" PRIu64 ",\"rx_errors\":%" PRIu64
-			   ",\"tx_errors\":%" PRIu64 ",\"rx_nombuf\":%" PRIu64
-			   ",\"rx_csum_bad\":%" PRIu64 ",\"tx_nombuf\":%" PRIu64
-			   ",\"tx_dropped\":%" PRIu64 "}",
-			   k > 0 ? "," : "", p->name, p->port_id, p->driver,
-			   p->link_up ? "true" : "false", ps.rx_packets, ps.tx_packets, ps.rx_bytes,
-			   ps.tx_bytes, ps.rx_missed, ps.rx_errors, ps.tx_errors, ps.rx_nombuf,
-			   ns->rx_csum_bad, ns->tx_nombuf, ns->tx_dropped);
+		out_printf(
+		    &o,
+		    "%s{\"name\":\"%s\",\"port\":%u,\"driver\":\"%s\",\"link_up\":%s,"
+		    "\"rx_packets\":%" PRIu64 ",\"tx_packets\":%" PRIu64 ",\"rx_bytes\":%" PRIu64
+		    ",\"tx_bytes\":%" PRIu64 ",\"rx_missed\":%" PRIu64 ",\"rx_errors\":%" PRIu64
+		    ",\"tx_errors\":%" PRIu64 ",\"rx_nombuf\":%" PRIu64 ",\"rx_csum_bad\":%" PRIu64
+		    ",\"tx_nombuf\":%" PRIu64 ",\"tx_dropped\":%" PRIu64 "}",
+		    k > 0 ? "," : "", p->name, p->port_id, p->driver, p->link_up ? "true" : "false",
+		    ps.rx_packets, ps.tx_packets, ps.rx_bytes, ps.tx_bytes, ps.rx_missed,
+		    ps.rx_errors, ps.tx_errors, ps.rx_nombuf, ns->rx_csum_bad, ns->tx_nombuf,
+		    ns->tx_dropped);
 	}
 	out_printf(&o,
-		   "],\"mempool\":{\"size\":%" PRIu64 ",\"in_use\":%" PRIu64
-		   ",\"available\":%" PRIu64 "}",
-		   pool_size, pool_in_use, pool_avail);
+	           "],\"mempool\":{\"size\":%" PRIu64 ",\"in_use\":%" PRIu64
+	           ",\"available\":%" PRIu64 "}",
+	           pool_size, pool_in_use, pool_avail);
 	out_printf(&o,
-		   ",\"pbuf\":{\"rx_zero_copy_in_use\":%" PRIu64 ",\"pool_used\":%u,\"ref_used\":%u,"
-		   "\"heap_used_bytes\":%lu}",
-		   mg_netif_rx_zc_in_use(), memp_used(MEMP_PBUF_POOL), memp_used(MEMP_PBUF),
-		   (unsigned long)lwip_stats.mem.used);
+	           ",\"pbuf\":{\"rx_zero_copy_in_use\":%" PRIu64
+	           ",\"pool_used\":%u,\"ref_used\":%u,"
+	           "\"heap_used_bytes\":%lu}",
+	           mg_netif_rx_zc_in_use(), memp_used(MEMP_PBUF_POOL), memp_used(MEMP_PBUF),
+	           (unsigned long)lwip_stats.mem.used);
 	out_printf(&o,
-		   ",\"tcp\":{\"pcb_used\":%u,\"listen_pcb_used\":%u,\"seg_used\":%u,"
-		   "\"active\":%u,\"listen\":%u,\"time_wait\":%u}",
-		   memp_used(MEMP_TCP_PCB), memp_used(MEMP_TCP_PCB_LISTEN), memp_used(MEMP_TCP_SEG),
-		   pcb_list_len(tcp_active_pcbs),
-		   pcb_list_len((const struct tcp_pcb *)tcp_listen_pcbs.listen_pcbs),
-		   pcb_list_len(tcp_tw_pcbs));
+	           ",\"tcp\":{\"pcb_used\":%u,\"listen_pcb_used\":%u,\"seg_used\":%u,"
+	           "\"active\":%u,\"listen\":%u,\"time_wait\":%u}",
+	           memp_used(MEMP_TCP_PCB), memp_used(MEMP_TCP_PCB_LISTEN), memp_used(MEMP_TCP_SEG),
+	           pcb_list_len(tcp_active_pcbs),
+	           pcb_list_len((const struct tcp_pcb *)tcp_listen_pcbs.listen_pcbs),
+	           pcb_list_len(tcp_tw_pcbs));
 	cs = mg_conn_stats();
 	out_printf(&o,
-		   ",\"conns\":{\"open\":%u,\"accepted\":%" PRIu64 ",\"connects\":%" PRIu64
-		   ",\"connect_failures\":%" PRIu64 ",\"resets\":%" PRIu64 ",\"timeouts\":%" PRIu64
-		   ",\"refused_pool_empty\":%" PRIu64 "}",
-		   cs->open, cs->accepted, cs->connects, cs->connect_failures, cs->resets,
-		   cs->timeouts, cs->refused_pool_empty);
+	           ",\"conns\":{\"open\":%u,\"accepted\":%" PRIu64 ",\"connects\":%" PRIu64
+	           ",\"connect_failures\":%" PRIu64 ",\"resets\":%" PRIu64 ",\"timeouts\":%" PRIu64
+	           ",\"refused_pool_empty\":%" PRIu64 "}",
+	           cs->open, cs->accepted, cs->connects, cs->connect_failures, cs->resets,
+	           cs->timeouts, cs->refused_pool_empty);
 	mg_admin_counters(&admin_refused, &admin_timeouts);
 	out_printf(&o, ",\"admin\":{\"refused\":%" PRIu64 ",\"timeouts\":%" PRIu64 "}",
-		   admin_refused, admin_timeouts);
+	           admin_refused, admin_timeouts);
 	out_printf(&o, ",\"pools\":{");
 	for (i = 0; i < mg_pool_count(); i++) {
 		const struct mg_pool *p = mg_pool_at(i);
 
 		out_printf(&o,
-			   "%s\"%s\":{\"capacity\":%u,\"in_use\":%u,\"high_water\":%u,"
-			   "\"alloc_failures\":%" PRIu64 "}",
-			   i > 0 ? "," : "", p->name, p->capacity, p->in_use, p->high_water,
-			   p->alloc_failures);
+		           "%s\"%s\":{\"capacity\":%u,\"in_use\":%u,\"high_water\":%u,"
+		           "\"alloc_failures\":%" PRIu64 "}",
+		           i > 0 ? "," : "", p->name, p->capacity, p->in_use, p->high_water,
+		           p->alloc_failures);
 	}
 	out_printf(&o,
-		   "},\"worker\":{\"loops\":%" PRIu64 ",\"busy_cycles\":%" PRIu64
-		   ",\"idle_cycles\":%" PRIu64 ",\"tsc_hz\":%" PRIu64 ",\"uptime_ms\":%" PRIu64 "}}\n",
-		   w->loops, w->busy_cycles, w->idle_cycles, w->tsc_hz,
-		   (rte_rdtsc() - w->started_tsc) / (w->tsc_hz / 1000));
+	           "},\"worker\":{\"loops\":%" PRIu64 ",\"busy_cycles\":%" PRIu64
+	           ",\"idle_cycles\":%" PRIu64 ",\"tsc_hz\":%" PRIu64 ",\"uptime_ms\":%" PRIu64
+	           "}}\n",
+	           w->loops, w->busy_cycles, w->idle_cycles, w->tsc_hz,
+	           (rte_rdtsc() - w->started_tsc) / (w->tsc_hz / 1000));
 	if (o.overflow)
 		return -ENOSPC;
 	return (int)o.len;

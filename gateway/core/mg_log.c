@@ -7,7 +7,7 @@
 #include "mg_log.h"
 
 static enum mg_log_level log_level = MG_LOG_INFO;
-static const char *const level_names[] = { "error", "warning", "info", "debug" };
+static const char *const level_names[] = {"error", "warning", "info", "debug"};
 
 void
 mg_log_set_level(enum mg_log_level level)

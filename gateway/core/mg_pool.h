@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MG_POOL_MAX		32	/* registered pools per process */
+#define MG_POOL_MAX 32 /* registered pools per process */
 
 struct mg_pool {
 	const char *name;

@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-extern const char mg_demo_config[];	/* not NUL-terminated */
+extern const char mg_demo_config[]; /* not NUL-terminated */
 extern const size_t mg_demo_config_len;
 
 #endif /* MG_DEMO_H */

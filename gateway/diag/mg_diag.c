@@ -16,7 +16,7 @@
 #include "gateway/diag/mg_diag.h"
 #include "gateway/net/mg_conn.h"
 
-#define ECHO_CHUNK	16384
+#define ECHO_CHUNK 16384
 
 struct diag_conn {
 	struct mg_conn *conn;
@@ -56,7 +56,7 @@ echo_pump(struct diag_conn *c)
 	for (;;) {
 		if (c->carry_len > c->carry_off) {
 			w = mg_conn_write(c->conn, c->carry + c->carry_off,
-					  (size_t)(c->carry_len - c->carry_off), false);
+			                  (size_t)(c->carry_len - c->carry_off), false);
 			if (w <= 0)
 				return;
 			c->carry_off = (uint16_t)(c->carry_off + w);
@@ -124,9 +124,9 @@ on_closed(struct mg_conn *conn, enum mg_conn_reason why)
 }
 
 static const struct mg_conn_ops diag_ops = {
-	.readable = on_readable,
-	.writable = on_writable,
-	.closed = on_closed,
+    .readable = on_readable,
+    .writable = on_writable,
+    .closed = on_closed,
 };
 
 static bool

@@ -14,7 +14,7 @@
 
 #include <stdint.h>
 
-#define MG_DIAG_MAX_CONNS	256
+#define MG_DIAG_MAX_CONNS 256
 
 /*
  * mg_diag_start() listens on <addr> (network byte order) for echo on

@@ -11,17 +11,17 @@
 #include "gateway/core/mg_pool.h"
 #include "gateway/net/mg_conn.h"
 
-#define MG_CONN_LISTENERS_MAX	32
+#define MG_CONN_LISTENERS_MAX 32
 /* lwIP calls `poll' every N * 500 ms. */
-#define CONN_POLL_TICKS		1
+#define CONN_POLL_TICKS 1
 
 enum {
-	F_DEADLINE = 1 << 0,	/* deadline armed */
-	F_RX_EOF = 1 << 1,	/* peer half-closed */
-	F_CONNECTING = 1 << 2,	/* outbound, not yet established */
-	F_NEED_OUTPUT = 1 << 3,	/* tcp_output() due when the callback returns */
-	F_DEAD = 1 << 4,	/* closed or gone: recycle when the callback returns */
-	F_ABORTED = 1 << 5,	/* tcp_abort() called inside an lwIP callback */
+	F_DEADLINE = 1 << 0,    /* deadline armed */
+	F_RX_EOF = 1 << 1,      /* peer half-closed */
+	F_CONNECTING = 1 << 2,  /* outbound, not yet established */
+	F_NEED_OUTPUT = 1 << 3, /* tcp_output() due when the callback returns */
+	F_DEAD = 1 << 4,        /* closed or gone: recycle when the callback returns */
+	F_ABORTED = 1 << 5,     /* tcp_abort() called inside an lwIP callback */
 };
 
 /*
@@ -32,18 +32,18 @@ enum {
  * entries then hold more than 64 KiB together, so a receive window of
  * TCP_WND needs at most 2 * TCP_WND / 64 KiB + 1 entries.
  */
-#define RXQ_MAX		(2 * (TCP_WND / 0x10000) + 2)
+#define RXQ_MAX (2 * (TCP_WND / 0x10000) + 2)
 
 struct mg_conn {
 	struct tcp_pcb *pcb;
 	const struct mg_conn_ops *ops;
 	void *owner;
-	struct pbuf *rxq[RXQ_MAX];	/* received, not yet read, in order */
+	struct pbuf *rxq[RXQ_MAX]; /* received, not yet read, in order */
 	uint32_t rx_bytes;
 	uint8_t rxq_len;
-	uint32_t deadline;	/* sys_now() value */
+	uint32_t deadline; /* sys_now() value */
 	uint16_t flags;
-	uint16_t depth;		/* nesting of callbacks into the owner */
+	uint16_t depth; /* nesting of callbacks into the owner */
 };
 
 struct listener {
@@ -59,11 +59,9 @@ static struct {
 } cn;
 
 static const char *const reason_names[MG_CONN_REASON_MAX] = {
-	[MG_CONN_CLOSED] = "closed",
-	[MG_CONN_ABORTED] = "aborted",
-	[MG_CONN_RESET] = "reset",
-	[MG_CONN_CONNECT_FAILED] = "connect_failed",
-	[MG_CONN_ERROR] = "error",
+    [MG_CONN_CLOSED] = "closed", [MG_CONN_ABORTED] = "aborted",
+    [MG_CONN_RESET] = "reset",   [MG_CONN_CONNECT_FAILED] = "connect_failed",
+    [MG_CONN_ERROR] = "error",
 };
 
 const char *
@@ -297,7 +295,7 @@ on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 
 int
 mg_conn_listen(uint32_t addr, uint16_t port, mg_conn_accept_fn *accept, void *arg,
-	       struct tcp_pcb **out)
+               struct tcp_pcb **out)
 {
 	struct listener *l = NULL;
 	struct tcp_pcb *pcb, *lp;

@@ -30,18 +30,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MG_CONN_AGAIN		(-11)	/* == -EAGAIN: try again after a callback */
+#define MG_CONN_AGAIN (-11) /* == -EAGAIN: try again after a callback */
 
 struct mg_conn;
 struct tcp_pcb;
 
 /* Why a connection ended; each maps to a metric label (mg_conn_reason_name). */
 enum mg_conn_reason {
-	MG_CONN_CLOSED,		/* closed by us (mg_conn_close) */
-	MG_CONN_ABORTED,	/* aborted by us (mg_conn_abort) */
-	MG_CONN_RESET,		/* the peer sent RST */
-	MG_CONN_CONNECT_FAILED,	/* outbound connect refused or unreachable */
-	MG_CONN_ERROR,		/* lwIP reported another error (out of memory, ...) */
+	MG_CONN_CLOSED,         /* closed by us (mg_conn_close) */
+	MG_CONN_ABORTED,        /* aborted by us (mg_conn_abort) */
+	MG_CONN_RESET,          /* the peer sent RST */
+	MG_CONN_CONNECT_FAILED, /* outbound connect refused or unreachable */
+	MG_CONN_ERROR,          /* lwIP reported another error (out of memory, ...) */
 	MG_CONN_REASON_MAX
 };
 
@@ -77,7 +77,7 @@ int mg_conn_init(uint32_t capacity);
 /* <accept> is called with each new connection; it returns the owner's ops
  * and owner pointer, or false to refuse (the connection is reset). */
 typedef bool mg_conn_accept_fn(void *listener_arg, struct mg_conn *c,
-			       const struct mg_conn_ops **ops, void **owner);
+                               const struct mg_conn_ops **ops, void **owner);
 
 /*
  * mg_conn_listen() listens on <addr>:<port> (network byte order address, 0
@@ -86,7 +86,7 @@ typedef bool mg_conn_accept_fn(void *listener_arg, struct mg_conn *c,
  * a negative errno.
  */
 int mg_conn_listen(uint32_t addr, uint16_t port, mg_conn_accept_fn *accept, void *arg,
-		   struct tcp_pcb **out);
+                   struct tcp_pcb **out);
 
 /* mg_conn_unlisten() closes a listener from mg_conn_listen(). */
 void mg_conn_unlisten(struct tcp_pcb *listener);
@@ -98,7 +98,7 @@ void mg_conn_unlisten(struct tcp_pcb *listener);
  * timeout.  Returns the connection, or NULL if no connection or pcb was free.
  */
 struct mg_conn *mg_conn_connect(uint32_t addr, uint16_t port, const struct mg_conn_ops *ops,
-				void *owner);
+                                void *owner);
 
 /*
  * mg_conn_read() copies up to <len> received bytes into <buf> and consumes

@@ -18,6 +18,6 @@ void mg_isn_init(const uint8_t secret[16]);
  * microseconds.
  */
 uint32_t mg_isn_compute(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
-			uint64_t usec);
+                        uint64_t usec);
 
 #endif /* MG_ISN_H */

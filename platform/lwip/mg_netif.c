@@ -54,7 +54,7 @@ static inline bool
 ipv4_is_fragment(const struct rte_ipv4_hdr *ip)
 {
 	return (ip->fragment_offset &
-		rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0;
+	        rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0;
 }
 
 /*
@@ -77,9 +77,8 @@ rx_csum_ok(struct mg_netif *ni, struct rte_mbuf *m)
 	ip = (const struct rte_ipv4_hdr *)(eth + 1);
 	ihl = (uint16_t)((ip->version_ihl & 0x0f) * 4);
 	total = rte_be_to_cpu_16(ip->total_length);
-	if ((ip->version_ihl >> 4) != 4 || ihl < sizeof(*ip) ||
-	    m->data_len < sizeof(*eth) + ihl || total < ihl ||
-	    total > m->pkt_len - sizeof(*eth))
+	if ((ip->version_ihl >> 4) != 4 || ihl < sizeof(*ip) || m->data_len < sizeof(*eth) + ihl ||
+	    total < ihl || total > m->pkt_len - sizeof(*eth))
 		return true; /* malformed: lwIP's ip4_input drops it */
 
 	if (ni->rx_ip_csum) {
@@ -107,7 +106,6 @@ bad:
 	return false;
 }
 
-
 /*
  * Wraps mbuf <m> (possibly a segment chain) as a pbuf chain without copying.
  * Each segment is detached from the chain first so that lwIP can free the
@@ -128,7 +126,7 @@ rx_wrap(struct mg_netif *ni, struct rte_mbuf *m)
 		m->pkt_len = m->data_len;
 		pc->custom_free_function = rx_pbuf_free;
 		p = pbuf_alloced_custom(PBUF_RAW, m->data_len, PBUF_REF, pc,
-					rte_pktmbuf_mtod(m, void *), m->data_len);
+		                        rte_pktmbuf_mtod(m, void *), m->data_len);
 		if (p == NULL) { /* cannot happen with PBUF_RAW; keep the books right */
 			ni->st.rx_oversize++;
 			rte_pktmbuf_free_seg(m);
@@ -306,7 +304,7 @@ netif_init_cb(struct netif *nif)
 
 int
 mg_netif_add(struct mg_netif *ni, struct mg_port *port, uint32_t addr, uint32_t netmask,
-	     uint32_t gw, uint16_t burst, bool is_default)
+             uint32_t gw, uint16_t burst, bool is_default)
 {
 	ip4_addr_t a, m, g;
 	u16_t csum = NETIF_CHECKSUM_ENABLE_ALL;

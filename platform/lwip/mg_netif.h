@@ -32,28 +32,28 @@
 
 #include "drivers/dpdk/mg_port.h"
 
-#define MG_NETIF_MBUF_PRIV	((uint16_t)sizeof(struct pbuf_custom))
-#define MG_NETIF_TXQ_MAX	1024
-#define MG_NETIF_BURST_MAX	64
+#define MG_NETIF_MBUF_PRIV ((uint16_t)sizeof(struct pbuf_custom))
+#define MG_NETIF_TXQ_MAX   1024
+#define MG_NETIF_BURST_MAX 64
 
 struct mg_netif_stats {
 	uint64_t rx_frames;
-	uint64_t rx_csum_bad;		/* IPv4 header or TCP checksum wrong */
-	uint64_t rx_tcp_fragments;	/* TCP in IPv4 fragments, dropped (see above) */
-	uint64_t rx_oversize;		/* frames lwIP cannot represent */
+	uint64_t rx_csum_bad;      /* IPv4 header or TCP checksum wrong */
+	uint64_t rx_tcp_fragments; /* TCP in IPv4 fragments, dropped (see above) */
+	uint64_t rx_oversize;      /* frames lwIP cannot represent */
 	uint64_t tx_frames;
-	uint64_t tx_nombuf;		/* no mbuf for a frame lwIP sent */
-	uint64_t tx_dropped;		/* transmit queue full */
-	uint64_t tx_too_big;		/* frame larger than the port takes */
+	uint64_t tx_nombuf;  /* no mbuf for a frame lwIP sent */
+	uint64_t tx_dropped; /* transmit queue full */
+	uint64_t tx_too_big; /* frame larger than the port takes */
 };
 
 struct mg_netif {
 	struct netif nif;
 	struct mg_port *port;
 	uint16_t burst;
-	bool rx_ip_csum, rx_tcp_csum;	/* offloaded receive checks */
-	bool tx_ip_csum, tx_tcp_csum;	/* offloaded transmit checksums */
-	uint16_t txq_head, txq_len;	/* ring of frames waiting for the PMD */
+	bool rx_ip_csum, rx_tcp_csum; /* offloaded receive checks */
+	bool tx_ip_csum, tx_tcp_csum; /* offloaded transmit checksums */
+	uint16_t txq_head, txq_len;   /* ring of frames waiting for the PMD */
 	struct rte_mbuf *txq[MG_NETIF_TXQ_MAX];
 	struct mg_netif_stats st;
 };
@@ -65,7 +65,7 @@ struct mg_netif {
  * If <is_default>, it becomes lwIP's default route.  Returns 0 or -errno.
  */
 int mg_netif_add(struct mg_netif *ni, struct mg_port *port, uint32_t addr, uint32_t netmask,
-		 uint32_t gw, uint16_t burst, bool is_default);
+                 uint32_t gw, uint16_t burst, bool is_default);
 
 /* mg_netif_remove() takes <ni> out of lwIP and frees queued frames. */
 void mg_netif_remove(struct mg_netif *ni);

@@ -96,6 +96,6 @@ mg_lwip_assert(const char *msg, const char *file, int line)
 u32_t
 mg_lwip_tcp_isn(const ip_addr_t *lip, u16_t lport, const ip_addr_t *rip, u16_t rport)
 {
-	return mg_isn_compute(ip4_addr_get_u32(ip_2_ip4(lip)), lport, ip4_addr_get_u32(ip_2_ip4(rip)),
-			      rport, mg_lwip_clock_usec());
+	return mg_isn_compute(ip4_addr_get_u32(ip_2_ip4(lip)), lport,
+	                      ip4_addr_get_u32(ip_2_ip4(rip)), rport, mg_lwip_clock_usec());
 }

@@ -42,7 +42,7 @@
  * signatures (the TLS and X.509 profiles below exclude it). */
 #define MBEDTLS_SHA1_C
 #define MBEDTLS_HKDF_C
-#define MBEDTLS_CIPHER_MODE_CBC		/* PEM-encrypted keys; no CBC suites are offered */
+#define MBEDTLS_CIPHER_MODE_CBC /* PEM-encrypted keys; no CBC suites are offered */
 
 /* ---- random numbers ------------------------------------------------------ */
 #define MBEDTLS_ENTROPY_C
@@ -62,12 +62,12 @@
 #define MBEDTLS_ECDH_VARIANT_EVEREST_ENABLED
 #define MBEDTLS_ECP_NIST_OPTIM
 /* Larger precomputed tables: about 20% faster P-256 signing (FACTS.md). */
-#define MBEDTLS_ECP_WINDOW_SIZE		6
-#define MBEDTLS_ECP_FIXED_POINT_OPTIM	1
+#define MBEDTLS_ECP_WINDOW_SIZE       6
+#define MBEDTLS_ECP_FIXED_POINT_OPTIM 1
 #define MBEDTLS_RSA_C
 #define MBEDTLS_PKCS1_V15
 #define MBEDTLS_PKCS1_V21
-#define MBEDTLS_GENPRIME		/* only for tests that make keys */
+#define MBEDTLS_GENPRIME /* only for tests that make keys */
 #define MBEDTLS_PK_C
 #define MBEDTLS_PK_PARSE_C
 #define MBEDTLS_PK_WRITE_C
@@ -112,17 +112,16 @@
 #define MBEDTLS_SSL_KEEP_PEER_CERTIFICATE
 #define MBEDTLS_SSL_MAX_FRAGMENT_LENGTH
 /* Record buffers: a peer may send 16 KiB records, so input stays full size. */
-#define MBEDTLS_SSL_IN_CONTENT_LEN	16384
-#define MBEDTLS_SSL_OUT_CONTENT_LEN	16384
-#define MBEDTLS_SSL_CIPHERSUITES \
-	MBEDTLS_TLS1_3_AES_128_GCM_SHA256, \
-	MBEDTLS_TLS1_3_AES_256_GCM_SHA384, \
-	MBEDTLS_TLS1_3_CHACHA20_POLY1305_SHA256, \
-	MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, \
-	MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, \
-	MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, \
-	MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, \
-	MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, \
-	MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256
+#define MBEDTLS_SSL_IN_CONTENT_LEN  16384
+#define MBEDTLS_SSL_OUT_CONTENT_LEN 16384
+#define MBEDTLS_SSL_CIPHERSUITES                                                                   \
+	MBEDTLS_TLS1_3_AES_128_GCM_SHA256, MBEDTLS_TLS1_3_AES_256_GCM_SHA384,                      \
+	    MBEDTLS_TLS1_3_CHACHA20_POLY1305_SHA256,                                               \
+	    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,                                       \
+	    MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,                                         \
+	    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,                                       \
+	    MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,                                         \
+	    MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,                                 \
+	    MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256
 
 #endif /* MG_MBEDTLS_CONFIG_H */

@@ -65,7 +65,7 @@ u32_t
 mg_lwip_tcp_isn(const ip_addr_t *lip, u16_t lport, const ip_addr_t *rip, u16_t rport)
 {
 	return mg_isn_compute(ip4_addr_get_u32(ip_2_ip4(lip)), lport,
-			      ip4_addr_get_u32(ip_2_ip4(rip)), rport, (uint64_t)now_ms * 1000);
+	                      ip4_addr_get_u32(ip_2_ip4(rip)), rport, (uint64_t)now_ms * 1000);
 }
 
 /* ---- a service like the gateway's ------------------------------------------ */
@@ -110,21 +110,22 @@ linkoutput(struct netif *n, struct pbuf *p)
 static err_t
 nif_init(struct netif *n)
 {
-	static const uint8_t mac[6] = { 0x02, 0, 0, 0, 0, 2 };
+	static const uint8_t mac[6] = {0x02, 0, 0, 0, 0, 2};
 
 	n->output = etharp_output;
 	n->linkoutput = linkoutput;
 	n->mtu = 1500;
 	n->hwaddr_len = 6;
 	memcpy(n->hwaddr, mac, 6);
-	n->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_LINK_UP;
+	n->flags =
+	    NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_LINK_UP;
 	return ERR_OK;
 }
 
 static void
 setup(void)
 {
-	static const uint8_t secret[16] = { 1 };
+	static const uint8_t secret[16] = {1};
 	ip4_addr_t a, m, g;
 	struct tcp_pcb *pcb;
 

@@ -59,21 +59,21 @@ MG_TEST(ahttp_rejects_with_the_right_status)
 		const char *in;
 		int status;
 	} v[] = {
-		{ "GET /ready HTTP/1.1\r\nHost : a\r\n\r\n", 400 },	  /* space before colon */
-		{ "GET /ready HTTP/1.1\r\nX: a\r\n b\r\n\r\n", 400 },	  /* obs-fold */
-		{ "GET /ready HTTP/1.1\r\nX: a\rb\r\n\r\n", 400 },	  /* bare CR */
-		{ "GET /ready HTTP/1.1\nHost: a\r\n\r\n", 400 },	  /* bare LF */
-		{ "GET /ready HTTP/1.1\r\nX: a\x01\r\n\r\n", 400 },	  /* control char */
-		{ "GET /ready HTTP/1.1\r\n: a\r\n\r\n", 400 },		  /* empty name */
-		{ "GET  /ready HTTP/1.1\r\n\r\n", 400 },		  /* double space */
-		{ "GET ready HTTP/1.1\r\n\r\n", 400 },			  /* not origin-form */
-		{ "G(T /ready HTTP/1.1\r\n\r\n", 400 },			  /* bad method */
-		{ "GET /ready HTTP/1.2\r\n\r\n", 505 },
-		{ "GET /ready HTTP/2.0\r\n\r\n", 505 },
-		{ "GET /ready FTP/1.1\r\n\r\n", 400 },
-		{ "GET /ready HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n", 400 },
-		{ "GET /ready HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400 },
-		{ "GET /ready HTTP/1.1\r\nContent-Length: \r\n\r\n", 400 },
+	    {"GET /ready HTTP/1.1\r\nHost : a\r\n\r\n", 400},   /* space before colon */
+	    {"GET /ready HTTP/1.1\r\nX: a\r\n b\r\n\r\n", 400}, /* obs-fold */
+	    {"GET /ready HTTP/1.1\r\nX: a\rb\r\n\r\n", 400},    /* bare CR */
+	    {"GET /ready HTTP/1.1\nHost: a\r\n\r\n", 400},      /* bare LF */
+	    {"GET /ready HTTP/1.1\r\nX: a\x01\r\n\r\n", 400},   /* control char */
+	    {"GET /ready HTTP/1.1\r\n: a\r\n\r\n", 400},        /* empty name */
+	    {"GET  /ready HTTP/1.1\r\n\r\n", 400},              /* double space */
+	    {"GET ready HTTP/1.1\r\n\r\n", 400},                /* not origin-form */
+	    {"G(T /ready HTTP/1.1\r\n\r\n", 400},               /* bad method */
+	    {"GET /ready HTTP/1.2\r\n\r\n", 505},
+	    {"GET /ready HTTP/2.0\r\n\r\n", 505},
+	    {"GET /ready FTP/1.1\r\n\r\n", 400},
+	    {"GET /ready HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n", 400},
+	    {"GET /ready HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400},
+	    {"GET /ready HTTP/1.1\r\nContent-Length: \r\n\r\n", 400},
 	};
 	struct mg_ahttp_req r;
 	size_t i;
@@ -98,7 +98,8 @@ MG_TEST(ahttp_limits)
 	MG_EXPECT_EQ_INT(r.status, 414);
 
 	/* A complete request line with an overlong target: 414. */
-	n = (size_t)snprintf(buf, sizeof(buf), "GET /%0*d HTTP/1.1\r\n\r\n", MG_AHTTP_MAX_TARGET, 0);
+	n = (size_t)snprintf(buf, sizeof(buf), "GET /%0*d HTTP/1.1\r\n\r\n", MG_AHTTP_MAX_TARGET,
+	                     0);
 	MG_EXPECT_EQ_INT(mg_ahttp_parse(buf, n, &r), MG_AHTTP_ERROR);
 	MG_EXPECT_EQ_INT(r.status, 414);
 

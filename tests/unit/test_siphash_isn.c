@@ -9,7 +9,7 @@
 #include "platform/lwip/mg_siphash.h"
 #include "tests/unit/mgtest.h"
 
-static const uint8_t key[16] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
+static const uint8_t key[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
 
 MG_TEST(siphash_reference_vectors)
 {
@@ -19,10 +19,9 @@ MG_TEST(siphash_reference_vectors)
 		size_t len;
 		uint64_t want;
 	} v[] = {
-		{ 0, 0x726fdb47dd0e0e31ULL },  { 1, 0x74f839c593dc67fdULL },
-		{ 7, 0xab0200f58b01d137ULL },  { 8, 0x93f5f5799a932462ULL },
-		{ 15, 0xa129ca6149be45e5ULL }, { 16, 0x3f2acc7f57c29bdbULL },
-		{ 63, 0x958a324ceb064572ULL },
+	    {0, 0x726fdb47dd0e0e31ULL},  {1, 0x74f839c593dc67fdULL},  {7, 0xab0200f58b01d137ULL},
+	    {8, 0x93f5f5799a932462ULL},  {15, 0xa129ca6149be45e5ULL}, {16, 0x3f2acc7f57c29bdbULL},
+	    {63, 0x958a324ceb064572ULL},
 	};
 	uint8_t msg[64];
 	size_t i;
