@@ -134,6 +134,7 @@ test-tools: $(DEPS_STAMP)
 	$(Q)fail=0; for t in tests/tools/*.sh; do $$t || fail=1; done; exit $$fail
 
 test: $(DEPS_STAMP)
+	$(Q)$(MAKE) --no-print-directory format-check && echo "PASS format-check"
 	$(Q)$(MAKE) --no-print-directory test-unit
 	$(Q)$(MAKE) --no-print-directory test-tools
 	$(Q)$(MAKE) --no-print-directory test-fuzz

@@ -32,7 +32,7 @@ PKGS=(
 	dpdk-dev libdpdk-dev libjsmn-dev
 	libbsd-dev libmd-dev libelf-dev zlib1g-dev libnuma-dev libpcap-dev
 	libarchive-dev libjansson-dev libbpf-dev libxdp-dev libibverbs-dev libisal-dev
-	clang libclang-rt-14-dev
+	clang libclang-rt-14-dev clang-format
 	python3 iproute2 iputils-ping curl procps kmod netcat-openbsd
 )
 
