@@ -1,6 +1,7 @@
 /*
- * The Meshgate configuration: schema tables, value parsers and cross-field rules.
- * See config.h for the API and docs/CONFIG.md for the user reference.
+ * The Meshgate configuration: schema tables, value parsers and cross-field rules of the
+ * top level and the `appliance` section, and loading. The `virtualGateway` section is in
+ * vgw.c. See config.h for the API and docs/CONFIG.md for the user reference.
  *
  * Adding a top-level section is one line in root_fields[] plus its table; adding a field is
  * one line in its object's table.
@@ -14,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config_int.h"
 #include "schema.h"
 
 #define REQ MG_SCHEMA_F_REQUIRED
@@ -366,6 +368,167 @@ parse_gateway(struct mg_schema_ctx *ctx, const struct mg_schema_field *f, int to
 	return 0;
 }
 
+/* "staticUpstream.address": a unicast IPv4 address; fills upstream_addr of the proxy. */
+static int
+parse_upstream_address(struct mg_schema_ctx *ctx, const struct mg_schema_field *f, int tok,
+                       void *base)
+{
+	struct mg_cfg_proxy *px = base;
+	char buf[ADDR_TEXT_MAX], ex[MG_JSON_EXCERPT_MAX];
+	const char *why;
+	uint32_t a;
+	int n;
+
+	(void)f;
+	n = addr_text(ctx, tok, buf, sizeof(buf), "10.0.0.10");
+	if (n < 0)
+		return -EINVAL;
+	if (mg_cfg_parse_ipv4(buf, (size_t)n, &a) < 0) {
+		mg_json_error(ctx->doc, tok, "'%s' is not an IPv4 address like 10.0.0.10",
+		              mg_json_excerpt(ctx->doc, tok, ex, sizeof(ex)));
+		return -EINVAL;
+	}
+	why = unicast_error(a);
+	if (why != NULL) {
+		mg_json_error(ctx->doc, tok, "upstream %s %s", buf, why);
+		return -EINVAL;
+	}
+	px->upstream_addr = a;
+	return 0;
+}
+
+int
+mg_cfg_server_name_check(const char *s, char *why, size_t size)
+{
+	size_t len = strlen(s), i, label = 0;
+	uint32_t a;
+
+	if (s[0] == '*') {
+		if (s[1] != '.') {
+			snprintf(why, size,
+			         "a wildcard is a whole first label '*' followed by '.'");
+			return -EINVAL;
+		}
+		s += 2;
+		len -= 2;
+		if (strchr(s, '.') == NULL) {
+			snprintf(why, size, "a wildcard needs at least two labels after '*.'");
+			return -EINVAL;
+		}
+	}
+	if (len == 0) {
+		snprintf(why, size, "the name is empty");
+		return -EINVAL;
+	}
+	if (mg_cfg_parse_ipv4(s, len, &a) == 0) {
+		snprintf(why, size,
+		         "an IP address is not a server name (SNI carries DNS names only)");
+		return -EINVAL;
+	}
+	for (i = 0; i <= len; i++) {
+		char c = s[i];
+
+		if (i == len || c == '.') {
+			if (label == 0) {
+				snprintf(why, size,
+				         "empty label (a leading, trailing or double '.')");
+				return -EINVAL;
+			}
+			if (s[i - 1] == '-') {
+				snprintf(why, size, "a label ends with '-'");
+				return -EINVAL;
+			}
+			label = 0;
+			continue;
+		}
+		if (c == '*') {
+			snprintf(why, size, "'*' is only allowed as the whole first label");
+			return -EINVAL;
+		}
+		if (!(is_dec(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-')) {
+			snprintf(why, size, "labels are made of letters, digits and '-'");
+			return -EINVAL;
+		}
+		if (label == 0 && c == '-') {
+			snprintf(why, size, "a label starts with '-'");
+			return -EINVAL;
+		}
+		if (++label > 63) {
+			snprintf(why, size, "a label is longer than 63 characters");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* additionalCertificates[].serverNames[]: a DNS name or wildcard, stored in lower case. */
+static int
+check_server_name(struct mg_schema_ctx *ctx, const struct mg_schema_field *f, int tok, void *base)
+{
+	char *s = (char *)base + f->offset;
+	char why[128], ex[MG_JSON_EXCERPT_MAX];
+	size_t i;
+
+	if (mg_cfg_server_name_check(s, why, sizeof(why)) < 0) {
+		mg_json_error(ctx->doc, tok,
+		              "'%s' is not a DNS name or a wildcard like *.example.com: %s",
+		              mg_json_excerpt(ctx->doc, tok, ex, sizeof(ex)), why);
+		return -EINVAL;
+	}
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] >= 'A' && s[i] <= 'Z')
+			s[i] = (char)(s[i] - 'A' + 'a');
+	}
+	return 0;
+}
+
+/*
+ * "alpn": a non-empty array of distinct protocol names; sets alpn_http11 / alpn_h2 of the
+ * proxy. Only "http/1.1" is served today.
+ */
+static int
+parse_alpn(struct mg_schema_ctx *ctx, const struct mg_schema_field *f, int tok, void *base)
+{
+	struct mg_cfg_proxy *px = base;
+	char ex[MG_JSON_EXCERPT_MAX];
+	int e, rc = 0;
+
+	(void)f;
+	if (mg_json_type(ctx->doc, tok) != MG_JSON_ARRAY) {
+		mg_json_error(ctx->doc, tok, "expected an array, got %s",
+		              mg_json_type_name(mg_json_type(ctx->doc, tok)));
+		return -EINVAL;
+	}
+	if (mg_json_size(ctx->doc, tok) == 0) {
+		mg_json_error(ctx->doc, tok, "must not be empty (leave it out for [\"http/1.1\"])");
+		return -EINVAL;
+	}
+	for (e = mg_json_elem_first(ctx->doc, tok); e >= 0; e = mg_json_elem_next(ctx->doc, e)) {
+		if (mg_json_is_bad(ctx->doc, e))
+			continue;
+		if (mg_json_type(ctx->doc, e) != MG_JSON_STRING) {
+			mg_json_error(ctx->doc, e, "expected a string, got %s",
+			              mg_json_type_name(mg_json_type(ctx->doc, e)));
+			rc = -EINVAL;
+		} else if (mg_json_str_eq(ctx->doc, e, "http/1.1")) {
+			if (px->alpn_http11) {
+				mg_json_error(ctx->doc, e, "'http/1.1' is listed twice");
+				rc = -EINVAL;
+			}
+			px->alpn_http11 = true;
+		} else if (mg_json_str_eq(ctx->doc, e, "h2")) {
+			mg_json_error(ctx->doc, e,
+			              "HTTP/2 is not supported yet; use [\"http/1.1\"]");
+			rc = -EINVAL;
+		} else {
+			mg_json_error(ctx->doc, e, "'%s' is not valid (expected http/1.1 or h2)",
+			              mg_json_excerpt(ctx->doc, e, ex, sizeof(ex)));
+			rc = -EINVAL;
+		}
+	}
+	return rc;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Cross-field rules                                                                          */
 
@@ -489,6 +652,152 @@ validate_appliance(struct mg_schema_ctx *ctx, const struct mg_schema_object *o, 
 	if (ap->diag.echo_port != 0 && ap->diag.echo_port == ap->diag.discard_port) {
 		mg_json_error(ctx->doc, tok_at(ctx, tok, "diagnostics.discardPort"),
 		              "port %u is already used by echoPort", ap->diag.echo_port);
+		rc = -EINVAL;
+	}
+
+	/* The redirect listener is on every interface, like the diagnostics. */
+	if (ap->proxy.https_redirect_port != 0) {
+		static const char *const names[] = {"appliance.admin.port",
+		                                    "appliance.diagnostics.echoPort",
+		                                    "appliance.diagnostics.discardPort"};
+		const uint16_t ports[] = {ap->admin.port, ap->diag.echo_port,
+		                          ap->diag.discard_port};
+
+		for (i = 0; i < 3; i++) {
+			if (ports[i] != ap->proxy.https_redirect_port)
+				continue;
+			mg_json_error(ctx->doc, tok_at(ctx, tok, "proxy.httpsRedirectPort"),
+			              "port %u is already used by %s", ports[i], names[i]);
+			rc = -EINVAL;
+			break;
+		}
+	}
+	/* No protocol listed (the default, or an error already reported): HTTP/1.1. */
+	if (!ap->proxy.alpn_http11 && !ap->proxy.alpn_h2)
+		ap->proxy.alpn_http11 = true;
+	return rc;
+}
+
+static int
+validate_upstream(struct mg_schema_ctx *ctx, const struct mg_schema_object *o, int tok, void *base)
+{
+	struct mg_cfg_proxy *px = base;
+
+	(void)ctx;
+	(void)o;
+	(void)tok;
+	px->has_upstream = true;
+	return 0;
+}
+
+static int
+validate_proxy(struct mg_schema_ctx *ctx, const struct mg_schema_object *o, int tok, void *base)
+{
+	struct mg_cfg_proxy *px = base;
+	char path[96];
+	int i, j, k, l, rc = 0;
+
+	(void)o;
+	if (px->max_idle_per_endpoint > px->max_conns_per_endpoint) {
+		mg_json_error(ctx->doc, tok_at(ctx, tok, "maxIdleConnectionsPerEndpoint"),
+		              "%u is more than maxConnectionsPerEndpoint (%u)",
+		              px->max_idle_per_endpoint, px->max_conns_per_endpoint);
+		rc = -EINVAL;
+	}
+	/* A server name picks one certificate: no name may be listed twice. */
+	for (i = 0; i < px->n_extra_certs; i++) {
+		const struct mg_cfg_extra_cert *a = &px->extra_certs[i];
+
+		for (j = 0; j < a->n_names; j++) {
+			bool dup = false;
+
+			if (a->names[j][0] == '\0')
+				continue;
+			for (k = 0; k <= i && !dup; k++) {
+				const struct mg_cfg_extra_cert *b = &px->extra_certs[k];
+
+				for (l = 0; l < (k == i ? j : b->n_names) && !dup; l++) {
+					if (strcmp(a->names[j], b->names[l]) != 0)
+						continue;
+					snprintf(path, sizeof(path),
+					         "additionalCertificates[%d].serverNames[%d]", i,
+					         j);
+					mg_json_error(ctx->doc, tok_at(ctx, tok, path),
+					              "server name '%s' is already listed in "
+					              "additionalCertificates[%d]",
+					              a->names[j], k);
+					dup = true;
+					rc = -EINVAL;
+				}
+			}
+		}
+	}
+	return rc;
+}
+
+/*
+ * Rules across the sections: the virtual gateway's listener and the appliance's own
+ * listeners. Zero ports are absent or already reported.
+ */
+static int
+validate_config(struct mg_schema_ctx *ctx, const struct mg_schema_object *o, int tok, void *base)
+{
+	const struct mg_config *cfg = base;
+	const struct mg_cfg_appliance *ap = &cfg->appliance;
+	const struct mg_cfg_listener *l = &cfg->virtual_gateway.listener;
+	const struct mg_cfg_proxy *px = &ap->proxy;
+	bool tls;
+	int rc = 0;
+
+	(void)o;
+	if (!cfg->has_virtual_gateway)
+		return 0;
+	if (l->port != 0) {
+		int ptok = tok_at(ctx, tok, MG_CFG_VGW_PORT_PATH);
+
+		if (l->port == ap->admin.port) {
+			mg_json_error(ctx->doc, ptok,
+			              "port %u is already used by the admin listener "
+			              "(appliance.admin.port, on interface '%s')",
+			              l->port, ap->admin.iface_name);
+			rc = -EINVAL;
+		}
+		if (l->port == ap->diag.echo_port) {
+			mg_json_error(ctx->doc, ptok,
+			              "port %u is already used by appliance.diagnostics.echoPort",
+			              l->port);
+			rc = -EINVAL;
+		}
+		if (l->port == ap->diag.discard_port) {
+			mg_json_error(
+			    ctx->doc, ptok,
+			    "port %u is already used by appliance.diagnostics.discardPort",
+			    l->port);
+			rc = -EINVAL;
+		}
+		if (l->port == px->https_redirect_port) {
+			mg_json_error(
+			    ctx->doc, tok_at(ctx, tok, "appliance.proxy.httpsRedirectPort"),
+			    "port %u is already used by the listener (" MG_CFG_VGW_PORT_PATH ")",
+			    l->port);
+			rc = -EINVAL;
+		}
+	}
+	/* Only a listener that can speak TLS has a use for these. */
+	tls = l->tls_mode == MG_CFG_TLS_STRICT || l->tls_mode == MG_CFG_TLS_PERMISSIVE;
+	if (!tls && px->https_redirect_port != 0 && px->https_redirect_port != l->port) {
+		mg_json_error(ctx->doc, tok_at(ctx, tok, "appliance.proxy.httpsRedirectPort"),
+		              "redirects to https, but the listener does not terminate TLS (it "
+		              "needs virtualGateway.spec.listeners[0].tls with mode STRICT or "
+		              "PERMISSIVE)");
+		rc = -EINVAL;
+	}
+	if (!tls && px->n_extra_certs > 0) {
+		mg_json_error(
+		    ctx->doc, tok_at(ctx, tok, "appliance.proxy.additionalCertificates"),
+		    "additional certificates are served by a TLS listener, but the listener "
+		    "does not terminate TLS (it needs virtualGateway.spec.listeners[0].tls "
+		    "with mode STRICT or PERMISSIVE)");
 		rc = -EINVAL;
 	}
 	return rc;
@@ -618,6 +927,156 @@ static const struct mg_schema_object dataplane_obj = {
     .n_fields = MG_SCHEMA_COUNT(dataplane_fields),
 };
 
+static const struct mg_schema_field upstream_fields[] = {
+    {.name = "address",
+     .type = MG_SCHEMA_CUSTOM,
+     .flags = REQ,
+     MG_SCHEMA_MEMBER(struct mg_cfg_proxy, upstream_addr),
+     .parse = parse_upstream_address},
+    {.name = "port",
+     .type = MG_SCHEMA_INT,
+     .flags = REQ,
+     MG_SCHEMA_MEMBER(struct mg_cfg_proxy, upstream_port),
+     .min = 1,
+     .max = 65535},
+};
+
+/* Laid over struct mg_cfg_proxy, whose upstream members it fills. */
+static const struct mg_schema_object upstream_obj = {
+    .name = "staticUpstream",
+    .size = sizeof(struct mg_cfg_proxy),
+    .fields = upstream_fields,
+    .n_fields = MG_SCHEMA_COUNT(upstream_fields),
+    .validate = validate_upstream,
+};
+
+static const struct mg_schema_field server_name_elem = {
+    .name = "serverName",
+    .type = MG_SCHEMA_STRING,
+    .size = MG_SCHEMA_SIZEOF(struct mg_cfg_extra_cert, names[0]),
+    .min = 1,
+    .check = check_server_name,
+};
+
+static const struct mg_schema_field extra_cert_fields[] = {
+    {.name = "certificateChain",
+     .type = MG_SCHEMA_STRING,
+     .flags = REQ,
+     MG_SCHEMA_MEMBER(struct mg_cfg_extra_cert, cert.chain),
+     .min = 1},
+    {.name = "privateKey",
+     .type = MG_SCHEMA_STRING,
+     .flags = REQ,
+     MG_SCHEMA_MEMBER(struct mg_cfg_extra_cert, cert.key),
+     .min = 1},
+    {.name = "serverNames",
+     .type = MG_SCHEMA_ARRAY,
+     MG_SCHEMA_MEMBER(struct mg_cfg_extra_cert, names),
+     .min = 1,
+     .max = MG_CFG_MAX_SERVER_NAMES,
+     .elem = &server_name_elem,
+     .count_offset = offsetof(struct mg_cfg_extra_cert, n_names)},
+};
+
+static const struct mg_schema_object extra_cert_obj = {
+    .name = "additional certificate",
+    .size = sizeof(struct mg_cfg_extra_cert),
+    .fields = extra_cert_fields,
+    .n_fields = MG_SCHEMA_COUNT(extra_cert_fields),
+};
+
+static const struct mg_schema_field extra_cert_elem = {
+    .name = "additional certificate",
+    .type = MG_SCHEMA_OBJECT,
+    .size = sizeof(struct mg_cfg_extra_cert),
+    .object = &extra_cert_obj,
+};
+
+static const struct mg_schema_field proxy_fields[] = {
+    {.name = "staticUpstream",
+     .type = MG_SCHEMA_OBJECT,
+     .offset = 0,
+     .size = sizeof(struct mg_cfg_proxy),
+     .object = &upstream_obj},
+    {.name = "additionalCertificates",
+     .type = MG_SCHEMA_ARRAY,
+     MG_SCHEMA_MEMBER(struct mg_cfg_proxy, extra_certs),
+     .min = 1,
+     .max = MG_CFG_MAX_EXTRA_CERTS,
+     .elem = &extra_cert_elem,
+     .count_offset = offsetof(struct mg_cfg_proxy, n_extra_certs)},
+    {.name = "alpn",
+     .type = MG_SCHEMA_CUSTOM,
+     MG_SCHEMA_MEMBER(struct mg_cfg_proxy, alpn_http11),
+     .parse = parse_alpn},
+    {.name = "sessionTicketLifetimeSeconds",
+     .type = MG_SCHEMA_INT,
+     MG_SCHEMA_MEMBER(struct mg_cfg_proxy, session_ticket_lifetime_s),
+     .min = 60,
+     .max = 86400,
+     .def = MG_CFG_DEFAULT_TICKET_LIFETIME_S},
+    {.name = "handshakeTimeoutMs",
+     .type = MG_SCHEMA_INT,
+     MG_SCHEMA_MEMBER(struct mg_cfg_proxy, handshake_timeout_ms),
+     .min = 1000,
+     .max = 60000,
+     .def = MG_CFG_DEFAULT_HANDSHAKE_TIMEOUT_MS},
+    {.name = "requestHeaderTimeoutMs",
+     .type = MG_SCHEMA_INT,
+     MG_SCHEMA_MEMBER(struct mg_cfg_proxy, request_header_timeout_ms),
+     .min = 1000,
+     .max = 300000,
+     .def = MG_CFG_DEFAULT_HEADER_TIMEOUT_MS},
+    {.name = "idleTimeoutMs",
+     .type = MG_SCHEMA_INT,
+     MG_SCHEMA_MEMBER(struct mg_cfg_proxy, idle_timeout_ms),
+     .min = 1000,
+     .max = 3600000,
+     .def = MG_CFG_DEFAULT_IDLE_TIMEOUT_MS},
+    {.name = "connectTimeoutMs",
+     .type = MG_SCHEMA_INT,
+     MG_SCHEMA_MEMBER(struct mg_cfg_proxy, connect_timeout_ms),
+     .min = 100,
+     .max = 60000,
+     .def = MG_CFG_DEFAULT_CONNECT_TIMEOUT_MS},
+    {.name = "maxRequestHeaderBytes",
+     .type = MG_SCHEMA_INT,
+     MG_SCHEMA_MEMBER(struct mg_cfg_proxy, max_request_header_bytes),
+     .min = 1024,
+     .max = 1048576,
+     .def = MG_CFG_DEFAULT_MAX_HEADER_BYTES},
+    {.name = "maxRequestBodyBytes",
+     .type = MG_SCHEMA_INT,
+     MG_SCHEMA_MEMBER(struct mg_cfg_proxy, max_request_body_bytes),
+     .min = 0,
+     .max = (int64_t)1 << 53},
+    {.name = "httpsRedirectPort",
+     .type = MG_SCHEMA_INT,
+     MG_SCHEMA_MEMBER(struct mg_cfg_proxy, https_redirect_port),
+     .min = 1,
+     .max = 65535},
+    {.name = "maxConnectionsPerEndpoint",
+     .type = MG_SCHEMA_INT,
+     MG_SCHEMA_MEMBER(struct mg_cfg_proxy, max_conns_per_endpoint),
+     .min = 1,
+     .max = 65535,
+     .def = MG_CFG_DEFAULT_MAX_CONNS_PER_ENDPOINT},
+    {.name = "maxIdleConnectionsPerEndpoint",
+     .type = MG_SCHEMA_INT,
+     MG_SCHEMA_MEMBER(struct mg_cfg_proxy, max_idle_per_endpoint),
+     .min = 0,
+     .max = 65535,
+     .def = MG_CFG_DEFAULT_MAX_IDLE_PER_ENDPOINT},
+};
+
+static const struct mg_schema_object proxy_obj = {
+    .name = "proxy",
+    .size = sizeof(struct mg_cfg_proxy),
+    .fields = proxy_fields,
+    .n_fields = MG_SCHEMA_COUNT(proxy_fields),
+    .validate = validate_proxy,
+};
+
 static const struct mg_schema_field appliance_fields[] = {
     {.name = "interfaces",
      .type = MG_SCHEMA_ARRAY,
@@ -640,6 +1099,10 @@ static const struct mg_schema_field appliance_fields[] = {
      .type = MG_SCHEMA_OBJECT,
      MG_SCHEMA_MEMBER(struct mg_cfg_appliance, dataplane),
      .object = &dataplane_obj},
+    {.name = "proxy",
+     .type = MG_SCHEMA_OBJECT,
+     MG_SCHEMA_MEMBER(struct mg_cfg_appliance, proxy),
+     .object = &proxy_obj},
 };
 
 static const struct mg_schema_object appliance_obj = {
@@ -651,7 +1114,7 @@ static const struct mg_schema_object appliance_obj = {
 };
 
 /*
- * The top level. The App Mesh sections (mesh, virtualGateway, gatewayRoutes, virtualServices,
+ * The top level. The other App Mesh sections (mesh, gatewayRoutes, virtualServices,
  * virtualRouters, routes, virtualNodes) will each be one more line here.
  */
 static const struct mg_schema_field root_fields[] = {
@@ -660,6 +1123,10 @@ static const struct mg_schema_field root_fields[] = {
      .flags = REQ,
      MG_SCHEMA_MEMBER(struct mg_config, appliance),
      .object = &appliance_obj},
+    {.name = "virtualGateway",
+     .type = MG_SCHEMA_CUSTOM,
+     MG_SCHEMA_MEMBER(struct mg_config, virtual_gateway),
+     .parse = mg_cfg_vgw_parse},
 };
 
 const struct mg_schema_object mg_config_schema = {
@@ -667,6 +1134,7 @@ const struct mg_schema_object mg_config_schema = {
     .size = sizeof(struct mg_config),
     .fields = root_fields,
     .n_fields = MG_SCHEMA_COUNT(root_fields),
+    .validate = validate_config,
 };
 
 /* ------------------------------------------------------------------------------------------ */

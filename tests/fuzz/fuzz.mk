@@ -13,7 +13,7 @@ FUZZ_CC      := clang
 FUZZ_CFLAGS  := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-D_GNU_SOURCE -I.
 
-FUZZ_config_SRCS     = gateway/config/json.c gateway/config/schema.c gateway/config/config.c
+FUZZ_config_SRCS     = gateway/config/json.c gateway/config/schema.c gateway/config/config.c gateway/config/vgw.c
 FUZZ_admin_http_SRCS = gateway/admin/mg_admin_http.c
 # lwIP itself, compiled into the fuzzer with our options (instrumented).
 FUZZ_frames_SRCS     = $(LWIP_SRCS) platform/lwip/mg_isn.c platform/lwip/mg_siphash.c

@@ -84,6 +84,16 @@ MG_TEST(config_example_parses_to_the_exact_struct)
 	want.appliance.dataplane.rx_desc = 1024;
 	want.appliance.dataplane.tx_desc = 1024;
 	want.appliance.dataplane.burst = 32;
+	/* appliance.proxy is absent: its defaults. */
+	want.appliance.proxy.alpn_http11 = true;
+	want.appliance.proxy.session_ticket_lifetime_s = 3600;
+	want.appliance.proxy.handshake_timeout_ms = 10000;
+	want.appliance.proxy.request_header_timeout_ms = 10000;
+	want.appliance.proxy.idle_timeout_ms = 300000;
+	want.appliance.proxy.connect_timeout_ms = 5000;
+	want.appliance.proxy.max_request_header_bytes = 32768;
+	want.appliance.proxy.max_conns_per_endpoint = 1024;
+	want.appliance.proxy.max_idle_per_endpoint = 64;
 
 	MG_ASSERT_EQ_INT(parse(&cfg, example, &errs), 0);
 	MG_EXPECT_EQ_UINT(mg_cfg_errors_count(&errs), 0);
@@ -171,7 +181,7 @@ static const struct cfg_err cfg_errors[] = {
     {"{\"appliance\":[]}", "appliance", "expected an object, got array"},
     {APP(A0, ADMIN) ",", "(root)", "unexpected data after the top-level object"},
     {"{\"mesh\":{},\"appliance\":{\"interfaces\":[" A0 "]" ADMIN "}}", "mesh",
-     "unknown field 'mesh' (expected 'appliance')"},
+     "unknown field 'mesh' (expected 'appliance' or 'virtualGateway')"},
     {"{\"appliance\":{\"interfaces\":[" A0 "]" ADMIN ",\"interface\":[]}}", "appliance.interface",
      "unknown field 'interface' (did you mean 'interfaces'?)"},
     /* interfaces */
@@ -581,7 +591,7 @@ MG_TEST(config_reports_all_errors_at_once)
 	    "c.json:10:37: appliance.dataplane.rxDescriptors: 1000 is not a power of two\n"
 	    "c.json:10:56: appliance.dataplane.burst: duplicate key 'burst' (first defined at "
 	    "line 10, column 43)\n"
-	    "c.json:12:3: mesh: unknown field 'mesh' (expected 'appliance')\n";
+	    "c.json:12:3: mesh: unknown field 'mesh' (expected 'appliance' or 'virtualGateway')\n";
 	struct mg_config cfg;
 	struct mg_cfg_errors errs;
 	char out[8192];

@@ -11,3 +11,4 @@ UNIT_DEPS_SRCS := gateway/config/json.c gateway/config/schema.c gateway/config/c
 UNIT_DEPS_SRCS += platform/lwip/mg_siphash.c platform/lwip/mg_isn.c gateway/core/mg_pool.c \
 		  gateway/admin/mg_admin_http.c
 UNIT_LIBS :=
+UNIT_DEPS_SRCS += gateway/config/vgw.c
