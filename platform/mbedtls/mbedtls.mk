@@ -6,7 +6,9 @@
 
 MBEDTLS_DIR    := $(DEPS)/mbedtls
 MBEDTLS_CONFIG := platform/mbedtls/mg_mbedtls_config.h
-MBEDTLS_INC    := -Iplatform/mbedtls -I$(MBEDTLS_DIR)/include \
+# Everest's header is included by mbedtls/ssl.h when X25519 via Everest is on,
+# so every user of mbedTLS needs its include directory, not just the library.
+MBEDTLS_INC    := -Iplatform/mbedtls -I$(MBEDTLS_DIR)/include -I$(MBEDTLS_DIR)/3rdparty/everest/include \
 		  -DMBEDTLS_CONFIG_FILE='"mg_mbedtls_config.h"'
 MBEDTLS_PRIV_INC := -I$(MBEDTLS_DIR)/library -I$(MBEDTLS_DIR)/3rdparty/everest/include \
 		  -I$(MBEDTLS_DIR)/3rdparty/everest/include/everest \

@@ -42,11 +42,23 @@
  * signatures (the TLS and X.509 profiles below exclude it). */
 #define MBEDTLS_SHA1_C
 #define MBEDTLS_HKDF_C
-#define MBEDTLS_CIPHER_MODE_CBC /* PEM-encrypted keys; no CBC suites are offered */
+/*
+ * No CBC mode: no CBC suites are offered, and without it every record buffer is 288 bytes
+ * smaller (mbedTLS reserves CBC padding and an HMAC in each when CBC is compiled in).  The
+ * price: passphrase-encrypted PEM keys cannot be read (App Mesh's `file` certificate has no
+ * passphrase anyway).
+ */
 
 /* ---- random numbers ------------------------------------------------------ */
 #define MBEDTLS_ENTROPY_C
 #define MBEDTLS_CTR_DRBG_C
+/*
+ * PSA's CTR_DRBG is the only generator the gateway uses.  mg_tls_tick() reseeds it from the
+ * kernel every 300 s (one getrandom(), on the control path); the count-based reseed, which
+ * would call getrandom() on the data path after 10,000 requests by default, is only a backstop
+ * at 1,000,000 requests (a few per handshake).  NIST SP 800-90A allows 2^48.
+ */
+#define MBEDTLS_CTR_DRBG_RESEED_INTERVAL 1000000
 #define MBEDTLS_HMAC_DRBG_C
 
 /* ---- public-key crypto ------------------------------------------------------ */
@@ -59,6 +71,8 @@
 #define MBEDTLS_ECP_DP_SECP384R1_ENABLED
 #define MBEDTLS_ECP_DP_SECP521R1_ENABLED
 #define MBEDTLS_ECP_DP_CURVE25519_ENABLED
+/* X25519 through Everest (HACL*), about 7x faster than the generic code.
+ * Everest's include directory is on MBEDTLS_INC (platform/mbedtls/mbedtls.mk). */
 #define MBEDTLS_ECDH_VARIANT_EVEREST_ENABLED
 #define MBEDTLS_ECP_NIST_OPTIM
 /* Larger precomputed tables: about 20% faster P-256 signing (FACTS.md). */
@@ -111,9 +125,19 @@
 #define MBEDTLS_SSL_ENCRYPT_THEN_MAC
 #define MBEDTLS_SSL_KEEP_PEER_CERTIFICATE
 #define MBEDTLS_SSL_MAX_FRAGMENT_LENGTH
-/* Record buffers: a peer may send 16 KiB records, so input stays full size. */
+/*
+ * Record buffers, allocated per connection for its whole life (mbedTLS cannot release them
+ * while idle).  Input stays full size: peers may send 16 KiB records and few negotiate smaller
+ * ones.  Output is 8 KiB: our records carry at most 8 KiB of data (no cost worth measuring for
+ * AES-GCM, and the peer can decrypt sooner), which saves 8 KiB per connection.  Each outgoing
+ * handshake message must fit whole, so a certificate chain may take up to ~8 KiB (the server
+ * refuses longer ones at load time); 4 KiB would save 4 KiB more but refuse chains of three or
+ * more certificates (an ACM public chain is ~5 KB).  MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH is not
+ * used: it only shrinks buffers after a max_fragment_length negotiation, which browsers, curl
+ * and BoringSSL (Envoy) never do.  docs/TLS.md has the measured bytes per connection.
+ */
 #define MBEDTLS_SSL_IN_CONTENT_LEN  16384
-#define MBEDTLS_SSL_OUT_CONTENT_LEN 16384
+#define MBEDTLS_SSL_OUT_CONTENT_LEN 8192
 #define MBEDTLS_SSL_CIPHERSUITES                                                                   \
 	MBEDTLS_TLS1_3_AES_128_GCM_SHA256, MBEDTLS_TLS1_3_AES_256_GCM_SHA384,                      \
 	    MBEDTLS_TLS1_3_CHACHA20_POLY1305_SHA256,                                               \

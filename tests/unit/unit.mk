@@ -12,3 +12,6 @@ UNIT_DEPS_SRCS += platform/lwip/mg_siphash.c platform/lwip/mg_isn.c gateway/core
 		  gateway/admin/mg_admin_http.c
 UNIT_LIBS :=
 UNIT_DEPS_SRCS += gateway/config/vgw.c
+# TLS (gateway/tls) and the mbedTLS library under it.
+UNIT_DEPS_SRCS += $(wildcard gateway/tls/*.c)
+UNIT_LIBS += $(MBEDTLS_LIB)
