@@ -34,3 +34,6 @@ test-fuzz: $(FUZZ_BINS)
 
 fuzz: $(BUILD_ROOT)/fuzz/fuzz_$(FUZZ)
 	$(Q)tests/fuzz/run.sh $(FUZZ) $(FUZZ_SECONDS) $(BUILD_ROOT)/fuzz
+FUZZ_http_request_SRCS  = gateway/http/mg_h1.c gateway/http/mg_http_lex.c gateway/http/mg_http_util.c
+FUZZ_http_response_SRCS = gateway/http/mg_h1.c gateway/http/mg_http_lex.c
+FUZZ_http_chunked_SRCS  = gateway/http/mg_chunked.c gateway/http/mg_http_lex.c

@@ -11,7 +11,8 @@ UNIT_DEPS_SRCS := gateway/config/json.c gateway/config/schema.c gateway/config/c
 UNIT_DEPS_SRCS += platform/lwip/mg_siphash.c platform/lwip/mg_isn.c gateway/core/mg_pool.c \
 		  gateway/admin/mg_admin_http.c
 UNIT_LIBS :=
-UNIT_DEPS_SRCS += gateway/config/vgw.c
+UNIT_DEPS_SRCS += gateway/http/mg_http_lex.c gateway/http/mg_h1.c gateway/http/mg_chunked.c gateway/http/mg_http_util.c
 # TLS (gateway/tls) and the mbedTLS library under it.
 UNIT_DEPS_SRCS += $(wildcard gateway/tls/*.c)
 UNIT_LIBS += $(MBEDTLS_LIB)
+UNIT_DEPS_SRCS += gateway/config/vgw.c
