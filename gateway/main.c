@@ -36,6 +36,8 @@
 #include "gateway/diag/mg_diag.h"
 #include "gateway/mg_worker.h"
 #include "gateway/net/mg_conn.h"
+#include "gateway/proxy/mg_proxy.h"
+#include "gateway/upstream/mg_upool.h"
 #include "platform/lwip/mg_lwip_port.h"
 #include "platform/lwip/mg_netif.h"
 
@@ -44,8 +46,13 @@
 #endif
 
 /* TCP connections per worker: as many as lwIP has PCBs (MEMP_NUM_TCP_PCB). */
-#define MG_CONN_MAX  16384
-#define EAL_ARGS_MAX (16 + 2 * MG_CFG_MAX_IFACES)
+#define MG_CONN_MAX 16384
+/* Head-sized buffers for requests and responses being parsed (two per busy
+ * session at most, none per idle one). */
+#define MG_PROXY_BUFFERS 4096
+/* Request sent -> response head: App Mesh's route timeout.perRequest default. */
+#define MG_PROXY_RESPONSE_TIMEOUT_MS 15000
+#define EAL_ARGS_MAX                 (16 + 2 * MG_CFG_MAX_IFACES)
 
 static volatile sig_atomic_t stop_requested;
 static struct mg_config config;
@@ -268,11 +275,74 @@ start_services(void)
 	return 0;
 }
 
+/* Until gateway routes exist, every request goes to appliance.proxy.staticUpstream. */
+static struct mg_endpoint static_upstream;
+
+static struct mg_endpoint *
+route_static(void *arg, const struct mg_h1_request *req)
+{
+	(void)req;
+	return arg;
+}
+
+/* The virtual gateway's listener, when the configuration has one. */
+static int
+start_proxy(void)
+{
+	const struct mg_cfg_listener *l = &config.virtual_gateway.listener;
+	const struct mg_cfg_proxy *p = &config.appliance.proxy;
+	struct mg_proxy_listener_conf lc;
+	int rc;
+
+	if (!config.has_virtual_gateway)
+		return 0;
+	if (l->protocol != MG_CFG_PROTO_HTTP) {
+		mg_err("virtualGateway listener: protocol http2 and grpc are not supported yet");
+		return -ENOTSUP;
+	}
+	if (l->tls_mode == MG_CFG_TLS_STRICT || l->tls_mode == MG_CFG_TLS_PERMISSIVE) {
+		mg_err("virtualGateway listener: TLS termination is not wired to listeners yet; "
+		       "use mode DISABLED or no tls object");
+		return -ENOTSUP;
+	}
+	rc = mg_upool_init(MG_CONN_MAX);
+	if (rc == 0)
+		rc = mg_proxy_init(MG_CONN_MAX, MG_PROXY_BUFFERS, p->max_request_header_bytes);
+	if (rc != 0) {
+		mg_err("proxy pools: %s", strerror(-rc));
+		return rc;
+	}
+	mg_endpoint_init(&static_upstream, htonl(p->upstream_addr), p->upstream_port,
+	                 p->max_conns_per_endpoint, p->max_idle_per_endpoint, p->idle_timeout_ms);
+	memset(&lc, 0, sizeof(lc));
+	lc.port = l->port;
+	lc.route = route_static;
+	lc.route_arg = p->has_upstream ? &static_upstream : NULL;
+	lc.header_timeout_ms = p->request_header_timeout_ms;
+	lc.idle_timeout_ms = p->idle_timeout_ms;
+	lc.connect_timeout_ms = p->connect_timeout_ms;
+	lc.response_timeout_ms = MG_PROXY_RESPONSE_TIMEOUT_MS;
+	lc.limits.max_head = p->max_request_header_bytes;
+	lc.limits.max_body = p->max_request_body_bytes;
+	rc = mg_proxy_listen(&lc);
+	if (rc != 0) {
+		mg_err("listener on port %u: %s", l->port, strerror(-rc));
+		return rc;
+	}
+	if (!p->has_upstream)
+		mg_warn("no appliance.proxy.staticUpstream: every request gets 404");
+	mg_info("virtual gateway '%s': HTTP listener on port %u", config.virtual_gateway.name,
+	        l->port);
+	return 0;
+}
+
 static void
 stop_all(void)
 {
 	int i;
 
+	mg_proxy_stop();
+	mg_endpoint_drain(&static_upstream);
 	mg_diag_stop();
 	mg_admin_stop();
 	for (i = 0; i < worker.n_ifaces; i++) {
@@ -343,7 +413,7 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (start_data_path() != 0 || start_services() != 0) {
+	if (start_data_path() != 0 || start_services() != 0 || start_proxy() != 0) {
 		status = 1;
 		goto out;
 	}

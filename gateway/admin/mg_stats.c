@@ -17,6 +17,7 @@
 #include "gateway/core/mg_pool.h"
 #include "gateway/mg_worker.h"
 #include "gateway/net/mg_conn.h"
+#include "gateway/proxy/mg_proxy.h"
 
 struct out {
 	char *buf;
@@ -66,6 +67,7 @@ mg_stats_json(const struct mg_worker *w, char *buf, size_t cap)
 	uint64_t pool_size = 0, pool_in_use = 0, pool_avail = 0;
 	uint64_t admin_refused, admin_timeouts;
 	const struct mg_conn_stats *cs;
+	const struct mg_proxy_stats *ps_;
 	struct mg_port_stats ps;
 	unsigned int i;
 	int k;
@@ -115,6 +117,21 @@ mg_stats_json(const struct mg_worker *w, char *buf, size_t cap)
 	           ",\"refused_pool_empty\":%" PRIu64 "}",
 	           cs->open, cs->accepted, cs->connects, cs->connect_failures, cs->resets,
 	           cs->timeouts, cs->refused_pool_empty);
+	ps_ = mg_proxy_stats();
+	out_printf(
+	    &o,
+	    ",\"proxy\":{\"sessions\":%" PRIu64 ",\"active_sessions\":%u,\"requests\":%" PRIu64
+	    ",\"responses\":%" PRIu64 ",\"1xx\":%" PRIu64 ",\"2xx\":%" PRIu64 ",\"3xx\":%" PRIu64
+	    ",\"4xx\":%" PRIu64 ",\"5xx\":%" PRIu64 ",\"bad_requests\":%" PRIu64
+	    ",\"upstream_connect_failures\":%" PRIu64 ",\"upstream_resets\":%" PRIu64
+	    ",\"upstream_bad_responses\":%" PRIu64 ",\"upstream_timeouts\":%" PRIu64
+	    ",\"upstream_overflows\":%" PRIu64 ",\"header_timeouts\":%" PRIu64
+	    ",\"idle_timeouts\":%" PRIu64 ",\"client_aborts\":%" PRIu64 "}",
+	    ps_->sessions, ps_->active_sessions, ps_->requests, ps_->responses,
+	    ps_->status_class[1], ps_->status_class[2], ps_->status_class[3], ps_->status_class[4],
+	    ps_->status_class[5], ps_->bad_requests, ps_->upstream_connect_failures,
+	    ps_->upstream_resets, ps_->upstream_bad_responses, ps_->upstream_timeouts,
+	    ps_->upstream_overflows, ps_->header_timeouts, ps_->idle_timeouts, ps_->client_aborts);
 	mg_admin_counters(&admin_refused, &admin_timeouts);
 	out_printf(&o, ",\"admin\":{\"refused\":%" PRIu64 ",\"timeouts\":%" PRIu64 "}",
 	           admin_refused, admin_timeouts);

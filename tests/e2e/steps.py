@@ -348,3 +348,92 @@ def read_line(proc, timeout):
         buf += chunk
     sel.close()
     return buf.decode("utf-8", "replace").split("\n")[0]
+
+
+# ---------------------------------------------------------------- upstream servers
+
+NGINX_CONF = """\
+user root;
+worker_processes 1;
+pid {logdir}/nginx.pid;
+error_log {logdir}/nginx-error.log info;
+events {{ worker_connections 4096; }}
+http {{
+    access_log {logdir}/nginx-access.log;
+    client_body_temp_path {logdir}/nginx-body;
+    client_max_body_size 0;
+    keepalive_requests 100000;
+    keepalive_timeout 2s;  # idle upstream connections end, so pools return to idle
+    server {{
+        listen {peer}:{port} reuseport backlog=4096;
+        root {logdir}/www;
+        location / {{
+            dav_methods PUT DELETE;
+            create_full_put_path on;
+        }}
+        location = /status/503 {{ return 503 "down\\n"; }}
+        location = /slow {{ return 200; }}
+    }}
+}}
+"""
+
+
+def nginx(port=8080, files=None):
+    """Start nginx from Debian on {peer}:<port> inside the namespace, serving
+    {logdir}/www (which gets <files>: name -> size in bytes of random data)
+    and accepting PUT uploads there; wait until it answers."""
+    desc = f"nginx on {{peer}}:{port}"
+
+    def step(ctx, desc):
+        import os
+        www = ctx.logdir / "www"
+        www.mkdir(exist_ok=True)
+        for name, size in (files or {}).items():
+            with open(www / name, "wb") as f:
+                left = size
+                while left > 0:
+                    chunk = os.urandom(min(left, 1 << 20))
+                    f.write(chunk)
+                    left -= len(chunk)
+        conf = ctx.logdir / "nginx.conf"
+        conf.write_text(NGINX_CONF.format(logdir=ctx.logdir, peer=ctx.vars["peer"], port=port))
+        ctx.spawn(["nginx", "-c", str(conf), "-g", "daemon off;"], "nginx")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            rc, _, _, _ = ctx.run(["curl", "-s", "-o", "/dev/null", "--max-time", "1",
+                                   f"http://{ctx.vars['peer']}:{port}/"], timeout=5, quiet=True)
+            if rc == 0:
+                return
+            time.sleep(0.1)
+        fail(f"{desc}: not answering after 10 s", (ctx.logdir / "nginx.log").read_text())
+    return Step(desc, step)
+
+
+def recording_upstream(port=8081):
+    """Start servers/record_upstream.py on {peer}:<port>; it logs every
+    request it receives to {logdir}/upstream.jsonl."""
+    desc = f"recording upstream on {{peer}}:{port}"
+
+    def step(ctx, desc):
+        server = Path(__file__).resolve().parent / "servers" / "record_upstream.py"
+        proc = ctx.spawn([PYTHON, "-B", str(server), ctx.vars["peer"], str(port),
+                          str(ctx.logdir / "upstream.jsonl")], "upstream")
+        if read_line(proc, 10) != "ready":
+            fail(f"{desc}: did not start", (ctx.logdir / "upstream.log").read_text())
+    return Step(desc, step)
+
+
+def gateway_rss_below(mib):
+    """The gateway's resident memory (VmRSS) is below <mib> MiB."""
+    desc = f"gateway RSS below {mib} MiB"
+
+    def step(ctx, desc):
+        rss = 0
+        with open(f"/proc/{ctx.gw.pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    rss = int(line.split()[1]) // 1024
+        ctx.notes.append(f"RSS {rss} MiB")
+        if rss >= mib:
+            fail(f"{desc}: {rss} MiB")
+    return Step(desc, step)

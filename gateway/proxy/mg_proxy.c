@@ -1,0 +1,1027 @@
+/*
+ * The HTTP/1.1 reverse proxy.  See mg_proxy.h.
+ *
+ * A session is one client connection.  It runs one exchange at a time
+ * (pipelined requests wait, unread, until the previous response is done):
+ *
+ *   request side   RQ_IDLE -> RQ_HEAD -> RQ_CONNECT -> RQ_BODY -> RQ_DONE
+ *   response side            RS_NONE ->  RS_WAIT  -> RS_BODY -> RS_DONE
+ *
+ * When both sides are done, the upstream connection goes back to its pool
+ * (if it may be reused) and the session waits for the next request, or
+ * closes.  Every pump function moves as much as the receiving side takes
+ * and returns; the mg_conn callbacks call the pumps again when more data or
+ * more room arrives.
+ *
+ * Heads are parsed twice: once without a fields array to learn whether the
+ * head is complete (the parser keeps its place, so this is linear as bytes
+ * trickle in), then once more into a per-worker scratch array to rewrite it.
+ * This keeps the per-session state small (no field array per session).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_random.h>
+
+#include "gateway/core/mg_log.h"
+#include "gateway/core/mg_pool.h"
+#include "gateway/http/mg_chunked.h"
+#include "gateway/http/mg_http_lex.h"
+#include "gateway/http/mg_http_util.h"
+#include "gateway/net/mg_conn.h"
+#include "gateway/proxy/mg_proxy.h"
+
+#define MAX_LISTENERS  4
+#define SCRATCH_FIELDS 256
+#define OUT_SLACK      64 /* room kept for chunk framing around a data run */
+
+enum req_state { RQ_IDLE, RQ_HEAD, RQ_CONNECT, RQ_BODY, RQ_DONE };
+enum resp_state { RS_NONE, RS_WAIT, RS_BODY, RS_DONE };
+
+struct buf {
+	uint32_t len;
+	char data[];
+};
+
+struct session {
+	const struct mg_proxy_listener_conf *lc;
+	struct mg_conn *down, *up;
+	struct mg_endpoint *ep;
+	struct session *next, *prev;
+	struct buf *din, *uin; /* unparsed input from the client, the upstream */
+	uint8_t rq, rs;
+	bool down_close; /* close the client connection after this exchange */
+	bool up_reusable;
+	bool resp_started; /* bytes of the response reached the client */
+	enum mg_h1_method method;
+	uint32_t head_len; /* of the request head at the start of din */
+	uint64_t req_left, resp_left;
+	uint8_t req_body, resp_body; /* enum mg_h1_body */
+	struct mg_h1_request req;    /* completeness scan of the request head */
+	struct mg_h1_response resp;  /* completeness scan of the response head */
+	struct mg_chunked req_ch, resp_ch;
+};
+
+static struct {
+	struct mg_pool sessions, bufs;
+	uint32_t buf_size;
+	struct mg_proxy_listener_conf listeners[MAX_LISTENERS];
+	struct tcp_pcb *listener_pcbs[MAX_LISTENERS];
+	unsigned int n_listeners;
+	struct session *open;
+	struct mg_proxy_stats st;
+	/* Per-worker scratch: used within one call, never across calls. */
+	struct mg_h1_field fields[SCRATCH_FIELDS];
+	struct mg_h1_field trailers[64];
+	char out[65536 + 4096];
+} px;
+
+static void pump_down(struct session *s);
+static bool forward_request_body(struct session *s);
+static void pump_up(struct session *s);
+static const struct mg_conn_ops down_ops, up_ops;
+
+/* ---- buffers ----------------------------------------------------------------- */
+
+static struct buf *
+buf_get(void)
+{
+	return mg_pool_get(&px.bufs);
+}
+
+/* Releases <*b> once it holds nothing. */
+static void
+buf_trim(struct buf **b)
+{
+	if (*b != NULL && (*b)->len == 0) {
+		mg_pool_put(&px.bufs, *b);
+		*b = NULL;
+	}
+}
+
+static void
+buf_consume(struct buf *b, size_t n)
+{
+	memmove(b->data, b->data + n, b->len - n);
+	b->len -= (uint32_t)n;
+}
+
+/* Reads from <c> into <*b> (taking a buffer if needed).  Returns bytes read,
+ * 0 at EOF with nothing buffered, MG_CONN_AGAIN, or -ENOMEM. */
+static int
+buf_fill(struct buf **b, struct mg_conn *c)
+{
+	int n;
+
+	if (*b == NULL) {
+		if (mg_conn_rx_avail(c) == 0)
+			return mg_conn_rx_eof(c) ? 0 : MG_CONN_AGAIN;
+		*b = buf_get();
+		if (*b == NULL)
+			return -ENOMEM;
+		(*b)->len = 0;
+	}
+	if ((*b)->len == px.buf_size)
+		return MG_CONN_AGAIN;
+	n = mg_conn_read(c, (*b)->data + (*b)->len, px.buf_size - (*b)->len);
+	if (n > 0)
+		(*b)->len += (uint32_t)n;
+	return n;
+}
+
+/* ---- session lifetime ----------------------------------------------------------- */
+
+static void
+session_free(struct session *s)
+{
+	if (s->prev != NULL)
+		s->prev->next = s->next;
+	else
+		px.open = s->next;
+	if (s->next != NULL)
+		s->next->prev = s->prev;
+	if (s->din != NULL)
+		mg_pool_put(&px.bufs, s->din);
+	if (s->uin != NULL)
+		mg_pool_put(&px.bufs, s->uin);
+	px.st.active_sessions--;
+	mg_pool_put(&px.sessions, s);
+}
+
+/* Drops the upstream connection: back to the pool when it may be reused. */
+static void
+up_release(struct session *s, bool reusable)
+{
+	if (s->up == NULL)
+		return;
+	if (s->uin != NULL && s->uin->len > 0)
+		reusable = false; /* the upstream sent more than the response */
+	mg_upool_release(s->ep, s->up, reusable);
+	s->up = NULL;
+	if (s->uin != NULL)
+		s->uin->len = 0;
+	buf_trim(&s->uin);
+}
+
+static void
+up_abort(struct session *s)
+{
+	if (s->up == NULL)
+		return;
+	mg_conn_abort(s->up);
+	mg_upool_forget(s->ep);
+	s->up = NULL;
+}
+
+/* Ends the session: the client connection is closed (after queued output)
+ * or reset. */
+static void
+session_end(struct session *s, bool reset)
+{
+	up_abort(s);
+	if (reset)
+		mg_conn_abort(s->down);
+	else
+		mg_conn_close(s->down);
+	session_free(s);
+}
+
+static void
+count_status(int status)
+{
+	px.st.responses++;
+	if (status >= 100 && status < 600)
+		px.st.status_class[status / 100]++;
+}
+
+/*
+ * Answers the client with a gateway-generated error and ends the session
+ * once it is sent.  If part of a response already went out, the client
+ * connection is reset instead (a truncated response must not look whole).
+ */
+static void
+session_fail(struct session *s, int status, const char *detail)
+{
+	ssize_t n;
+
+	if (s->resp_started) {
+		session_end(s, true);
+		return;
+	}
+	n = mg_http_write_error(px.out, sizeof(px.out), status, detail, strlen(detail), NULL, 0,
+	                        s->method == MG_H1_M_HEAD);
+	if (n > 0)
+		mg_conn_write(s->down, px.out, (size_t)n, false);
+	count_status(status);
+	session_end(s, false);
+}
+
+/* ---- request side ------------------------------------------------------------------ */
+
+static bool
+field_is(const struct mg_h1_field *f, const char *name)
+{
+	return mg_http_ieq(f->name.p, f->name.len, name);
+}
+
+/*
+ * Writes the request head to forward into px.out: request line in
+ * origin-form as HTTP/1.1, the client's fields minus hop-by-hop ones and
+ * those the gateway sets itself, then Host (if the client sent none), the
+ * framing field, X-Forwarded-For/-Proto/-Port and X-Request-Id.  Returns the
+ * length, or -ENOSPC.
+ */
+static ssize_t
+build_request_head(struct session *s, const struct mg_h1_request *r)
+{
+	const struct mg_h1_head *h = &r->head;
+	char *o = px.out, *end = px.out + sizeof(px.out);
+	char ip[INET_ADDRSTRLEN], rid[MG_HTTP_UUID_LEN];
+	const struct mg_h1_field *f;
+	bool have_rid = false;
+	uint32_t addr;
+	uint16_t port;
+	size_t target_len;
+	ssize_t n;
+	unsigned int i;
+
+#define PUT(p, l)                                                                                  \
+	do {                                                                                       \
+		if ((size_t)(end - o) < (l))                                                       \
+			return -ENOSPC;                                                            \
+		memcpy(o, (p), (l));                                                               \
+		o += (l);                                                                          \
+	} while (0)
+#define PUTS(lit) PUT(lit, sizeof(lit) - 1)
+#define ADD(call)                                                                                  \
+	do {                                                                                       \
+		n = (call);                                                                        \
+		if (n < 0)                                                                         \
+			return -ENOSPC;                                                            \
+		o += n;                                                                            \
+	} while (0)
+
+	PUT(r->method.p, r->method.len);
+	PUTS(" ");
+	if (r->form == MG_H1_FORM_ORIGIN || r->form == MG_H1_FORM_ABSOLUTE) {
+		target_len = r->query.p != NULL ? (size_t)(r->query.p + r->query.len - r->path.p)
+		                                : r->path.len;
+		if (r->path.len == 0)
+			PUTS("/");
+		PUT(r->path.p, target_len);
+	} else {
+		PUT(r->target.p, r->target.len);
+	}
+	PUTS(" HTTP/1.1\r\n");
+
+	for (i = 0; i < h->nfields; i++) {
+		f = &h->fields[i];
+		if (mg_http_is_hop_by_hop(f->name.p, f->name.len, h) ||
+		    field_is(f, "content-length") || field_is(f, "x-forwarded-for") ||
+		    field_is(f, "x-forwarded-proto") || field_is(f, "x-forwarded-port"))
+			continue;
+		if (field_is(f, "x-request-id")) {
+			if (have_rid || !mg_http_request_id_valid(f->value.p, f->value.len))
+				continue;
+			have_rid = true;
+		}
+		ADD(mg_http_write_field(o, (size_t)(end - o), f->name.p, f->name.len, f->value.p,
+		                        f->value.len));
+	}
+	if (r->host.p == NULL) {
+		/* HTTP/1.0 without Host: name the upstream. */
+		struct in_addr a = {.s_addr = s->ep->addr};
+		char hv[32];
+		int hl = snprintf(hv, sizeof(hv), "%s:%u", inet_ntoa(a), s->ep->port);
+
+		ADD(mg_http_write_field(o, (size_t)(end - o), "Host", 4, hv, (size_t)hl));
+	} else if (mg_http_field_find(h->fields, h->nfields, "host", NULL) == NULL) {
+		ADD(mg_http_write_field(o, (size_t)(end - o), "Host", 4, r->host.p, r->host.len));
+	}
+	if (h->body == MG_H1_BODY_LENGTH)
+		ADD(mg_http_write_content_length(o, (size_t)(end - o), h->content_length));
+	else if (h->body == MG_H1_BODY_CHUNKED)
+		PUTS("Transfer-Encoding: chunked\r\n");
+	mg_conn_peer(s->down, &addr, &port);
+	inet_ntop(AF_INET, &addr, ip, sizeof(ip));
+	ADD(mg_http_write_xff(o, (size_t)(end - o), h->fields, h->nfields, ip, strlen(ip)));
+	ADD(mg_http_write_xfproto(o, (size_t)(end - o), s->lc->https));
+	ADD(mg_http_write_xfport(o, (size_t)(end - o), s->lc->port));
+	if (!have_rid) {
+		uint64_t rnd[2] = {rte_rand(), rte_rand()};
+
+		mg_http_uuid_v4((const uint8_t *)rnd, rid);
+		ADD(mg_http_write_field(o, (size_t)(end - o), "X-Request-Id", 12, rid,
+		                        sizeof(rid)));
+	}
+	PUTS("\r\n");
+	return o - px.out;
+}
+
+/* Re-parses the complete request head at the start of din into the scratch
+ * fields.  Cannot fail: the scan already accepted these bytes. */
+static void
+reparse_request(struct session *s, struct mg_h1_request *r)
+{
+	mg_h1_request_init(r, px.fields, SCRATCH_FIELDS, &s->lc->limits);
+	mg_h1_request_parse(r, s->din->data, s->head_len);
+}
+
+/* The upstream connection is ready: send the request head, then as much of
+ * the body as fits.  Returns false if the session ended. */
+static bool
+send_request_head(struct session *s)
+{
+	struct mg_h1_request r;
+	ssize_t n;
+
+	reparse_request(s, &r);
+	n = build_request_head(s, &r);
+	if (n < 0 || mg_conn_send_space(s->up) < (size_t)n) {
+		session_fail(s, 431, "request head too large to forward");
+		return false;
+	}
+	mg_conn_write(s->up, px.out, (size_t)n, r.head.body != MG_H1_BODY_NONE);
+	buf_consume(s->din, s->head_len);
+	s->head_len = 0;
+	s->req_body = (uint8_t)r.head.body;
+	s->req_left = r.head.content_length;
+	if (r.head.body == MG_H1_BODY_CHUNKED)
+		mg_chunked_init(&s->req_ch, NULL, NULL, 0);
+	s->rq =
+	    r.head.body == MG_H1_BODY_NONE || (r.head.body == MG_H1_BODY_LENGTH && s->req_left == 0)
+	        ? RQ_DONE
+	        : RQ_BODY;
+	s->rs = RS_WAIT;
+	mg_h1_response_init(&s->resp, NULL, 0, NULL, s->method);
+	/* As Envoy's route timeout, the response timeout runs from the end of
+	 * the request; while the body flows, the stream idle timeout applies. */
+	mg_conn_set_deadline(s->up, s->rq == RQ_DONE ? s->lc->response_timeout_ms
+	                                             : s->lc->idle_timeout_ms);
+	mg_conn_set_deadline(s->down, 0);
+	return s->rq != RQ_BODY || forward_request_body(s);
+}
+
+/* A request head is complete in din: route it and get an upstream connection. */
+static void
+start_exchange(struct session *s)
+{
+	struct mg_h1_request r;
+	bool fresh;
+	int err = 0;
+
+	px.st.requests++;
+	reparse_request(s, &r);
+	s->method = r.method_id;
+	if (!r.head.keep_alive)
+		s->down_close = true;
+	if (r.head.upgrade || r.method_id == MG_H1_M_CONNECT) {
+		/* Tunnels (WebSocket) come with the next change. */
+		session_fail(s, 501, "upgrade and CONNECT are not supported yet");
+		return;
+	}
+	if (r.expect_100_continue) {
+		/* The body follows our go-ahead; the upstream's own 100 is
+		 * swallowed (see pump_up). */
+		mg_conn_write(s->down, "HTTP/1.1 100 Continue\r\n\r\n", 25, false);
+	}
+	s->ep = s->lc->route(s->lc->route_arg, &r);
+	if (s->ep == NULL) {
+		session_fail(s, 404, "no route for this request");
+		return;
+	}
+	s->up = mg_upool_acquire(s->ep, &up_ops, s, &fresh, &err);
+	if (s->up == NULL) {
+		if (err == -EBUSY) {
+			px.st.upstream_overflows++;
+			session_fail(s, 503, "upstream connection limit reached");
+		} else {
+			px.st.upstream_connect_failures++;
+			session_fail(s, 503, "upstream connect failed");
+		}
+		return;
+	}
+	s->up_reusable = true;
+	s->resp_started = false;
+	if (fresh) {
+		s->rq = RQ_CONNECT;
+		mg_conn_set_deadline(s->up, s->lc->connect_timeout_ms);
+		return;
+	}
+	send_request_head(s);
+}
+
+/* Forwards request body bytes from din / the client to the upstream. */
+static bool
+forward_request_body(struct session *s)
+{
+	struct mg_chunked_span sp;
+	char line[MG_CHUNKED_SIZE_LINE_MAX];
+	size_t space, take;
+	ssize_t used;
+	int n;
+
+	for (;;) {
+		space = mg_conn_send_space(s->up);
+		if (space <= OUT_SLACK)
+			return true; /* `writable' on the upstream resumes */
+		if (s->din == NULL || s->din->len == 0) {
+			n = buf_fill(&s->din, s->down);
+			if (n == MG_CONN_AGAIN)
+				return true;
+			if (n == 0) {
+				/* Client closed mid-body: the request is incomplete. */
+				px.st.client_aborts++;
+				session_end(s, true);
+				return false;
+			}
+			if (n < 0) {
+				session_fail(s, 503, "out of buffers");
+				return false;
+			}
+		}
+		if (s->rs == RS_WAIT)
+			mg_conn_set_deadline(s->up, s->lc->idle_timeout_ms); /* progress */
+		if (s->req_body == MG_H1_BODY_LENGTH) {
+			take = s->din->len;
+			if (take > s->req_left)
+				take = (size_t)s->req_left;
+			if (take > space)
+				take = space;
+			mg_conn_write(s->up, s->din->data, take, take < s->req_left);
+			buf_consume(s->din, take);
+			s->req_left -= take;
+			if (s->req_left == 0)
+				break;
+			continue;
+		}
+		/* Chunked: decode, then write each data run with our own framing. */
+		used = mg_chunked_decode(
+		    &s->req_ch, s->din->data,
+		    s->din->len < space - OUT_SLACK ? s->din->len : space - OUT_SLACK, &sp);
+		if (used < 0) {
+			px.st.bad_requests++;
+			session_fail(s, mg_chunked_reason_status(s->req_ch.reason),
+			             mg_chunked_reason_name(s->req_ch.reason));
+			return false;
+		}
+		if (sp.data_len > 0) {
+			n = mg_chunked_write_size(line, sizeof(line), sp.data_len);
+			mg_conn_write(s->up, line, (size_t)n, true);
+			mg_conn_write(s->up, sp.data, sp.data_len, true);
+			mg_conn_write(s->up, "\r\n", 2, true);
+		}
+		if (mg_chunked_done(&s->req_ch)) {
+			/* Trailers were validated; forwarding them comes with gRPC. */
+			mg_conn_write(s->up, "0\r\n\r\n", 5, false);
+			buf_consume(s->din, (size_t)used);
+			break;
+		}
+		buf_consume(s->din, (size_t)used);
+		if (used == 0 && s->din->len == px.buf_size) {
+			session_fail(s, 400, "chunked trailer section too large");
+			return false;
+		}
+		if (used == 0) {
+			/* Needs more bytes than din holds. */
+			n = buf_fill(&s->din, s->down);
+			if (n == MG_CONN_AGAIN)
+				return true;
+			if (n == 0) {
+				px.st.client_aborts++;
+				session_end(s, true);
+				return false;
+			}
+		}
+	}
+	s->rq = RQ_DONE;
+	if (s->rs == RS_WAIT)
+		mg_conn_set_deadline(s->up, s->lc->response_timeout_ms);
+	return true;
+}
+
+static void finish_exchange(struct session *s);
+
+/* Moves the client's side along. */
+static void
+pump_down(struct session *s)
+{
+	int n, rc;
+
+	for (;;) {
+		switch (s->rq) {
+		case RQ_IDLE:
+		case RQ_HEAD:
+			n = buf_fill(&s->din, s->down);
+			if (n == -ENOMEM) {
+				session_fail(s, 503, "out of buffers");
+				return;
+			}
+			if (s->din == NULL || s->din->len == 0) {
+				if (n == 0)
+					session_end(s, false); /* client done */
+				return;
+			}
+			if (s->rq == RQ_IDLE) {
+				s->rq = RQ_HEAD;
+				mg_h1_request_init(&s->req, NULL, 0, &s->lc->limits);
+				mg_conn_set_deadline(s->down, s->lc->header_timeout_ms);
+			}
+			rc = mg_h1_request_parse(&s->req, s->din->data, s->din->len);
+			if (rc == MG_H1_INCOMPLETE) {
+				if (n == 0 || mg_conn_rx_eof(s->down))
+					session_end(s, false); /* truncated head */
+				return;
+			}
+			if (rc == MG_H1_ERROR) {
+				px.st.bad_requests++;
+				s->method = s->req.method_id;
+				session_fail(s, s->req.head.err_status,
+				             mg_h1_reason_text(s->req.head.err_reason));
+				return;
+			}
+			s->head_len = (uint32_t)rc;
+			start_exchange(s);
+			return;
+		case RQ_BODY:
+			if (!forward_request_body(s))
+				return;
+			if (s->rq == RQ_DONE && s->rs == RS_DONE)
+				finish_exchange(s);
+			return;
+		default:
+			/* RQ_CONNECT waits for the upstream; RQ_DONE leaves
+			 * pipelined bytes unread until the response is done. */
+			return;
+		}
+	}
+}
+
+/* ---- response side ------------------------------------------------------------------ */
+
+/*
+ * Writes the response head to send to the client into px.out: status line
+ * as HTTP/1.1, the upstream's fields minus hop-by-hop ones, the framing
+ * field, and Connection: close when the client connection ends after it.
+ */
+static ssize_t
+build_response_head(struct session *s, const struct mg_h1_response *r)
+{
+	const struct mg_h1_head *h = &r->head;
+	char *o = px.out, *end = px.out + sizeof(px.out);
+	ssize_t n;
+	unsigned int i;
+
+	n = snprintf(o, (size_t)(end - o), "HTTP/1.1 %03d ", r->status);
+	o += n;
+	PUT(r->reason.p, r->reason.len);
+	PUTS("\r\n");
+	for (i = 0; i < h->nfields; i++) {
+		const struct mg_h1_field *f = &h->fields[i];
+
+		if (mg_http_is_hop_by_hop(f->name.p, f->name.len, h) ||
+		    field_is(f, "content-length"))
+			continue;
+		ADD(mg_http_write_field(o, (size_t)(end - o), f->name.p, f->name.len, f->value.p,
+		                        f->value.len));
+	}
+	if (h->has_content_length &&
+	    (h->body == MG_H1_BODY_LENGTH || s->method == MG_H1_M_HEAD || r->status == 304))
+		ADD(mg_http_write_content_length(o, (size_t)(end - o), h->content_length));
+	else if (h->body == MG_H1_BODY_CHUNKED)
+		PUTS("Transfer-Encoding: chunked\r\n");
+	if (s->down_close)
+		PUTS("Connection: close\r\n");
+	PUTS("\r\n");
+	return o - px.out;
+#undef PUT
+#undef PUTS
+#undef ADD
+}
+
+/* A response head is complete at the start of uin (<len> bytes). */
+static bool
+send_response_head(struct session *s, uint32_t len)
+{
+	struct mg_h1_response r;
+	ssize_t n;
+
+	mg_h1_response_init(&r, px.fields, SCRATCH_FIELDS, NULL, s->method);
+	mg_h1_response_parse(&r, s->uin->data, len);
+	if (r.interim) {
+		/* 1xx: the client already has our 100 Continue if it asked;
+		 * others (102, 103) are dropped.  The final response follows. */
+		buf_consume(s->uin, len);
+		mg_h1_response_init(&s->resp, NULL, 0, NULL, s->method);
+		return true;
+	}
+	if (r.head.body == MG_H1_BODY_TUNNEL) {
+		px.st.upstream_bad_responses++;
+		session_fail(s, 502, "upstream switched protocols unasked");
+		return false;
+	}
+	if (!r.head.keep_alive)
+		s->up_reusable = false;
+	if (r.head.body == MG_H1_BODY_EOF)
+		s->down_close = true; /* the client can only see its end by a close */
+	n = build_response_head(s, &r);
+	if (n < 0) {
+		px.st.upstream_bad_responses++;
+		session_fail(s, 502, "response head too large");
+		return false;
+	}
+	if (mg_conn_send_space(s->down) < (size_t)n)
+		return false; /* wait for room: `writable' on the client resumes */
+	mg_conn_write(s->down, px.out, (size_t)n, r.head.body != MG_H1_BODY_NONE);
+	count_status(r.status);
+	s->resp_started = true;
+	buf_consume(s->uin, len);
+	s->resp_body = (uint8_t)r.head.body;
+	s->resp_left = r.head.content_length;
+	if (r.head.body == MG_H1_BODY_CHUNKED)
+		mg_chunked_init(&s->resp_ch, NULL, px.trailers, 64);
+	s->rs = r.head.body == MG_H1_BODY_NONE ||
+	                (r.head.body == MG_H1_BODY_LENGTH && s->resp_left == 0)
+	            ? RS_DONE
+	            : RS_BODY;
+	mg_conn_set_deadline(s->up, s->lc->idle_timeout_ms);
+	return true;
+}
+
+/* Forwards response body bytes from uin / the upstream to the client.
+ * Returns false if the session ended. */
+static bool
+forward_response_body(struct session *s)
+{
+	struct mg_chunked_span sp;
+	char line[MG_CHUNKED_SIZE_LINE_MAX];
+	size_t space, take;
+	ssize_t used;
+	int n;
+
+	for (;;) {
+		space = mg_conn_send_space(s->down);
+		if (space <= OUT_SLACK)
+			return true;
+		if (s->uin == NULL || s->uin->len == 0) {
+			n = s->up != NULL ? buf_fill(&s->uin, s->up) : 0;
+			if (n == MG_CONN_AGAIN)
+				return true;
+			if (n == 0) {
+				if (s->resp_body == MG_H1_BODY_EOF) {
+					up_release(s, false);
+					s->rs = RS_DONE;
+					return true;
+				}
+				px.st.upstream_resets++;
+				session_end(s, true); /* truncated response */
+				return false;
+			}
+			if (n < 0) {
+				session_end(s, true);
+				return false;
+			}
+		}
+		if (s->resp_body != MG_H1_BODY_CHUNKED) {
+			take = s->uin->len;
+			if (s->resp_body == MG_H1_BODY_LENGTH && take > s->resp_left)
+				take = (size_t)s->resp_left;
+			if (take > space)
+				take = space;
+			mg_conn_write(s->down, s->uin->data, take, false);
+			buf_consume(s->uin, take);
+			if (s->resp_body == MG_H1_BODY_LENGTH) {
+				s->resp_left -= take;
+				if (s->resp_left == 0)
+					break;
+			}
+			continue;
+		}
+		used = mg_chunked_decode(
+		    &s->resp_ch, s->uin->data,
+		    s->uin->len < space - OUT_SLACK ? s->uin->len : space - OUT_SLACK, &sp);
+		if (used < 0) {
+			px.st.upstream_bad_responses++;
+			session_end(s, true);
+			return false;
+		}
+		if (sp.data_len > 0) {
+			n = mg_chunked_write_size(line, sizeof(line), sp.data_len);
+			mg_conn_write(s->down, line, (size_t)n, true);
+			mg_conn_write(s->down, sp.data, sp.data_len, true);
+			mg_conn_write(s->down, "\r\n", 2, true);
+		}
+		if (mg_chunked_done(&s->resp_ch)) {
+			ssize_t e = mg_chunked_write_end(px.out, sizeof(px.out), px.trailers,
+			                                 s->resp_ch.ntrailers);
+
+			if (e < 0 || mg_conn_send_space(s->down) < (size_t)e) {
+				session_end(s, true);
+				return false;
+			}
+			mg_conn_write(s->down, px.out, (size_t)e, false);
+			buf_consume(s->uin, (size_t)used);
+			break;
+		}
+		buf_consume(s->uin, (size_t)used);
+		if (used == 0) {
+			if (s->uin->len == px.buf_size) {
+				px.st.upstream_bad_responses++;
+				session_end(s, true);
+				return false;
+			}
+			n = buf_fill(&s->uin, s->up);
+			if (n == MG_CONN_AGAIN)
+				return true;
+			if (n <= 0) {
+				px.st.upstream_resets++;
+				session_end(s, true);
+				return false;
+			}
+		}
+	}
+	s->rs = RS_DONE;
+	return true;
+}
+
+/* Moves the upstream's side along. */
+static void
+pump_up(struct session *s)
+{
+	int n, rc;
+
+	if (s->rs == RS_WAIT) {
+		for (;;) {
+			n = s->up != NULL ? buf_fill(&s->uin, s->up) : 0;
+			if (n == -ENOMEM) {
+				session_fail(s, 503, "out of buffers");
+				return;
+			}
+			if (s->uin == NULL || s->uin->len == 0) {
+				if (n == 0) {
+					px.st.upstream_resets++;
+					session_fail(s, 502, "upstream closed before responding");
+				}
+				return;
+			}
+			rc = mg_h1_response_parse(&s->resp, s->uin->data, s->uin->len);
+			if (rc == MG_H1_INCOMPLETE) {
+				if (n == 0 || (s->up != NULL && mg_conn_rx_eof(s->up))) {
+					px.st.upstream_resets++;
+					session_fail(s, 502, "upstream closed mid-response head");
+				}
+				return;
+			}
+			if (rc == MG_H1_ERROR) {
+				px.st.upstream_bad_responses++;
+				session_fail(s, 502, mg_h1_reason_text(s->resp.head.err_reason));
+				return;
+			}
+			if (!send_response_head(s, (uint32_t)rc))
+				return;
+			if (s->rs != RS_WAIT)
+				break; /* else an interim response: parse on */
+		}
+	}
+	if (s->rs == RS_BODY && !forward_response_body(s))
+		return;
+	if (s->rs == RS_DONE && s->rq == RQ_DONE)
+		finish_exchange(s);
+}
+
+/* Both directions are done: recycle the upstream connection and wait for the
+ * next request, or close. */
+static void
+finish_exchange(struct session *s)
+{
+	up_release(s, s->up_reusable);
+	s->rq = RQ_IDLE;
+	s->rs = RS_NONE;
+	s->method = MG_H1_M_OTHER;
+	if (s->down_close) {
+		session_end(s, false);
+		return;
+	}
+	buf_trim(&s->din);
+	mg_conn_set_deadline(s->down, s->lc->idle_timeout_ms);
+	if (s->din != NULL || mg_conn_rx_avail(s->down) > 0 || mg_conn_rx_eof(s->down))
+		pump_down(s); /* a pipelined request, or the client's FIN */
+}
+
+/* ---- callbacks ----------------------------------------------------------------------- */
+
+static void
+down_readable(struct mg_conn *c)
+{
+	pump_down(mg_conn_owner(c));
+}
+
+static void
+down_writable(struct mg_conn *c)
+{
+	struct session *s = mg_conn_owner(c);
+
+	if (s->rs == RS_WAIT || s->rs == RS_BODY)
+		pump_up(s);
+}
+
+static void
+down_timeout(struct mg_conn *c)
+{
+	struct session *s = mg_conn_owner(c);
+
+	if (s->rq == RQ_HEAD) {
+		px.st.header_timeouts++;
+		session_fail(s, 408, "request head not received in time");
+	} else {
+		px.st.idle_timeouts++;
+		session_end(s, false);
+	}
+}
+
+static void
+down_closed(struct mg_conn *c, enum mg_conn_reason why)
+{
+	struct session *s = mg_conn_owner(c);
+
+	(void)why;
+	if (s->rq != RQ_IDLE)
+		px.st.client_aborts++;
+	up_abort(s);
+	session_free(s);
+}
+
+static void
+up_connected(struct mg_conn *c)
+{
+	struct session *s = mg_conn_owner(c);
+
+	if (s->rq == RQ_CONNECT)
+		send_request_head(s);
+}
+
+static void
+up_readable(struct mg_conn *c)
+{
+	struct session *s = mg_conn_owner(c);
+
+	if (s->rs == RS_WAIT || s->rs == RS_BODY) {
+		pump_up(s);
+		return;
+	}
+	/* Bytes or EOF before the request went out: the connection is bad. */
+	up_abort(s);
+	if (s->rq == RQ_CONNECT || s->rq == RQ_BODY || s->rq == RQ_DONE)
+		session_fail(s, 502, "upstream sent data before the request");
+}
+
+static void
+up_writable(struct mg_conn *c)
+{
+	struct session *s = mg_conn_owner(c);
+
+	if (s->rq == RQ_BODY)
+		pump_down(s);
+}
+
+static void
+up_timeout(struct mg_conn *c)
+{
+	struct session *s = mg_conn_owner(c);
+
+	if (s->rq == RQ_CONNECT) {
+		px.st.upstream_connect_failures++;
+		up_abort(s);
+		session_fail(s, 503, "upstream connect timeout");
+	} else if (s->rq == RQ_BODY && s->rs == RS_WAIT) {
+		/* The client stopped sending its body for the idle timeout. */
+		px.st.idle_timeouts++;
+		up_abort(s);
+		session_fail(s, 408, "request body not received in time");
+	} else if (s->rs == RS_WAIT) {
+		px.st.upstream_timeouts++;
+		up_abort(s);
+		session_fail(s, 504, "upstream response timeout");
+	} else {
+		px.st.upstream_timeouts++;
+		session_end(s, true);
+	}
+}
+
+static void
+up_closed(struct mg_conn *c, enum mg_conn_reason why)
+{
+	struct session *s = mg_conn_owner(c);
+
+	s->up = NULL;
+	mg_upool_forget(s->ep);
+	if (why == MG_CONN_CONNECT_FAILED) {
+		px.st.upstream_connect_failures++;
+		session_fail(s, 503, "upstream connect failed");
+		return;
+	}
+	px.st.upstream_resets++;
+	if (s->rs == RS_BODY && s->resp_body == MG_H1_BODY_EOF && s->uin == NULL) {
+		/* A reset ends a close-delimited body ambiguously: treat as
+		 * truncated. */
+		session_end(s, true);
+		return;
+	}
+	session_fail(s, 502, "upstream connection reset");
+}
+
+static const struct mg_conn_ops down_ops = {
+    .readable = down_readable,
+    .writable = down_writable,
+    .timeout = down_timeout,
+    .closed = down_closed,
+};
+
+static const struct mg_conn_ops up_ops = {
+    .readable = up_readable,
+    .writable = up_writable,
+    .connected = up_connected,
+    .timeout = up_timeout,
+    .closed = up_closed,
+};
+
+static bool
+on_accept(void *arg, struct mg_conn *c, const struct mg_conn_ops **ops, void **owner)
+{
+	struct session *s = mg_pool_get(&px.sessions);
+
+	if (s == NULL)
+		return false;
+	s->lc = arg;
+	s->down = c;
+	s->next = px.open;
+	if (px.open != NULL)
+		px.open->prev = s;
+	px.open = s;
+	px.st.sessions++;
+	px.st.active_sessions++;
+	mg_conn_set_deadline(c, s->lc->header_timeout_ms);
+	*ops = &down_ops;
+	*owner = s;
+	return true;
+}
+
+/* ---- set-up ------------------------------------------------------------------------- */
+
+int
+mg_proxy_init(uint32_t max_sessions, uint32_t n_buffers, uint32_t buf_size)
+{
+	int rc;
+
+	px.buf_size = buf_size;
+	rc = mg_pool_init(&px.sessions, "proxy_session", sizeof(struct session), max_sessions);
+	if (rc != 0)
+		return rc;
+	rc = mg_pool_init(&px.bufs, "proxy_buf", sizeof(struct buf) + buf_size, n_buffers);
+	if (rc != 0)
+		mg_pool_destroy(&px.sessions);
+	return rc;
+}
+
+int
+mg_proxy_listen(const struct mg_proxy_listener_conf *conf)
+{
+	struct mg_proxy_listener_conf *lc;
+	int rc;
+
+	if (px.n_listeners == MAX_LISTENERS)
+		return -ENOSPC;
+	if (conf->limits.max_head > px.buf_size)
+		return -EINVAL;
+	lc = &px.listeners[px.n_listeners];
+	*lc = *conf;
+	rc = mg_conn_listen(conf->addr, conf->port, on_accept, lc,
+	                    &px.listener_pcbs[px.n_listeners]);
+	if (rc == 0)
+		px.n_listeners++;
+	return rc;
+}
+
+void
+mg_proxy_stop(void)
+{
+	unsigned int i;
+
+	while (px.open != NULL)
+		session_end(px.open, true);
+	for (i = 0; i < px.n_listeners; i++)
+		mg_conn_unlisten(px.listener_pcbs[i]);
+	px.n_listeners = 0;
+	if (px.bufs.mem != NULL)
+		mg_pool_destroy(&px.bufs);
+	if (px.sessions.mem != NULL)
+		mg_pool_destroy(&px.sessions);
+}
+
+const struct mg_proxy_stats *
+mg_proxy_stats(void)
+{
+	return &px.st;
+}

@@ -1,0 +1,86 @@
+/*
+ * The HTTP/1.1 reverse proxy: client connections on a listener, requests
+ * parsed strictly (gateway/http), routed to an upstream endpoint, forwarded
+ * over keep-alive upstream connections (gateway/upstream), responses
+ * streamed back.
+ *
+ * Streaming and backpressure: bodies are never buffered whole.  Each
+ * direction moves bytes only as far as the receiving side's send buffer
+ * has room, so a slow reader stops its writer through TCP's window: per
+ * session the gateway holds at most one head-sized buffer per direction
+ * plus what lwIP holds (one receive window, one send buffer).
+ *
+ * Framing: request and response bodies keep their framing type
+ * (Content-Length, chunked); chunked bodies are decoded and re-encoded, never
+ * passed through verbatim, so the upstream only ever sees framing the
+ * gateway wrote.  A close-delimited response makes the client connection
+ * close after it.
+ *
+ * Upstream failures get the statuses Envoy (App Mesh's data plane) gives:
+ * connect failure or pool overflow 503, reset or a malformed response before
+ * the response head 502, no response head within the response timeout 504;
+ * each with a short plain body and a log-free counter (mg_proxy_stats).
+ *
+ * Not thread-safe: sessions belong to one worker.
+ */
+#ifndef MG_PROXY_H
+#define MG_PROXY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "gateway/http/mg_h1.h"
+#include "gateway/upstream/mg_upool.h"
+
+struct mg_proxy_listener;
+
+/*
+ * A listener's routing decision for one parsed request: the endpoint to
+ * send it to, or NULL (the client gets 404).  The routing change plugs App
+ * Mesh gateway routes in here; today a static mapping answers.
+ */
+typedef struct mg_endpoint *mg_proxy_route_fn(void *arg, const struct mg_h1_request *req);
+
+struct mg_proxy_listener_conf {
+	uint32_t addr; /* network byte order; 0 = every address */
+	uint16_t port;
+	bool https; /* for X-Forwarded-Proto */
+	mg_proxy_route_fn *route;
+	void *route_arg;
+	uint32_t header_timeout_ms;   /* a request head must arrive within this */
+	uint32_t idle_timeout_ms;     /* keep-alive idle, and inactivity on a stream */
+	uint32_t connect_timeout_ms;  /* upstream connect */
+	uint32_t response_timeout_ms; /* request sent -> response head */
+	struct mg_h1_limits limits;   /* request head limits, max body */
+};
+
+struct mg_proxy_stats {
+	uint64_t sessions, requests, responses;
+	uint64_t status_class[6]; /* responses sent by class: [1]..[5] = 1xx..5xx */
+	uint64_t bad_requests;    /* rejected by the parser */
+	uint64_t upstream_connect_failures, upstream_resets, upstream_bad_responses;
+	uint64_t upstream_timeouts, upstream_overflows, header_timeouts, idle_timeouts;
+	uint64_t client_aborts; /* client went away mid-exchange */
+	uint32_t active_sessions;
+};
+
+/*
+ * mg_proxy_init() creates the session and buffer pools: <max_sessions>
+ * client connections, <n_buffers> head-sized buffers of <buf_size> bytes
+ * (a session holds up to two while it has unparsed bytes; none when idle).
+ * Returns 0 or a negative errno.
+ */
+int mg_proxy_init(uint32_t max_sessions, uint32_t n_buffers, uint32_t buf_size);
+
+/*
+ * mg_proxy_listen() starts a listener.  <conf> is copied.  Returns 0 or a
+ * negative errno.
+ */
+int mg_proxy_listen(const struct mg_proxy_listener_conf *conf);
+
+/* mg_proxy_stop() resets every session and closes the listeners. */
+void mg_proxy_stop(void);
+
+const struct mg_proxy_stats *mg_proxy_stats(void);
+
+#endif /* MG_PROXY_H */

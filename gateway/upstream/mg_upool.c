@@ -1,0 +1,159 @@
+/*
+ * Keep-alive connection pools to upstream endpoints.  See mg_upool.h.
+ */
+#include <errno.h>
+
+#include "gateway/core/mg_pool.h"
+#include "gateway/upstream/mg_upool.h"
+
+struct mg_upool_idle {
+	struct mg_upool_idle *next, *prev;
+	struct mg_endpoint *ep;
+	struct mg_conn *conn;
+};
+
+static struct mg_pool idle_pool;
+
+int
+mg_upool_init(uint32_t capacity)
+{
+	return mg_pool_init(&idle_pool, "upstream_idle", sizeof(struct mg_upool_idle), capacity);
+}
+
+void
+mg_endpoint_init(struct mg_endpoint *ep, uint32_t addr, uint16_t port, uint32_t max_conns,
+                 uint32_t max_idle, uint32_t idle_timeout_ms)
+{
+	*ep = (struct mg_endpoint){
+	    .addr = addr,
+	    .port = port,
+	    .max_conns = max_conns,
+	    .max_idle = max_idle,
+	    .idle_timeout_ms = idle_timeout_ms,
+	};
+}
+
+static void
+idle_unlink(struct mg_upool_idle *e)
+{
+	struct mg_endpoint *ep = e->ep;
+
+	if (e->prev != NULL)
+		e->prev->next = e->next;
+	else
+		ep->idle_head = e->next;
+	if (e->next != NULL)
+		e->next->prev = e->prev;
+	ep->idle--;
+	mg_pool_put(&idle_pool, e);
+}
+
+/* An idle connection is gone or unusable: drop it from its endpoint. */
+static void
+idle_drop(struct mg_upool_idle *e, bool close)
+{
+	struct mg_endpoint *ep = e->ep;
+	struct mg_conn *c = e->conn;
+
+	idle_unlink(e);
+	ep->open--;
+	ep->idle_closed++;
+	if (close)
+		mg_conn_close(c);
+}
+
+static void
+idle_readable(struct mg_conn *c)
+{
+	/* A server says nothing on an idle connection unless it is closing
+	 * it (EOF) or misbehaving: either way the connection is done. */
+	idle_drop(mg_conn_owner(c), true);
+}
+
+static void
+idle_timeout(struct mg_conn *c)
+{
+	idle_drop(mg_conn_owner(c), true);
+}
+
+static void
+idle_closed(struct mg_conn *c, enum mg_conn_reason why)
+{
+	(void)why;
+	idle_drop(mg_conn_owner(c), false);
+}
+
+static const struct mg_conn_ops idle_ops = {
+    .readable = idle_readable,
+    .timeout = idle_timeout,
+    .closed = idle_closed,
+};
+
+struct mg_conn *
+mg_upool_acquire(struct mg_endpoint *ep, const struct mg_conn_ops *ops, void *owner, bool *fresh,
+                 int *errno_out)
+{
+	struct mg_upool_idle *e = ep->idle_head;
+	struct mg_conn *c;
+
+	if (e != NULL) {
+		c = e->conn;
+		idle_unlink(e);
+		mg_conn_set_deadline(c, 0);
+		mg_conn_set_owner(c, ops, owner);
+		ep->reuses++;
+		*fresh = false;
+		return c;
+	}
+	if (ep->max_conns != 0 && ep->open >= ep->max_conns) {
+		ep->overflows++;
+		*errno_out = -EBUSY;
+		return NULL;
+	}
+	c = mg_conn_connect(ep->addr, ep->port, ops, owner);
+	if (c == NULL) {
+		*errno_out = -ENOMEM;
+		return NULL;
+	}
+	ep->open++;
+	ep->connects++;
+	*fresh = true;
+	return c;
+}
+
+void
+mg_upool_release(struct mg_endpoint *ep, struct mg_conn *c, bool reusable)
+{
+	struct mg_upool_idle *e = NULL;
+
+	if (reusable && ep->idle < ep->max_idle && mg_conn_rx_avail(c) == 0 && !mg_conn_rx_eof(c))
+		e = mg_pool_get(&idle_pool);
+	if (e == NULL) {
+		ep->open--;
+		mg_conn_close(c);
+		return;
+	}
+	e->ep = ep;
+	e->conn = c;
+	e->prev = NULL;
+	e->next = ep->idle_head;
+	if (ep->idle_head != NULL)
+		ep->idle_head->prev = e;
+	ep->idle_head = e;
+	ep->idle++;
+	mg_conn_set_owner(c, &idle_ops, e);
+	mg_conn_set_deadline(c, ep->idle_timeout_ms);
+}
+
+void
+mg_upool_forget(struct mg_endpoint *ep)
+{
+	ep->open--;
+}
+
+void
+mg_endpoint_drain(struct mg_endpoint *ep)
+{
+	while (ep->idle_head != NULL)
+		idle_drop(ep->idle_head, true);
+}

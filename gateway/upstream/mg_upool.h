@@ -1,0 +1,77 @@
+/*
+ * Keep-alive connection pools to upstream endpoints.
+ *
+ * An endpoint (address and port of one upstream server) keeps its idle
+ * keep-alive connections in a LIFO list (the most recently used first: its
+ * congestion window is warm and the server has not timed it out), up to
+ * <max_idle>, each for at most <idle_timeout_ms>.  mg_upool_acquire() hands
+ * out an idle connection or opens a new one, within <max_conns> connections
+ * per endpoint (0 = no limit); mg_upool_release() takes a connection back
+ * when the exchange on it ended cleanly, or closes it.
+ *
+ * While idle, a connection is owned by the pool: data or EOF from the server
+ * (it closed, or broke the protocol) and errors remove it.  Whoever acquires
+ * a connection owns it (its ops and owner are set) until it releases it.
+ *
+ * Not thread-safe: endpoints belong to one worker.
+ */
+#ifndef MG_UPOOL_H
+#define MG_UPOOL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "gateway/net/mg_conn.h"
+
+struct mg_upool_idle;
+
+struct mg_endpoint {
+	uint32_t addr;      /* network byte order */
+	uint16_t port;      /* host byte order */
+	uint32_t max_conns; /* open connections, idle or busy; 0 = unlimited */
+	uint32_t max_idle;  /* idle connections kept */
+	uint32_t idle_timeout_ms;
+	uint32_t open; /* connections open now (idle + busy) */
+	uint32_t idle; /* of which idle */
+	struct mg_upool_idle *idle_head;
+	/* counters */
+	uint64_t connects, reuses, overflows, idle_closed;
+};
+
+/*
+ * mg_upool_init() creates the pool of idle-list entries (<capacity>).
+ * Returns 0 or a negative errno.
+ */
+int mg_upool_init(uint32_t capacity);
+
+/* mg_endpoint_init() sets up <ep> for <addr>:<port> with the given limits. */
+void mg_endpoint_init(struct mg_endpoint *ep, uint32_t addr, uint16_t port, uint32_t max_conns,
+                      uint32_t max_idle, uint32_t idle_timeout_ms);
+
+/*
+ * mg_upool_acquire() returns a connection to <ep> owned by <owner> with
+ * <ops>: an idle one (*<fresh> false; ready to write), or a new one being
+ * opened (*<fresh> true; `connected' or `closed' follows).  Returns NULL
+ * when <ep> is at max_conns (counted as an overflow, <errno_out> -EBUSY) or
+ * no connection could be opened (-ENOMEM or -EHOSTUNREACH).
+ */
+struct mg_conn *mg_upool_acquire(struct mg_endpoint *ep, const struct mg_conn_ops *ops, void *owner,
+                                 bool *fresh, int *errno_out);
+
+/*
+ * mg_upool_release() ends the owner's use of <c>.  If <reusable> (the last
+ * response was complete and allowed keep-alive, nothing unread), it becomes
+ * idle; otherwise it is closed.  <c> must not be touched afterwards.
+ */
+void mg_upool_release(struct mg_endpoint *ep, struct mg_conn *c, bool reusable);
+
+/*
+ * mg_upool_forget() tells <ep> that a connection it counted as open is gone
+ * (the owner saw `closed', or aborted it).
+ */
+void mg_upool_forget(struct mg_endpoint *ep);
+
+/* mg_endpoint_drain() closes every idle connection of <ep>. */
+void mg_endpoint_drain(struct mg_endpoint *ep);
+
+#endif /* MG_UPOOL_H */

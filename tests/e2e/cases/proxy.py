@@ -1,0 +1,53 @@
+"""HTTP/1.1 reverse proxy: the gateway's listener forwards to nginx (Debian's)
+on the namespace side of the TAP.  Plaintext for now; TLS termination cases
+join when the TLS layer is wired to the listener.
+"""
+
+from steps import (Case, client, deep_merge, gateway_rss_below, nginx, recording_upstream, stats_back_to_baseline,
+                   stats_baseline)
+
+MIB = 1 << 20
+
+PROXY = {
+    "virtualGateway": {
+        "virtualGatewayName": "ingress",
+        "spec": {"listeners": [{"portMapping": {"port": 8080, "protocol": "http"}}]},
+    },
+    "appliance": {"proxy": {"staticUpstream": {"address": "10.99.0.1", "port": 8080}}},
+}
+
+RECORDED = deep_merge(PROXY, {"appliance": {"proxy": {"staticUpstream": {"port": 8081}}}})
+
+CASES = [
+    Case("proxy_transfers", config=PROXY, needs=("curl", "nginx"), steps=[
+        nginx(8080, files={"f32m.bin": 32 * MIB}),
+        stats_baseline(),
+        client("http_transfer.py", "{gw}", 8080, "{logdir}/www", "f32m.bin", 16, timeout=180,
+               note=True),
+        stats_back_to_baseline(timeout=30),
+    ]),
+]
+
+CASES += [
+    # A corpus of malformed and smuggling requests: each gets its documented
+    # status, and the upstream never sees a desynchronised request.
+    Case("proxy_smuggling_corpus", config=RECORDED, steps=[
+        recording_upstream(8081),
+        stats_baseline(),
+        client("smuggle.py", "{gw}", 8080, "{logdir}/upstream.jsonl", timeout=120, note=True),
+        stats_back_to_baseline(timeout=30),
+    ]),
+]
+
+CASES += [
+    # 1 GiB up and 1 GiB down through the gateway to nginx: bodies stream,
+    # so the gateway's memory does not grow with them.  The bound is what the
+    # gateway touches at boot (EAL's memory, the mbuf pool, lwIP's pools) plus
+    # headroom; a buffered body would blow through it.
+    Case("proxy_1gib_each_way", config=PROXY, needs=("curl", "nginx"), steps=[
+        nginx(8080),
+        gateway_rss_below(200),
+        client("big_transfer.py", "{gw}", 8080, "{logdir}/www", 1024, timeout=600, note=True),
+        gateway_rss_below(200),
+    ]),
+]
