@@ -33,7 +33,7 @@ PKGS=(
 	libbsd-dev libmd-dev libelf-dev zlib1g-dev libnuma-dev libpcap-dev
 	libarchive-dev libjansson-dev libbpf-dev libxdp-dev libibverbs-dev libisal-dev
 	clang libclang-rt-14-dev clang-format
-	python3 iproute2 iputils-ping curl procps kmod netcat-openbsd openssl nginx
+	python3 python3-websockets iproute2 iputils-ping curl procps kmod netcat-openbsd openssl nginx
 )
 
 die() { echo "deps: $*" >&2; exit 1; }

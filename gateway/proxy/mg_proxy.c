@@ -37,8 +37,8 @@
 #define SCRATCH_FIELDS 256
 #define OUT_SLACK      64 /* room kept for chunk framing around a data run */
 
-enum req_state { RQ_IDLE, RQ_HEAD, RQ_CONNECT, RQ_BODY, RQ_DONE };
-enum resp_state { RS_NONE, RS_WAIT, RS_BODY, RS_DONE };
+enum req_state { RQ_IDLE, RQ_HEAD, RQ_CONNECT, RQ_BODY, RQ_DONE, RQ_TUNNEL };
+enum resp_state { RS_NONE, RS_WAIT, RS_BODY, RS_DONE, RS_TUNNEL };
 
 struct buf {
 	uint32_t len;
@@ -55,6 +55,9 @@ struct session {
 	bool down_close; /* close the client connection after this exchange */
 	bool up_reusable;
 	bool resp_started; /* bytes of the response reached the client */
+	bool upgrade;      /* the request asked for a protocol upgrade (WebSocket) */
+	bool down_eof;     /* tunnel: the client half-closed, FIN passed on */
+	bool up_eof;       /* tunnel: the upstream half-closed, FIN passed on */
 	enum mg_h1_method method;
 	uint32_t head_len; /* of the request head at the start of din */
 	uint64_t req_left, resp_left;
@@ -80,6 +83,7 @@ static struct {
 
 static void pump_down(struct session *s);
 static bool forward_request_body(struct session *s);
+static void pump_tunnel(struct session *s);
 static void pump_up(struct session *s);
 static const struct mg_conn_ops down_ops, up_ops;
 
@@ -304,6 +308,12 @@ build_request_head(struct session *s, const struct mg_h1_request *r)
 		ADD(mg_http_write_content_length(o, (size_t)(end - o), h->content_length));
 	else if (h->body == MG_H1_BODY_CHUNKED)
 		PUTS("Transfer-Encoding: chunked\r\n");
+	if (h->upgrade) {
+		/* The hop-by-hop pair that asks the upstream to switch. */
+		PUTS("Connection: Upgrade\r\n");
+		ADD(mg_http_write_field(o, (size_t)(end - o), "Upgrade", 7, h->upgrade_value.p,
+		                        h->upgrade_value.len));
+	}
 	mg_conn_peer(s->down, &addr, &port);
 	inet_ntop(AF_INET, &addr, ip, sizeof(ip));
 	ADD(mg_http_write_xff(o, (size_t)(end - o), h->fields, h->nfields, ip, strlen(ip)));
@@ -377,11 +387,11 @@ start_exchange(struct session *s)
 	s->method = r.method_id;
 	if (!r.head.keep_alive)
 		s->down_close = true;
-	if (r.head.upgrade || r.method_id == MG_H1_M_CONNECT) {
-		/* Tunnels (WebSocket) come with the next change. */
-		session_fail(s, 501, "upgrade and CONNECT are not supported yet");
+	if (r.method_id == MG_H1_M_CONNECT) {
+		session_fail(s, 501, "CONNECT is not supported by a gateway");
 		return;
 	}
+	s->upgrade = r.head.upgrade;
 	if (r.expect_100_continue) {
 		/* The body follows our go-ahead; the upstream's own 100 is
 		 * swallowed (see pump_up). */
@@ -545,6 +555,9 @@ pump_down(struct session *s)
 			s->head_len = (uint32_t)rc;
 			start_exchange(s);
 			return;
+		case RQ_TUNNEL:
+			pump_tunnel(s);
+			return;
 		case RQ_BODY:
 			if (!forward_request_body(s))
 				return;
@@ -592,8 +605,13 @@ build_response_head(struct session *s, const struct mg_h1_response *r)
 		ADD(mg_http_write_content_length(o, (size_t)(end - o), h->content_length));
 	else if (h->body == MG_H1_BODY_CHUNKED)
 		PUTS("Transfer-Encoding: chunked\r\n");
-	if (s->down_close)
+	if (h->body == MG_H1_BODY_TUNNEL) {
+		PUTS("Connection: Upgrade\r\n");
+		ADD(mg_http_write_field(o, (size_t)(end - o), "Upgrade", 7, h->upgrade_value.p,
+		                        h->upgrade_value.len));
+	} else if (s->down_close) {
 		PUTS("Connection: close\r\n");
+	}
 	PUTS("\r\n");
 	return o - px.out;
 #undef PUT
@@ -617,7 +635,7 @@ send_response_head(struct session *s, uint32_t len)
 		mg_h1_response_init(&s->resp, NULL, 0, NULL, s->method);
 		return true;
 	}
-	if (r.head.body == MG_H1_BODY_TUNNEL) {
+	if (r.head.body == MG_H1_BODY_TUNNEL && !s->upgrade) {
 		px.st.upstream_bad_responses++;
 		session_fail(s, 502, "upstream switched protocols unasked");
 		return false;
@@ -640,6 +658,16 @@ send_response_head(struct session *s, uint32_t len)
 	buf_consume(s->uin, len);
 	s->resp_body = (uint8_t)r.head.body;
 	s->resp_left = r.head.content_length;
+	if (r.head.body == MG_H1_BODY_TUNNEL) {
+		/* 101: from here on, bytes flow both ways until both sides close. */
+		s->rq = RQ_TUNNEL;
+		s->rs = RS_TUNNEL;
+		s->up_reusable = false;
+		s->down_close = true;
+		mg_conn_set_deadline(s->up, s->lc->idle_timeout_ms);
+		mg_conn_set_deadline(s->down, s->lc->idle_timeout_ms);
+		return true;
+	}
 	if (r.head.body == MG_H1_BODY_CHUNKED)
 		mg_chunked_init(&s->resp_ch, NULL, px.trailers, 64);
 	s->rs = r.head.body == MG_H1_BODY_NONE ||
@@ -746,12 +774,66 @@ forward_response_body(struct session *s)
 	return true;
 }
 
+/*
+ * Moves tunnel bytes from <from> (after those already in <*b>) to <to> as far
+ * as <to> takes them; at EOF passes the half-close on.  Returns false if the
+ * session ended.
+ */
+static bool
+tunnel_move(struct session *s, struct mg_conn *from, struct buf **b, struct mg_conn *to, bool *eof)
+{
+	size_t space, take;
+	int n;
+
+	while (!*eof) {
+		space = mg_conn_send_space(to);
+		if (space == 0)
+			return true;
+		if (*b == NULL || (*b)->len == 0) {
+			n = buf_fill(b, from);
+			if (n == MG_CONN_AGAIN)
+				break;
+			if (n == 0) {
+				*eof = true;
+				mg_conn_shutdown_write(to);
+				break;
+			}
+			if (n < 0) {
+				session_end(s, true);
+				return false;
+			}
+		}
+		take = (*b)->len < space ? (*b)->len : space;
+		mg_conn_write(to, (*b)->data, take, false);
+		buf_consume(*b, take);
+	}
+	buf_trim(b);
+	mg_conn_set_deadline(s->down, s->lc->idle_timeout_ms);
+	mg_conn_set_deadline(s->up, s->lc->idle_timeout_ms);
+	if (s->down_eof && s->up_eof) {
+		session_end(s, false);
+		return false;
+	}
+	return true;
+}
+
+static void
+pump_tunnel(struct session *s)
+{
+	if (tunnel_move(s, s->down, &s->din, s->up, &s->down_eof))
+		tunnel_move(s, s->up, &s->uin, s->down, &s->up_eof);
+}
+
 /* Moves the upstream's side along. */
 static void
 pump_up(struct session *s)
 {
 	int n, rc;
 
+	if (s->rs == RS_TUNNEL) {
+		pump_tunnel(s);
+		return;
+	}
 	if (s->rs == RS_WAIT) {
 		for (;;) {
 			n = s->up != NULL ? buf_fill(&s->uin, s->up) : 0;
@@ -800,6 +882,7 @@ finish_exchange(struct session *s)
 	s->rq = RQ_IDLE;
 	s->rs = RS_NONE;
 	s->method = MG_H1_M_OTHER;
+	s->upgrade = false;
 	if (s->down_close) {
 		session_end(s, false);
 		return;
@@ -822,8 +905,7 @@ static void
 down_writable(struct mg_conn *c)
 {
 	struct session *s = mg_conn_owner(c);
-
-	if (s->rs == RS_WAIT || s->rs == RS_BODY)
+	if (s->rs == RS_WAIT || s->rs == RS_BODY || s->rs == RS_TUNNEL)
 		pump_up(s);
 }
 
@@ -866,8 +948,7 @@ static void
 up_readable(struct mg_conn *c)
 {
 	struct session *s = mg_conn_owner(c);
-
-	if (s->rs == RS_WAIT || s->rs == RS_BODY) {
+	if (s->rs == RS_WAIT || s->rs == RS_BODY || s->rs == RS_TUNNEL) {
 		pump_up(s);
 		return;
 	}
@@ -881,8 +962,7 @@ static void
 up_writable(struct mg_conn *c)
 {
 	struct session *s = mg_conn_owner(c);
-
-	if (s->rq == RQ_BODY)
+	if (s->rq == RQ_BODY || s->rq == RQ_TUNNEL)
 		pump_down(s);
 }
 

@@ -437,3 +437,15 @@ def gateway_rss_below(mib):
         if rss >= mib:
             fail(f"{desc}: {rss} MiB")
     return Step(desc, step)
+
+
+def ws_echo_upstream(port=8082):
+    """Start servers/ws_echo.py (python3-websockets) on {peer}:<port>."""
+    desc = f"WebSocket echo upstream on {{peer}}:{port}"
+
+    def step(ctx, desc):
+        server = Path(__file__).resolve().parent / "servers" / "ws_echo.py"
+        proc = ctx.spawn([PYTHON, "-B", str(server), ctx.vars["peer"], str(port)], "ws_upstream")
+        if read_line(proc, 10) != "ready":
+            fail(f"{desc}: did not start", (ctx.logdir / "ws_upstream.log").read_text())
+    return Step(desc, step)

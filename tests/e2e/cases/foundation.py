@@ -42,7 +42,7 @@ CASES = [
     ]),
 
     Case("concurrent_200", steps=[
-        client("concurrent.py", "{gw}", "{admin}", 200, 60, timeout=90, note=True),
+        client("concurrent_ready.py", "{gw}", "{admin}", 200, 60, timeout=90, note=True),
     ]),
 
     Case("echo_100mib", steps=[

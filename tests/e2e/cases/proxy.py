@@ -3,7 +3,7 @@ on the namespace side of the TAP.  Plaintext for now; TLS termination cases
 join when the TLS layer is wired to the listener.
 """
 
-from steps import (Case, client, deep_merge, gateway_rss_below, nginx, recording_upstream, stats_back_to_baseline,
+from steps import (Case, client, deep_merge, gateway_rss_below, nginx, ws_echo_upstream, recording_upstream, stats_back_to_baseline,
                    stats_baseline)
 
 MIB = 1 << 20
@@ -49,5 +49,18 @@ CASES += [
         gateway_rss_below(200),
         client("big_transfer.py", "{gw}", 8080, "{logdir}/www", 1024, timeout=600, note=True),
         gateway_rss_below(200),
+    ]),
+]
+
+WEBSOCKET = deep_merge(PROXY, {"appliance": {"proxy": {"staticUpstream": {"port": 8082}}}})
+
+CASES += [
+    # HTTP/1.1 Upgrade: after the upstream's 101 the gateway carries the
+    # WebSocket as a byte stream both ways, and both ends close cleanly.
+    Case("proxy_websocket", config=WEBSOCKET, steps=[
+        ws_echo_upstream(8082),
+        stats_baseline(),
+        client("ws_roundtrip.py", "ws://{gw}:8080/echo", 20, timeout=60, note=True),
+        stats_back_to_baseline(timeout=30),
     ]),
 ]

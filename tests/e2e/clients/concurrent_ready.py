@@ -1,4 +1,4 @@
-"""Concurrent connections: usage concurrent.py HOST PORT COUNT [TIMEOUT]
+"""Concurrent connections: usage concurrent_ready.py HOST PORT COUNT [TIMEOUT]
 
 Opens COUNT TCP connections at once and holds them all open; once every one
 is established, sends `GET /ready` (keep-alive) on each and reads each reply,
