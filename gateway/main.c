@@ -37,6 +37,7 @@
 #include "gateway/mg_worker.h"
 #include "gateway/net/mg_conn.h"
 #include "gateway/proxy/mg_proxy.h"
+#include "gateway/tls/mg_tls.h"
 #include "gateway/upstream/mg_upool.h"
 #include "platform/lwip/mg_lwip_port.h"
 #include "platform/lwip/mg_netif.h"
@@ -57,6 +58,8 @@
 static volatile sig_atomic_t stop_requested;
 static struct mg_config config;
 static struct mg_worker worker;
+
+static void tick_second(uint64_t now_s);
 
 static void
 usage(FILE *out)
@@ -202,6 +205,7 @@ start_data_path(void)
 	int i, rc;
 
 	worker.cfg = &config;
+	worker.tick = tick_second;
 	worker.tsc_hz = rte_get_tsc_hz();
 	rc = mg_lwip_port_init(worker.tsc_hz);
 	if (rc != 0) {
@@ -285,6 +289,79 @@ route_static(void *arg, const struct mg_h1_request *req)
 	return arg;
 }
 
+static struct mg_tls_server *listener_tls;
+
+/* Once a second from the worker loop: TLS reseeding and ticket-key rotation. */
+static void
+tick_second(uint64_t now_s)
+{
+	if (listener_tls == NULL)
+		return;
+	mg_tls_tick(now_s);
+	mg_tls_server_tick(listener_tls, now_s);
+}
+
+/*
+ * The listener's TLS context: its App Mesh certificate first (the default when SNI names
+ * nothing else), then appliance.proxy.additionalCertificates; client certificates when the
+ * listener has tls.validation.  Files are read here, at boot.
+ */
+static int
+start_listener_tls(void)
+{
+	static const char *const alpn_http11[] = {"http/1.1"};
+	const struct mg_cfg_listener *l = &config.virtual_gateway.listener;
+	const struct mg_cfg_proxy *p = &config.appliance.proxy;
+	struct mg_tls_cert_conf certs[1 + MG_CFG_MAX_EXTRA_CERTS];
+	const char *names[MG_CFG_MAX_EXTRA_CERTS][MG_CFG_MAX_SERVER_NAMES];
+	const char *san[MG_CFG_MAX_SAN];
+	struct mg_tls_global_conf g = {.max_conns = MG_CONN_MAX};
+	struct mg_tls_server_conf sc;
+	char err[256] = "";
+	int i, j, rc;
+
+	rc = mg_tls_global_init(&g, err, sizeof(err));
+	if (rc != 0) {
+		mg_err("TLS: %s", err);
+		return rc;
+	}
+	memset(certs, 0, sizeof(certs));
+	certs[0].chain_file = l->cert.chain;
+	certs[0].key_file = l->cert.key;
+	for (i = 0; i < p->n_extra_certs; i++) {
+		const struct mg_cfg_extra_cert *x = &p->extra_certs[i];
+
+		certs[1 + i].chain_file = x->cert.chain;
+		certs[1 + i].key_file = x->cert.key;
+		for (j = 0; j < x->n_names; j++)
+			names[i][j] = x->names[j];
+		certs[1 + i].names = x->n_names > 0 ? names[i] : NULL;
+		certs[1 + i].nnames = (unsigned int)x->n_names;
+	}
+	for (i = 0; i < l->validation_san.n; i++)
+		san[i] = l->validation_san.names[i];
+	memset(&sc, 0, sizeof(sc));
+	sc.certs = certs;
+	sc.ncerts = 1 + (unsigned int)p->n_extra_certs;
+	sc.default_cert = 0;
+	if (p->alpn_http11) {
+		sc.alpn = alpn_http11;
+		sc.nalpn = 1;
+	}
+	if (l->has_validation) {
+		sc.client_ca_file = l->trust_chain;
+		sc.client_san = l->validation_san.n > 0 ? san : NULL;
+		sc.nclient_san = (unsigned int)l->validation_san.n;
+	}
+	sc.ticket_lifetime = p->session_ticket_lifetime_s;
+	rc = mg_tls_server_new(&listener_tls, &sc, err, sizeof(err));
+	if (rc != 0) {
+		mg_err("virtualGateway listener TLS: %s", err);
+		return rc;
+	}
+	return 0;
+}
+
 /* The virtual gateway's listener, when the configuration has one. */
 static int
 start_proxy(void)
@@ -300,11 +377,6 @@ start_proxy(void)
 		mg_err("virtualGateway listener: protocol http2 and grpc are not supported yet");
 		return -ENOTSUP;
 	}
-	if (l->tls_mode == MG_CFG_TLS_STRICT || l->tls_mode == MG_CFG_TLS_PERMISSIVE) {
-		mg_err("virtualGateway listener: TLS termination is not wired to listeners yet; "
-		       "use mode DISABLED or no tls object");
-		return -ENOTSUP;
-	}
 	rc = mg_upool_init(MG_CONN_MAX);
 	if (rc == 0)
 		rc = mg_proxy_init(MG_CONN_MAX, MG_PROXY_BUFFERS, p->max_request_header_bytes);
@@ -315,6 +387,15 @@ start_proxy(void)
 	mg_endpoint_init(&static_upstream, htonl(p->upstream_addr), p->upstream_port,
 	                 p->max_conns_per_endpoint, p->max_idle_per_endpoint, p->idle_timeout_ms);
 	memset(&lc, 0, sizeof(lc));
+	if (l->tls_mode == MG_CFG_TLS_STRICT || l->tls_mode == MG_CFG_TLS_PERMISSIVE) {
+		rc = start_listener_tls();
+		if (rc != 0)
+			return rc;
+		lc.tls = listener_tls;
+		lc.tls_permissive = l->tls_mode == MG_CFG_TLS_PERMISSIVE;
+		lc.https = true;
+		lc.handshake_timeout_ms = p->handshake_timeout_ms;
+	}
 	lc.port = l->port;
 	lc.route = route_static;
 	lc.route_arg = p->has_upstream ? &static_upstream : NULL;
@@ -331,7 +412,10 @@ start_proxy(void)
 	}
 	if (!p->has_upstream)
 		mg_warn("no appliance.proxy.staticUpstream: every request gets 404");
-	mg_info("virtual gateway '%s': HTTP listener on port %u", config.virtual_gateway.name,
+	mg_info("virtual gateway '%s': %s listener on port %u", config.virtual_gateway.name,
+	        l->tls_mode == MG_CFG_TLS_STRICT       ? "HTTPS"
+	        : l->tls_mode == MG_CFG_TLS_PERMISSIVE ? "HTTPS and HTTP (permissive)"
+	                                               : "HTTP",
 	        l->port);
 	return 0;
 }
@@ -343,6 +427,11 @@ stop_all(void)
 
 	mg_proxy_stop();
 	mg_endpoint_drain(&static_upstream);
+	if (listener_tls != NULL) {
+		mg_tls_server_free(listener_tls);
+		listener_tls = NULL;
+		mg_tls_global_free();
+	}
 	mg_diag_stop();
 	mg_admin_stop();
 	for (i = 0; i < worker.n_ifaces; i++) {

@@ -40,6 +40,8 @@ mg_worker_run(struct mg_worker *w, volatile sig_atomic_t *stop)
 					if (mg_port_link_poll(&w->ports[i]))
 						mg_netif_link_update(&w->netifs[i]);
 				next_link = start + link_period;
+				if (w->tick != NULL)
+					w->tick((start - w->started_tsc) / w->tsc_hz);
 			}
 		}
 		for (i = 0; i < w->n_ifaces; i++)

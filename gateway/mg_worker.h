@@ -33,6 +33,8 @@ struct mg_worker {
 	uint64_t busy_cycles;
 	uint64_t idle_cycles;
 	uint64_t started_tsc;
+	/* Called about once a second from the loop (control-path work: key rotation, ...). */
+	void (*tick)(uint64_t now_s);
 };
 
 /*

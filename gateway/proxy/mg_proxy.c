@@ -32,6 +32,7 @@
 #include "gateway/http/mg_http_util.h"
 #include "gateway/net/mg_conn.h"
 #include "gateway/proxy/mg_proxy.h"
+#include "gateway/tls/mg_tls.h"
 
 #define MAX_LISTENERS  4
 #define SCRATCH_FIELDS 256
@@ -48,6 +49,8 @@ struct buf {
 struct session {
 	const struct mg_proxy_listener_conf *lc;
 	struct mg_conn *down, *up;
+	struct mg_tls_conn *tls; /* client side over TLS; NULL: plaintext */
+	bool sniffing;           /* PERMISSIVE listener: TLS or not is decided by the first byte */
 	struct mg_endpoint *ep;
 	struct session *next, *prev;
 	struct buf *din, *uin; /* unparsed input from the client, the upstream */
@@ -135,6 +138,112 @@ buf_fill(struct buf **b, struct mg_conn *c)
 	return n;
 }
 
+/* ---- the client side: plaintext or TLS ---------------------------------------- */
+
+static int
+tls_io_recv(void *arg, unsigned char *buf, size_t len)
+{
+	int n = mg_conn_read(arg, buf, len);
+
+	return n == MG_CONN_AGAIN ? MG_TLS_WANT : n;
+}
+
+static int
+tls_io_send(void *arg, const unsigned char *buf, size_t len)
+{
+	int n = mg_conn_write(arg, buf, len, false);
+
+	return n == MG_CONN_AGAIN ? MG_TLS_WANT : n;
+}
+
+/* Reads plaintext from the client: as mg_conn_read(), and -EIO when TLS failed.  A TCP FIN
+ * without close_notify after the handshake counts as the end of the stream, as browsers and
+ * curl commonly end that way. */
+static int
+down_read(struct session *s, void *buf, size_t len)
+{
+	int n;
+
+	if (s->tls == NULL)
+		return mg_conn_read(s->down, buf, len);
+	n = mg_tls_read(s->tls, buf, len);
+	if (n >= 0)
+		return n;
+	if (n == MG_TLS_WANT_READ || n == MG_TLS_WANT_WRITE)
+		return MG_CONN_AGAIN;
+	if (mg_tls_conn_failure(s->tls) == MG_TLS_FAIL_PEER_CLOSED &&
+	    mg_tls_conn_handshake_done(s->tls))
+		return 0;
+	return -EIO;
+}
+
+/* Writes plaintext to the client; as mg_conn_write(). */
+static int
+down_write(struct session *s, const void *buf, size_t len, bool more)
+{
+	size_t done = 0;
+	int n;
+
+	if (s->tls == NULL)
+		return mg_conn_write(s->down, buf, len, more);
+	while (done < len) {
+		n = mg_tls_write(s->tls, (const char *)buf + done, len - done);
+		if (n <= 0)
+			break;
+		done += (size_t)n;
+	}
+	if (done == 0)
+		return len == 0 ? 0 : MG_CONN_AGAIN;
+	return (int)done;
+}
+
+/* Plaintext bytes the client side takes now: under TLS, the send buffer less the records'
+ * framing (at most 64 bytes per 8 KiB record, plus a margin), and nothing while an earlier
+ * record is still queued inside the TLS layer. */
+static size_t
+down_space(const struct session *s)
+{
+	size_t space = mg_conn_send_space(s->down), framing;
+
+	if (s->tls == NULL)
+		return space;
+	framing = 512 + (space / 8192 + 1) * 64;
+	if (mg_tls_want_flush(s->tls) || space <= framing)
+		return 0;
+	return space - framing;
+}
+
+/* Whether reading the client side may yield something (plaintext may wait inside TLS). */
+static bool
+down_maybe_readable(const struct session *s)
+{
+	return s->tls != NULL || mg_conn_rx_avail(s->down) > 0 || mg_conn_rx_eof(s->down);
+}
+
+/* buf_fill() for the client side. */
+static int
+down_fill(struct session *s)
+{
+	int n;
+
+	if (s->tls == NULL)
+		return buf_fill(&s->din, s->down);
+	if (s->din == NULL) {
+		s->din = buf_get();
+		if (s->din == NULL)
+			return -ENOMEM;
+		s->din->len = 0;
+	}
+	if (s->din->len == px.buf_size)
+		return MG_CONN_AGAIN;
+	n = down_read(s, s->din->data + s->din->len, px.buf_size - s->din->len);
+	if (n > 0)
+		s->din->len += (uint32_t)n;
+	else
+		buf_trim(&s->din);
+	return n;
+}
+
 /* ---- session lifetime ----------------------------------------------------------- */
 
 static void
@@ -150,6 +259,7 @@ session_free(struct session *s)
 		mg_pool_put(&px.bufs, s->din);
 	if (s->uin != NULL)
 		mg_pool_put(&px.bufs, s->uin);
+	mg_tls_conn_free(s->tls);
 	px.st.active_sessions--;
 	mg_pool_put(&px.sessions, s);
 }
@@ -185,10 +295,15 @@ static void
 session_end(struct session *s, bool reset)
 {
 	up_abort(s);
-	if (reset)
+	if (reset) {
+		if (s->tls != NULL)
+			mg_tls_conn_abort(s->tls, MG_TLS_FAIL_OTHER);
 		mg_conn_abort(s->down);
-	else
+	} else {
+		if (s->tls != NULL && mg_tls_conn_handshake_done(s->tls))
+			mg_tls_close_notify(s->tls); /* best effort, queued before the FIN */
 		mg_conn_close(s->down);
+	}
 	session_free(s);
 }
 
@@ -217,7 +332,7 @@ session_fail(struct session *s, int status, const char *detail)
 	n = mg_http_write_error(px.out, sizeof(px.out), status, detail, strlen(detail), NULL, 0,
 	                        s->method == MG_H1_M_HEAD);
 	if (n > 0)
-		mg_conn_write(s->down, px.out, (size_t)n, false);
+		down_write(s, px.out, (size_t)n, false);
 	count_status(status);
 	session_end(s, false);
 }
@@ -395,7 +510,7 @@ start_exchange(struct session *s)
 	if (r.expect_100_continue) {
 		/* The body follows our go-ahead; the upstream's own 100 is
 		 * swallowed (see pump_up). */
-		mg_conn_write(s->down, "HTTP/1.1 100 Continue\r\n\r\n", 25, false);
+		down_write(s, "HTTP/1.1 100 Continue\r\n\r\n", 25, false);
 	}
 	s->ep = s->lc->route(s->lc->route_arg, &r);
 	if (s->ep == NULL) {
@@ -438,7 +553,7 @@ forward_request_body(struct session *s)
 		if (space <= OUT_SLACK)
 			return true; /* `writable' on the upstream resumes */
 		if (s->din == NULL || s->din->len == 0) {
-			n = buf_fill(&s->din, s->down);
+			n = down_fill(s);
 			if (n == MG_CONN_AGAIN)
 				return true;
 			if (n == 0) {
@@ -496,7 +611,7 @@ forward_request_body(struct session *s)
 		}
 		if (used == 0) {
 			/* Needs more bytes than din holds. */
-			n = buf_fill(&s->din, s->down);
+			n = down_fill(s);
 			if (n == MG_CONN_AGAIN)
 				return true;
 			if (n == 0) {
@@ -524,7 +639,7 @@ pump_down(struct session *s)
 		switch (s->rq) {
 		case RQ_IDLE:
 		case RQ_HEAD:
-			n = buf_fill(&s->din, s->down);
+			n = down_fill(s);
 			if (n == -ENOMEM) {
 				session_fail(s, 503, "out of buffers");
 				return;
@@ -541,7 +656,7 @@ pump_down(struct session *s)
 			}
 			rc = mg_h1_request_parse(&s->req, s->din->data, s->din->len);
 			if (rc == MG_H1_INCOMPLETE) {
-				if (n == 0 || mg_conn_rx_eof(s->down))
+				if (n == 0 || (s->tls == NULL && mg_conn_rx_eof(s->down)))
 					session_end(s, false); /* truncated head */
 				return;
 			}
@@ -650,9 +765,9 @@ send_response_head(struct session *s, uint32_t len)
 		session_fail(s, 502, "response head too large");
 		return false;
 	}
-	if (mg_conn_send_space(s->down) < (size_t)n)
+	if (down_space(s) < (size_t)n)
 		return false; /* wait for room: `writable' on the client resumes */
-	mg_conn_write(s->down, px.out, (size_t)n, r.head.body != MG_H1_BODY_NONE);
+	down_write(s, px.out, (size_t)n, r.head.body != MG_H1_BODY_NONE);
 	count_status(r.status);
 	s->resp_started = true;
 	buf_consume(s->uin, len);
@@ -690,7 +805,7 @@ forward_response_body(struct session *s)
 	int n;
 
 	for (;;) {
-		space = mg_conn_send_space(s->down);
+		space = down_space(s);
 		if (space <= OUT_SLACK)
 			return true;
 		if (s->uin == NULL || s->uin->len == 0) {
@@ -718,7 +833,7 @@ forward_response_body(struct session *s)
 				take = (size_t)s->resp_left;
 			if (take > space)
 				take = space;
-			mg_conn_write(s->down, s->uin->data, take, false);
+			down_write(s, s->uin->data, take, false);
 			buf_consume(s->uin, take);
 			if (s->resp_body == MG_H1_BODY_LENGTH) {
 				s->resp_left -= take;
@@ -737,19 +852,18 @@ forward_response_body(struct session *s)
 		}
 		if (sp.data_len > 0) {
 			n = mg_chunked_write_size(line, sizeof(line), sp.data_len);
-			mg_conn_write(s->down, line, (size_t)n, true);
-			mg_conn_write(s->down, sp.data, sp.data_len, true);
-			mg_conn_write(s->down, "\r\n", 2, true);
+			down_write(s, line, (size_t)n, true);
+			down_write(s, sp.data, sp.data_len, true);
+			down_write(s, "\r\n", 2, true);
 		}
 		if (mg_chunked_done(&s->resp_ch)) {
 			ssize_t e = mg_chunked_write_end(px.out, sizeof(px.out), px.trailers,
 			                                 s->resp_ch.ntrailers);
-
-			if (e < 0 || mg_conn_send_space(s->down) < (size_t)e) {
+			if (e < 0 || down_space(s) < (size_t)e) {
 				session_end(s, true);
 				return false;
 			}
-			mg_conn_write(s->down, px.out, (size_t)e, false);
+			down_write(s, px.out, (size_t)e, false);
 			buf_consume(s->uin, (size_t)used);
 			break;
 		}
@@ -780,22 +894,26 @@ forward_response_body(struct session *s)
  * session ended.
  */
 static bool
-tunnel_move(struct session *s, struct mg_conn *from, struct buf **b, struct mg_conn *to, bool *eof)
+tunnel_move(struct session *s, bool upward)
 {
+	struct buf **b = upward ? &s->din : &s->uin;
+	bool *eof = upward ? &s->down_eof : &s->up_eof;
 	size_t space, take;
 	int n;
 
 	while (!*eof) {
-		space = mg_conn_send_space(to);
+		space = upward ? mg_conn_send_space(s->up) : down_space(s);
 		if (space == 0)
 			return true;
 		if (*b == NULL || (*b)->len == 0) {
-			n = buf_fill(b, from);
+			n = upward ? down_fill(s) : buf_fill(b, s->up);
 			if (n == MG_CONN_AGAIN)
 				break;
 			if (n == 0) {
 				*eof = true;
-				mg_conn_shutdown_write(to);
+				if (!upward && s->tls != NULL)
+					mg_tls_close_notify(s->tls);
+				mg_conn_shutdown_write(upward ? s->up : s->down);
 				break;
 			}
 			if (n < 0) {
@@ -804,7 +922,10 @@ tunnel_move(struct session *s, struct mg_conn *from, struct buf **b, struct mg_c
 			}
 		}
 		take = (*b)->len < space ? (*b)->len : space;
-		mg_conn_write(to, (*b)->data, take, false);
+		if (upward)
+			mg_conn_write(s->up, (*b)->data, take, false);
+		else
+			down_write(s, (*b)->data, take, false);
 		buf_consume(*b, take);
 	}
 	buf_trim(b);
@@ -820,8 +941,8 @@ tunnel_move(struct session *s, struct mg_conn *from, struct buf **b, struct mg_c
 static void
 pump_tunnel(struct session *s)
 {
-	if (tunnel_move(s, s->down, &s->din, s->up, &s->down_eof))
-		tunnel_move(s, s->up, &s->uin, s->down, &s->up_eof);
+	if (tunnel_move(s, true))
+		tunnel_move(s, false);
 }
 
 /* Moves the upstream's side along. */
@@ -889,22 +1010,88 @@ finish_exchange(struct session *s)
 	}
 	buf_trim(&s->din);
 	mg_conn_set_deadline(s->down, s->lc->idle_timeout_ms);
-	if (s->din != NULL || mg_conn_rx_avail(s->down) > 0 || mg_conn_rx_eof(s->down))
+	if (s->din != NULL || down_maybe_readable(s))
 		pump_down(s); /* a pipelined request, or the client's FIN */
 }
 
 /* ---- callbacks ----------------------------------------------------------------------- */
 
+/*
+ * Advances the TLS handshake on the client side.  Returns true once it is complete (the
+ * request head deadline then starts), false while it waits or if it failed (the session
+ * ended; the TLS layer counted the reason).
+ */
+static bool
+tls_handshake_step(struct session *s)
+{
+	int rc = mg_tls_handshake(s->tls);
+
+	if (rc == 0) {
+		mg_conn_set_deadline(s->down, s->lc->header_timeout_ms);
+		return true;
+	}
+	if (rc == MG_TLS_WANT_READ || rc == MG_TLS_WANT_WRITE)
+		return false;
+	session_end(s, true);
+	return false;
+}
+
+/* PERMISSIVE listeners: the first byte says whether the client speaks TLS.  Returns false
+ * while undecided or if the session ended. */
+static bool
+sniff(struct session *s)
+{
+	unsigned char first[8];
+	size_t n = mg_conn_peek(s->down, first, sizeof(first));
+	struct mg_tls_io io = {tls_io_recv, tls_io_send, s->down};
+
+	switch (mg_tls_sniff(first, n)) {
+	case MG_TLS_SNIFF_NEED_MORE:
+		if (mg_conn_rx_eof(s->down))
+			session_end(s, false);
+		return false;
+	case MG_TLS_SNIFF_TLS:
+		s->sniffing = false;
+		s->tls = mg_tls_accept(s->lc->tls, &io);
+		if (s->tls == NULL) {
+			session_end(s, true);
+			return false;
+		}
+		return true;
+	default:
+		s->sniffing = false;
+		return true;
+	}
+}
+
 static void
 down_readable(struct mg_conn *c)
 {
-	pump_down(mg_conn_owner(c));
+	struct session *s = mg_conn_owner(c);
+
+	if (s->sniffing && !sniff(s))
+		return;
+	if (s->tls != NULL && !mg_tls_conn_handshake_done(s->tls) && !tls_handshake_step(s))
+		return;
+	pump_down(s);
 }
 
 static void
 down_writable(struct mg_conn *c)
 {
 	struct session *s = mg_conn_owner(c);
+
+	if (s->tls != NULL) {
+		if (!mg_tls_conn_handshake_done(s->tls)) {
+			if (tls_handshake_step(s))
+				pump_down(s);
+			return;
+		}
+		if (mg_tls_want_flush(s->tls) && mg_tls_flush(s->tls) == MG_TLS_ERR) {
+			session_end(s, true);
+			return;
+		}
+	}
 	if (s->rs == RS_WAIT || s->rs == RS_BODY || s->rs == RS_TUNNEL)
 		pump_up(s);
 }
@@ -914,6 +1101,13 @@ down_timeout(struct mg_conn *c)
 {
 	struct session *s = mg_conn_owner(c);
 
+	if (s->sniffing || (s->tls != NULL && !mg_tls_conn_handshake_done(s->tls))) {
+		if (s->tls != NULL)
+			mg_tls_conn_abort(s->tls, MG_TLS_FAIL_HANDSHAKE_TIMEOUT);
+		px.st.handshake_timeouts++;
+		session_end(s, true);
+		return;
+	}
 	if (s->rq == RQ_HEAD) {
 		px.st.header_timeouts++;
 		session_fail(s, 408, "request head not received in time");
@@ -927,10 +1121,11 @@ static void
 down_closed(struct mg_conn *c, enum mg_conn_reason why)
 {
 	struct session *s = mg_conn_owner(c);
-
 	(void)why;
 	if (s->rq != RQ_IDLE)
 		px.st.client_aborts++;
+	if (s->tls != NULL)
+		mg_tls_conn_abort(s->tls, MG_TLS_FAIL_PEER_CLOSED);
 	up_abort(s);
 	session_free(s);
 }
@@ -1036,13 +1231,26 @@ on_accept(void *arg, struct mg_conn *c, const struct mg_conn_ops **ops, void **o
 		return false;
 	s->lc = arg;
 	s->down = c;
+	if (s->lc->tls != NULL && s->lc->tls_permissive) {
+		s->sniffing = true;
+	} else if (s->lc->tls != NULL) {
+		struct mg_tls_io io = {tls_io_recv, tls_io_send, c};
+
+		s->tls = mg_tls_accept(s->lc->tls, &io);
+		if (s->tls == NULL) {
+			px.st.tls_refused++;
+			mg_pool_put(&px.sessions, s);
+			return false;
+		}
+	}
 	s->next = px.open;
 	if (px.open != NULL)
 		px.open->prev = s;
 	px.open = s;
 	px.st.sessions++;
 	px.st.active_sessions++;
-	mg_conn_set_deadline(c, s->lc->header_timeout_ms);
+	mg_conn_set_deadline(c, s->lc->tls != NULL ? s->lc->handshake_timeout_ms
+	                                           : s->lc->header_timeout_ms);
 	*ops = &down_ops;
 	*owner = s;
 	return true;

@@ -33,6 +33,8 @@
 #include "gateway/upstream/mg_upool.h"
 
 struct mg_proxy_listener;
+struct mg_tls_server;
+struct mg_tls_server;
 
 /*
  * A listener's routing decision for one parsed request: the endpoint to
@@ -45,6 +47,11 @@ struct mg_proxy_listener_conf {
 	uint32_t addr; /* network byte order; 0 = every address */
 	uint16_t port;
 	bool https; /* for X-Forwarded-Proto */
+	/* TLS termination: NULL for plaintext.  PERMISSIVE also serves plaintext clients,
+	 * told apart by their first byte. */
+	struct mg_tls_server *tls;
+	bool tls_permissive;
+	uint32_t handshake_timeout_ms;
 	mg_proxy_route_fn *route;
 	void *route_arg;
 	uint32_t header_timeout_ms;   /* a request head must arrive within this */
@@ -60,7 +67,9 @@ struct mg_proxy_stats {
 	uint64_t bad_requests;    /* rejected by the parser */
 	uint64_t upstream_connect_failures, upstream_resets, upstream_bad_responses;
 	uint64_t upstream_timeouts, upstream_overflows, header_timeouts, idle_timeouts;
-	uint64_t client_aborts; /* client went away mid-exchange */
+	uint64_t client_aborts;      /* client went away mid-exchange */
+	uint64_t handshake_timeouts; /* TLS handshake (or PERMISSIVE sniff) not done in time */
+	uint64_t tls_refused;        /* no TLS connection object or memory at accept */
 	uint32_t active_sessions;
 };
 

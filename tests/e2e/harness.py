@@ -265,7 +265,8 @@ class Context:
 
     def start_gateway(self):
         cfg = self.logdir / "config.json"
-        cfg.write_text(json.dumps(self.config, indent=2) + "\n")
+        # Placeholders ({logdir}, ...) in config values, e.g. certificate paths.
+        cfg.write_text(self.fmt(json.dumps(self.config, indent=2)) + "\n")
         out = open(self.logdir / "gateway.stdout", "wb")
         err = open(self.logdir / "gateway.stderr", "wb")
         self._files += [out, err]
@@ -422,6 +423,9 @@ def run_case(case, n, args):
         ctx.run(["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
                  "net.ipv6.conf.default.disable_ipv6=1"], timeout=10)
         ip("-n", ns, "link", "set", "lo", "up")
+        for step in case.setup:
+            ctx.log(f"== setup: {ctx.fmt(step.desc)}")
+            step(ctx)
         if case.start:
             ctx.start_gateway()
             ctx.wait_tap()

@@ -62,6 +62,7 @@ class Case:
     steps: list
     config: dict = field(default_factory=dict)  # deep-merged over BASE_CONFIG
     start: bool = True  # start the gateway and wait for /ready before the steps
+    setup: list = field(default_factory=list)  # steps run before the gateway starts
     needs: tuple = ("curl",)  # commands that must exist, or the case is skipped
 
 

@@ -1,0 +1,72 @@
+"""TLS termination on the virtual gateway's listener, checked with clients nobody here
+wrote: curl and openssl s_client.  The throw-away PKI comes from tests/tls/make-certs.sh
+(EC P-256 certificate for a.example.com and *.wild.example.com as the listener's own,
+an RSA-2048 chain for b.example.com as an additional certificate picked by SNI).
+"""
+
+from pathlib import Path
+
+from steps import (Case, client, deep_merge, nginx, sh, stats_back_to_baseline,
+                   stats_baseline)
+from cases.proxy import PROXY
+
+MAKE_CERTS = str(Path(__file__).resolve().parents[2] / "tls" / "make-certs.sh")
+PKI = "{logdir}/pki"
+TLS = deep_merge(PROXY, {
+    "virtualGateway": {"spec": {"listeners": [{
+        "portMapping": {"port": 8443, "protocol": "http"},
+        "tls": {"mode": "STRICT", "certificate": {"file": {
+            "certificateChain": PKI + "/ec.crt", "privateKey": PKI + "/ec.key"}}},
+    }]}},
+    "appliance": {"proxy": {"additionalCertificates": [
+        {"certificateChain": PKI + "/rsa-chain.crt", "privateKey": PKI + "/rsa.key"}]}},
+})
+PERMISSIVE = deep_merge(TLS, {})
+PERMISSIVE["virtualGateway"]["spec"]["listeners"][0]["tls"]["mode"] = "PERMISSIVE"
+
+
+def curl_tls(host, *extra, expect=r"^200$", rc=0, desc=None):
+    return sh("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}\n", "--max-time", "10",
+              "--cacert", PKI + "/ca.crt", "--resolve", f"{host}:8443:{{gw}}", *extra,
+              f"https://{host}:8443/f1m.bin", rc=rc, stdout=expect if rc == 0 else None,
+              desc=desc or f"curl https://{host} {' '.join(extra)}")
+
+
+def s_client(*args, expect, desc):
+    # s_client reads stdin: give it an empty one so it ends after the handshake.
+    return sh("bash", "-c", "openssl s_client -connect {gw}:8443 -CAfile " + PKI + "/ca.crt "
+              + " ".join(args) + " </dev/null 2>&1", stdout=expect, desc=desc, timeout=20)
+
+
+CASES = [
+    Case("tls_termination", config=TLS, needs=("curl", "nginx", "openssl"),
+         setup=[sh("bash", MAKE_CERTS, PKI, desc="make the test PKI")],
+         steps=[
+             nginx(8080, files={"f1m.bin": 1 << 20}),
+             stats_baseline(),
+             curl_tls("a.example.com", desc="TLS 1.3 (default), EC certificate by SNI"),
+             curl_tls("a.example.com", "--tls-max", "1.2", desc="TLS 1.2"),
+             curl_tls("x.wild.example.com", desc="wildcard name"),
+             curl_tls("b.example.com", desc="RSA chain for b.example.com by SNI"),
+             curl_tls("a.example.com", "--tls-max", "1.1", rc=35, desc="TLS 1.1 refused"),
+             s_client("-servername a.example.com -tls1_3", expect=r"New, TLSv1\.3, Cipher is",
+                      desc="s_client TLS 1.3"),
+             s_client("-servername b.example.com -tls1_2", expect=r"subject=CN = b\.example\.com",
+                      desc="s_client SNI b.example.com gets the RSA certificate"),
+             s_client("-servername a.example.com -alpn http/1.1",
+                      expect=r"ALPN protocol: http/1\.1", desc="ALPN http/1.1"),
+             s_client("-servername a.example.com -tls1_2 -sess_out " + PKI + "/s12",
+                      expect=r"Verify return code: 0", desc="TLS 1.2 session saved"),
+             s_client("-servername a.example.com -tls1_2 -sess_in " + PKI + "/s12",
+                      expect=r"^Reused, TLSv1\.2", desc="TLS 1.2 session resumed (Reused)"),
+             stats_back_to_baseline(timeout=30),
+         ]),
+    Case("tls_permissive", config=PERMISSIVE, needs=("curl", "nginx", "openssl"),
+         setup=[sh("bash", MAKE_CERTS, PKI, desc="make the test PKI")],
+         steps=[
+             nginx(8080, files={"f1m.bin": 1 << 20}),
+             curl_tls("a.example.com", desc="TLS on a PERMISSIVE listener"),
+             sh("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}\n", "--max-time", "10",
+                "http://{gw}:8443/f1m.bin", stdout=r"^200$", desc="plaintext on the same port"),
+         ]),
+]
