@@ -410,6 +410,20 @@ start_proxy(void)
 		mg_err("listener on port %u: %s", l->port, strerror(-rc));
 		return rc;
 	}
+	if (p->https_redirect_port != 0) {
+		/* A plaintext listener whose every answer is a redirect to the TLS one. */
+		lc.tls = NULL;
+		lc.tls_permissive = false;
+		lc.https = false;
+		lc.port = p->https_redirect_port;
+		lc.redirect_port = l->port;
+		rc = mg_proxy_listen(&lc);
+		if (rc != 0) {
+			mg_err("HTTPS redirect listener on port %u: %s", lc.port, strerror(-rc));
+			return rc;
+		}
+		mg_info("HTTPS redirect listener on port %u", lc.port);
+	}
 	if (!p->has_upstream)
 		mg_warn("no appliance.proxy.staticUpstream: every request gets 404");
 	mg_info("virtual gateway '%s': %s listener on port %u", config.virtual_gateway.name,

@@ -489,6 +489,45 @@ send_request_head(struct session *s)
 	return s->rq != RQ_BODY || forward_request_body(s);
 }
 
+/*
+ * An HTTPS-redirect listener answers every request with 308 Permanent Redirect (method and
+ * body kept by the client) to the same host, path and query on the TLS listener's port, and
+ * closes: a body the client may be sending is not read.
+ */
+static void
+redirect_to_https(struct session *s, const struct mg_h1_request *r)
+{
+	size_t hlen = r->host.len, plen;
+	int n;
+
+	if (r->host.p == NULL) {
+		session_fail(s, 400, "a redirect needs a Host");
+		return;
+	}
+	/* The host without its port ("[v6]:port" keeps the brackets). */
+	while (hlen > 0 && r->host.p[hlen - 1] >= '0' && r->host.p[hlen - 1] <= '9')
+		hlen--;
+	if (hlen > 0 && hlen < r->host.len && r->host.p[hlen - 1] == ':')
+		hlen--;
+	else
+		hlen = r->host.len;
+	plen = r->query.p != NULL ? (size_t)(r->query.p + r->query.len - r->path.p) : r->path.len;
+	if (hlen + plen > 8192) {
+		session_fail(s, 414, "target too long to redirect");
+		return;
+	}
+	n = snprintf(px.out, sizeof(px.out),
+	             "HTTP/1.1 308 Permanent Redirect\r\nLocation: https://%.*s:%u%.*s%s\r\n"
+	             "Content-Type: text/plain\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+	             (int)hlen, r->host.p, s->lc->redirect_port, (int)plen, r->path.p,
+	             plen == 0 ? "/" : "");
+	s->down_close = true;
+	if (n > 0 && (size_t)n < sizeof(px.out))
+		down_write(s, px.out, (size_t)n, false);
+	count_status(308);
+	session_end(s, false);
+}
+
 /* A request head is complete in din: route it and get an upstream connection. */
 static void
 start_exchange(struct session *s)
@@ -511,6 +550,10 @@ start_exchange(struct session *s)
 		/* The body follows our go-ahead; the upstream's own 100 is
 		 * swallowed (see pump_up). */
 		down_write(s, "HTTP/1.1 100 Continue\r\n\r\n", 25, false);
+	}
+	if (s->lc->redirect_port != 0) {
+		redirect_to_https(s, &r);
+		return;
 	}
 	s->ep = s->lc->route(s->lc->route_arg, &r);
 	if (s->ep == NULL) {

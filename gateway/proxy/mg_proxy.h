@@ -52,6 +52,9 @@ struct mg_proxy_listener_conf {
 	struct mg_tls_server *tls;
 	bool tls_permissive;
 	uint32_t handshake_timeout_ms;
+	/* Nonzero: this is a plaintext redirect listener; every request gets 308 to https on
+	 * this port. */
+	uint16_t redirect_port;
 	mg_proxy_route_fn *route;
 	void *route_arg;
 	uint32_t header_timeout_ms;   /* a request head must arrive within this */

@@ -70,3 +70,23 @@ CASES = [
                 "http://{gw}:8443/f1m.bin", stdout=r"^200$", desc="plaintext on the same port"),
          ]),
 ]
+
+REDIRECT = deep_merge(TLS, {"appliance": {"proxy": {"httpsRedirectPort": 8000}}})
+
+CASES += [
+    # appliance.proxy.httpsRedirectPort: a plaintext port that sends every request to HTTPS.
+    Case("tls_https_redirect", config=REDIRECT, needs=("curl", "nginx", "openssl"),
+         setup=[sh("bash", MAKE_CERTS, PKI, desc="make the test PKI")],
+         steps=[
+             nginx(8080, files={"f1m.bin": 1 << 20}),
+             sh("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}\n",
+                "--max-time", "10", "http://a.example.com:8000/f1m.bin?x=1",
+                "--resolve", "a.example.com:8000:{gw}",
+                stdout=r"^308 https://a\.example\.com:8443/f1m\.bin\?x=1$",
+                desc="308 to https on the listener's port, path and query kept"),
+             sh("curl", "-sS", "-L", "-o", "/dev/null", "-w", "%{http_code}\n", "--max-time", "10",
+                "--cacert", PKI + "/ca.crt", "--resolve", "a.example.com:8000:{gw}",
+                "--resolve", "a.example.com:8443:{gw}", "http://a.example.com:8000/f1m.bin",
+                stdout=r"^200$", desc="curl -L follows it over TLS"),
+         ]),
+]
