@@ -18,6 +18,7 @@
 #include "gateway/mg_worker.h"
 #include "gateway/net/mg_conn.h"
 #include "gateway/proxy/mg_proxy.h"
+#include "gateway/tls/mg_tls.h"
 
 struct out {
 	char *buf;
@@ -68,6 +69,7 @@ mg_stats_json(const struct mg_worker *w, char *buf, size_t cap)
 	uint64_t admin_refused, admin_timeouts;
 	const struct mg_conn_stats *cs;
 	const struct mg_proxy_stats *ps_;
+	const struct mg_tls_server *tls;
 	struct mg_port_stats ps;
 	unsigned int i;
 	int k;
@@ -132,6 +134,27 @@ mg_stats_json(const struct mg_worker *w, char *buf, size_t cap)
 	    ps_->status_class[5], ps_->bad_requests, ps_->upstream_connect_failures,
 	    ps_->upstream_resets, ps_->upstream_bad_responses, ps_->upstream_timeouts,
 	    ps_->upstream_overflows, ps_->header_timeouts, ps_->idle_timeouts, ps_->client_aborts);
+	tls = mg_proxy_tls_server();
+	if (tls != NULL) {
+		const struct mg_tls_stats *ts = mg_tls_server_stats(tls);
+		struct mg_tls_mem_stats tm;
+		int f;
+
+		mg_tls_mem_stats(&tm);
+		out_printf(&o,
+		           ",\"tls\":{\"handshakes\":%" PRIu64 ",\"resumed\":%" PRIu64
+		           ",\"tls13\":%" PRIu64 ",\"sni_default\":%" PRIu64
+		           ",\"tickets_issued\":%" PRIu64 ",\"handshake_timeouts\":%" PRIu64
+		           ",\"mem_in_use\":%zu,\"mem_high_water\":%zu,\"mem_cap\":%zu"
+		           ",\"alloc_failures\":%" PRIu64 ",\"conns\":%u,\"failures\":{",
+		           ts->handshakes, ts->resumed, ts->tls13, ts->sni_default,
+		           ts->tickets_issued, ps_->handshake_timeouts, tm.in_use, tm.high_water,
+		           tm.cap, tm.failures, tm.conns);
+		for (f = 1; f < MG_TLS_FAIL_COUNT; f++)
+			out_printf(&o, "%s\"%s\":%" PRIu64, f > 1 ? "," : "",
+			           mg_tls_failure_label((enum mg_tls_failure)f), ts->failures[f]);
+		out_printf(&o, "}}");
+	}
 	mg_admin_counters(&admin_refused, &admin_timeouts);
 	out_printf(&o, ",\"admin\":{\"refused\":%" PRIu64 ",\"timeouts\":%" PRIu64 "}",
 	           admin_refused, admin_timeouts);

@@ -1356,3 +1356,14 @@ mg_proxy_stats(void)
 {
 	return &px.st;
 }
+
+const struct mg_tls_server *
+mg_proxy_tls_server(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < px.n_listeners; i++)
+		if (px.listeners[i].tls != NULL)
+			return px.listeners[i].tls;
+	return NULL;
+}

@@ -95,4 +95,7 @@ void mg_proxy_stop(void);
 
 const struct mg_proxy_stats *mg_proxy_stats(void);
 
+/* mg_proxy_tls_server() is the TLS context of the first TLS listener, or NULL. */
+const struct mg_tls_server *mg_proxy_tls_server(void);
+
 #endif /* MG_PROXY_H */

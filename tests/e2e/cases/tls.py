@@ -6,8 +6,9 @@ an RSA-2048 chain for b.example.com as an additional certificate picked by SNI).
 
 from pathlib import Path
 
-from steps import (Case, client, deep_merge, nginx, sh, stats_back_to_baseline,
-                   stats_baseline)
+import json
+
+from steps import (Case, deep_merge, http, nginx, sh, stats_back_to_baseline, stats_baseline)
 from cases.proxy import PROXY
 
 MAKE_CERTS = str(Path(__file__).resolve().parents[2] / "tls" / "make-certs.sh")
@@ -23,6 +24,17 @@ TLS = deep_merge(PROXY, {
 })
 PERMISSIVE = deep_merge(TLS, {})
 PERMISSIVE["virtualGateway"]["spec"]["listeners"][0]["tls"]["mode"] = "PERMISSIVE"
+
+
+def tls_counters(body):
+    """/stats has the listener's TLS counters: the refused TLS 1.1 attempt is counted as
+    protocol_version, the resumed session as resumed, and every handshake completed."""
+    t = json.loads(body).get("tls")
+    if t is None:
+        return "no tls object in /stats"
+    if t["handshakes"] < 8 or t["resumed"] < 1 or t["failures"]["protocol_version"] < 1:
+        return f"unexpected TLS counters: {t}"
+    return None
 
 
 def curl_tls(host, *extra, expect=r"^200$", rc=0, desc=None):
@@ -59,6 +71,7 @@ CASES = [
                       expect=r"Verify return code: 0", desc="TLS 1.2 session saved"),
              s_client("-servername a.example.com -tls1_2 -sess_in " + PKI + "/s12",
                       expect=r"^Reused, TLSv1\.2", desc="TLS 1.2 session resumed (Reused)"),
+             http("GET", "/stats", 200, check_body=tls_counters),
              stats_back_to_baseline(timeout=30),
          ]),
     Case("tls_permissive", config=PERMISSIVE, needs=("curl", "nginx", "openssl"),
