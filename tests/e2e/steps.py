@@ -450,3 +450,15 @@ def ws_echo_upstream(port=8082):
         if read_line(proc, 10) != "ready":
             fail(f"{desc}: did not start", (ctx.logdir / "ws_upstream.log").read_text())
     return Step(desc, step)
+
+
+def silent_upstream(port=8083):
+    """Start servers/silent_upstream.py on {peer}:<port>: accepts, reads, never answers."""
+    desc = f"silent upstream on {{peer}}:{port}"
+
+    def step(ctx, desc):
+        server = Path(__file__).resolve().parent / "servers" / "silent_upstream.py"
+        proc = ctx.spawn([PYTHON, "-B", str(server), ctx.vars["peer"], str(port)], "silent")
+        if read_line(proc, 10) != "ready":
+            fail(f"{desc}: did not start", (ctx.logdir / "silent.log").read_text())
+    return Step(desc, step)

@@ -3,7 +3,8 @@ on the namespace side of the TAP.  Plaintext for now; TLS termination cases
 join when the TLS layer is wired to the listener.
 """
 
-from steps import (Case, client, deep_merge, gateway_rss_below, nginx, ws_echo_upstream, recording_upstream, stats_back_to_baseline,
+from steps import (Case, client, deep_merge, gateway_rss_below, nginx, sh, silent_upstream,
+                   ws_echo_upstream, recording_upstream, stats_back_to_baseline,
                    stats_baseline)
 
 MIB = 1 << 20
@@ -62,5 +63,28 @@ CASES += [
         stats_baseline(),
         client("ws_roundtrip.py", "ws://{gw}:8080/echo", 20, timeout=60, note=True),
         stats_back_to_baseline(timeout=30),
+    ]),
+]
+
+SILENT = deep_merge(PROXY, {"appliance": {"proxy": {"staticUpstream": {"port": 8083}}}})
+
+
+def status_and_body(url, status, body_re, desc, method="GET"):
+    return sh("curl", "-sS", "-X", method, "-w", "\n%{http_code}\n", "--max-time", "30", url,
+              stdout=body_re + r"\n+" + str(status) + "$", desc=desc, timeout=40)
+
+
+CASES += [
+    # Upstream failures get Envoy's statuses and a body naming the cause.
+    Case("proxy_upstream_down", config=PROXY, steps=[
+        stats_baseline(),
+        status_and_body("http://{gw}:8080/x", 503, r"503 Service Unavailable: upstream connect failed",
+                        "nothing listens upstream: 503"),
+        stats_back_to_baseline(timeout=30),
+    ]),
+    Case("proxy_upstream_timeout", config=SILENT, steps=[
+        silent_upstream(8083),
+        status_and_body("http://{gw}:8080/x", 504, r"504 Gateway Timeout: upstream response timeout",
+                        "no response within 15 s: 504"),
     ]),
 ]
