@@ -8,7 +8,8 @@ from pathlib import Path
 
 import json
 
-from steps import (Case, deep_merge, http, nginx, sh, stats_back_to_baseline, stats_baseline)
+from steps import (Case, client, deep_merge, http, nginx, sh, stats_back_to_baseline,
+                   stats_baseline)
 from cases.proxy import PROXY
 
 MAKE_CERTS = str(Path(__file__).resolve().parents[2] / "tls" / "make-certs.sh")
@@ -101,5 +102,33 @@ CASES += [
                 "--cacert", PKI + "/ca.crt", "--resolve", "a.example.com:8000:{gw}",
                 "--resolve", "a.example.com:8443:{gw}", "http://a.example.com:8000/f1m.bin",
                 stdout=r"^200$", desc="curl -L follows it over TLS"),
+         ]),
+]
+
+CASES += [
+    # 1,000 concurrent keep-alive TLS clients (h2load over HTTP/1.1), zero errors.
+    Case("tls_1000_clients", config=TLS, needs=("h2load", "nginx", "openssl"),
+         setup=[sh("bash", MAKE_CERTS, PKI, desc="make the test PKI")],
+         steps=[
+             nginx(8080, files={"small.txt": 1024}),
+             stats_baseline(),
+             sh("h2load", "--h1", "-c", "1000", "-n", "10000", "-T", "60", "-N", "60",
+                "--connect-to={gw}:8443", "https://a.example.com:8443/small.txt",
+                stdout=r"requests: 10000 total, 10000 started, 10000 done, 10000 succeeded, "
+                       r"0 failed, 0 errored",
+                timeout=180, desc="h2load: 1000 TLS clients, 10000 requests, all succeed"),
+             stats_back_to_baseline(timeout=60),
+         ]),
+]
+
+CASES += [
+    # testssl.sh (Debian's) finds nothing rated HIGH or CRITICAL; its summary stays in the
+    # case's log directory (testssl.txt, testssl.json).
+    Case("tls_testssl", config=TLS, needs=("testssl", "nginx", "openssl"),
+         setup=[sh("bash", MAKE_CERTS, PKI, desc="make the test PKI")],
+         steps=[
+             nginx(8080, files={"index.html": 512}),
+             client("testssl_check.py", "{gw}", 8443, "a.example.com", PKI + "/ca.crt",
+                    "{logdir}", timeout=900, note=True),
          ]),
 ]
