@@ -41,14 +41,18 @@ def tls_counters(body):
 def curl_tls(host, *extra, expect=r"^200$", rc=0, desc=None):
     return sh("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}\n", "--max-time", "10",
               "--cacert", PKI + "/ca.crt", "--resolve", f"{host}:8443:{{gw}}", *extra,
-              f"https://{host}:8443/f1m.bin", rc=rc, stdout=expect if rc == 0 else None,
+              f"https://{host}:8443/f1m.bin", rc=rc,
+              stdout=expect if rc is None or rc == 0 else None,
               desc=desc or f"curl https://{host} {' '.join(extra)}")
 
 
-def s_client(*args, expect, desc):
-    # s_client reads stdin: give it an empty one so it ends after the handshake.
-    return sh("bash", "-c", "openssl s_client -connect {gw}:8443 -CAfile " + PKI + "/ca.crt "
-              + " ".join(args) + " </dev/null 2>&1", stdout=expect, desc=desc, timeout=20)
+def s_client(*args, expect, desc, linger=False):
+    # s_client reads stdin: an empty one ends it right after the handshake; <linger> keeps
+    # it open a second so that TLS 1.3 session tickets (sent after the handshake) arrive.
+    stdin = "(sleep 1) |" if linger else ""
+    return sh("bash", "-c", stdin + "openssl s_client -connect {gw}:8443 -CAfile " + PKI +
+              "/ca.crt " + " ".join(args) + (" </dev/null" if not linger else "") + " 2>&1",
+              stdout=expect, desc=desc, timeout=20)
 
 
 CASES = [
@@ -72,6 +76,10 @@ CASES = [
                       expect=r"Verify return code: 0", desc="TLS 1.2 session saved"),
              s_client("-servername a.example.com -tls1_2 -sess_in " + PKI + "/s12",
                       expect=r"^Reused, TLSv1\.2", desc="TLS 1.2 session resumed (Reused)"),
+             s_client("-servername a.example.com -tls1_3 -sess_out " + PKI + "/s13",
+                      expect=r"Verify return code: 0", desc="TLS 1.3 ticket saved", linger=True),
+             s_client("-servername a.example.com -tls1_3 -sess_in " + PKI + "/s13",
+                      expect=r"^Reused, TLSv1\.3", desc="TLS 1.3 session resumed (Reused)"),
              http("GET", "/stats", 200, check_body=tls_counters),
              stats_back_to_baseline(timeout=30),
          ]),
@@ -130,5 +138,42 @@ CASES += [
              nginx(8080, files={"index.html": 512}),
              client("testssl_check.py", "{gw}", 8443, "a.example.com", PKI + "/ca.crt",
                     "{logdir}", timeout=900, note=True),
+         ]),
+]
+
+MTLS = deep_merge(TLS, {})
+MTLS["virtualGateway"]["spec"]["listeners"][0]["tls"]["validation"] = {
+    "trust": {"file": {"certificateChain": PKI + "/ca.crt"}},
+    "subjectAlternativeNames": {"match": {"exact": ["spiffe://mesh.local/ns/default/sa/web"]}},
+}
+
+
+def client_cert_failures(body):
+    """Each refused client was refused for its own reason."""
+    f = json.loads(body)["tls"]["failures"]
+    want = ("no_client_cert", "unknown_ca", "san_mismatch")
+    if any(f[r] < 1 for r in want):
+        return f"expected one failure each of {want}, got {f}"
+    return None
+
+
+def curl_cert(cert, rc, expect=None, desc=""):
+    extra = ["--cert", PKI + f"/{cert}.crt", "--key", PKI + f"/{cert}.key"] if cert else []
+    return curl_tls("a.example.com", *extra, rc=rc, expect=expect or r"^200$", desc=desc)
+
+
+CASES += [
+    # App Mesh listener tls.validation: a client certificate from the trust chain with an
+    # exactly matching SAN is required.
+    Case("tls_client_certificates", config=MTLS, needs=("curl", "nginx", "openssl"),
+         setup=[sh("bash", MAKE_CERTS, PKI, desc="make the test PKI")],
+         steps=[
+             nginx(8080, files={"f1m.bin": 1 << 20}),
+             curl_cert("client", 0, desc="trusted client certificate with the SAN: 200"),
+             # curl reports no HTTP status (000) when the handshake or the first read fails.
+             curl_cert(None, None, r"^000$", desc="no client certificate: refused"),
+             curl_cert("client-other", None, r"^000$", desc="certificate from another CA: refused"),
+             curl_cert("client-nosan", None, r"^000$", desc="trusted but without the SAN: refused"),
+             http("GET", "/stats", 200, check_body=client_cert_failures),
          ]),
 ]
