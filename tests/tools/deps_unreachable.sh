@@ -5,7 +5,7 @@
 set -uo pipefail
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-out=$(MG_APT_URI=http://127.0.0.1:9/debian timeout 120 tools/deps.sh "$scratch" 2>&1)
+out=$(MG_APT_URI=http://127.0.0.1:9/archive timeout 120 tools/deps.sh "$scratch" 2>&1)
 rc=$?
 last=$(printf '%s\n' "$out" | tail -1)
 if [ $rc -ne 0 ] && [[ "$last" == "deps: cannot reach the Debian package registry"* ]]; then
