@@ -11,6 +11,7 @@
 
 #include "gateway/config/config.h"
 #include "gateway/config/schema.h"
+#include "cfgtest.h"
 #include "mgtest.h"
 
 /* The example from docs/CONFIG.md. */
@@ -31,33 +32,8 @@ static const char example[] =
     "  }\n"
     "}\n";
 
-/* Parses <text> from an exact-size heap copy. */
-static int
-parse(struct mg_config *cfg, const char *text, struct mg_cfg_errors *errs)
-{
-	size_t len = strlen(text);
-	char *buf = malloc(len > 0 ? len : 1);
-	int rc;
-
-	if (buf == NULL)
-		abort();
-	memcpy(buf, text, len);
-	rc = mg_config_parse(cfg, buf, len, "c.json", errs);
-	free(buf);
-	return rc;
-}
-
-static const char *
-print_errors(const struct mg_cfg_errors *errs, char *buf, size_t size)
-{
-	FILE *out = fmemopen(buf, size, "w");
-
-	if (out == NULL)
-		abort();
-	mg_cfg_errors_print(errs, out);
-	fclose(out);
-	return buf;
-}
+#define parse        mg_cfgtest_parse
+#define print_errors mg_cfgtest_errors
 
 MG_TEST(config_example_parses_to_the_exact_struct)
 {
@@ -95,7 +71,7 @@ MG_TEST(config_example_parses_to_the_exact_struct)
 	want.appliance.proxy.max_conns_per_endpoint = 1024;
 	want.appliance.proxy.max_idle_per_endpoint = 64;
 
-	MG_ASSERT_EQ_INT(parse(&cfg, example, &errs), 0);
+	MG_ASSERT_EQ_INT(mg_cfgtest_parse(&cfg, example, &errs), 0);
 	MG_EXPECT_EQ_UINT(mg_cfg_errors_count(&errs), 0);
 	MG_EXPECT_STR(cfg.appliance.ifaces[0].name, "data0");
 	MG_EXPECT_EQ_UINT(cfg.appliance.ifaces[0].addr, 0x0A630002);
@@ -113,11 +89,11 @@ MG_TEST(config_defaults)
 	const struct mg_cfg_appliance *ap = &cfg.appliance;
 
 	MG_ASSERT_EQ_INT(
-	    parse(&cfg,
-	          "{\"appliance\":{\"interfaces\":[{\"name\":\"a\",\"address\":"
-	          "\"192.168.1.10/16\"},{\"name\":\"b\",\"address\":\"172.16.0.1/30\"}],"
-	          "\"admin\":{\"interface\":\"b\",\"port\":80}}}",
-	          &errs),
+	    mg_cfgtest_parse(&cfg,
+	                     "{\"appliance\":{\"interfaces\":[{\"name\":\"a\",\"address\":"
+	                     "\"192.168.1.10/16\"},{\"name\":\"b\",\"address\":\"172.16.0.1/30\"}],"
+	                     "\"admin\":{\"interface\":\"b\",\"port\":80}}}",
+	                     &errs),
 	    0);
 	MG_EXPECT_EQ_INT(ap->n_ifaces, 2);
 	MG_EXPECT_STR(ap->ifaces[0].device, "");
@@ -141,12 +117,13 @@ MG_TEST(config_defaults)
 	MG_EXPECT_EQ_UINT(MG_CFG_DEFAULT_BURST, 32);
 
 	/* Empty optional objects get their defaults too. */
-	MG_ASSERT_EQ_INT(parse(&cfg,
-	                       "{\"appliance\":{\"interfaces\":[{\"name\":\"a\",\"address\":"
-	                       "\"10.0.0.1/8\"}],\"admin\":{\"interface\":\"a\",\"port\":1},"
-	                       "\"diagnostics\":{},\"dataplane\":{\"burst\":64}}}",
-	                       &errs),
-	                 0);
+	MG_ASSERT_EQ_INT(
+	    mg_cfgtest_parse(&cfg,
+	                     "{\"appliance\":{\"interfaces\":[{\"name\":\"a\",\"address\":"
+	                     "\"10.0.0.1/8\"}],\"admin\":{\"interface\":\"a\",\"port\":1},"
+	                     "\"diagnostics\":{},\"dataplane\":{\"burst\":64}}}",
+	                     &errs),
+	    0);
 	MG_EXPECT_EQ_UINT(ap->dataplane.mbufs, MG_CFG_DEFAULT_MBUFS);
 	MG_EXPECT_EQ_UINT(ap->dataplane.burst, 64);
 	MG_EXPECT_EQ_UINT(ap->diag.echo_port, 0);
@@ -408,12 +385,12 @@ MG_TEST(config_each_field_error)
 		const struct cfg_err *c = &cfg_errors[i];
 
 		MG_CASE("#%zu %s", i, c->text);
-		MG_EXPECT_EQ_INT(parse(&cfg, c->text, &errs), -EINVAL);
+		MG_EXPECT_EQ_INT(mg_cfgtest_parse(&cfg, c->text, &errs), -EINVAL);
 		if (MG_EXPECT_EQ_INT(errs.list.count, 1)) {
 			MG_EXPECT_STR(errs.list.list[0].path, c->path);
 			MG_EXPECT_CONTAINS(errs.list.list[0].msg, c->msg);
 		} else {
-			printf("%s", print_errors(&errs, out, sizeof(out)));
+			printf("%s", mg_cfgtest_errors(&errs, out, sizeof(out)));
 		}
 		mg_cfg_errors_free(&errs);
 	}
@@ -511,8 +488,8 @@ MG_TEST(config_accepts_edge_values)
 
 	for (i = 0; i < sizeof(cfg_accepts) / sizeof(cfg_accepts[0]); i++) {
 		MG_CASE("#%zu %s", i, cfg_accepts[i].text);
-		if (!MG_EXPECT_EQ_INT(parse(&cfg, cfg_accepts[i].text, &errs), 0)) {
-			printf("%s", print_errors(&errs, out, sizeof(out)));
+		if (!MG_EXPECT_EQ_INT(mg_cfgtest_parse(&cfg, cfg_accepts[i].text, &errs), 0)) {
+			printf("%s", mg_cfgtest_errors(&errs, out, sizeof(out)));
 			continue;
 		}
 		MG_EXPECT_EQ_UINT(field_value(&cfg, cfg_accepts[i].what), cfg_accepts[i].want);
@@ -537,12 +514,12 @@ MG_TEST(config_eight_interfaces_and_no_more)
 		sprintf(text + len, "],\"admin\":{\"interface\":\"if7\",\"port\":1}}}");
 		MG_CASE("%d interfaces", n);
 		if (n == 8) {
-			MG_EXPECT_EQ_INT(parse(&cfg, text, &errs), 0);
+			MG_EXPECT_EQ_INT(mg_cfgtest_parse(&cfg, text, &errs), 0);
 			MG_EXPECT_EQ_INT(cfg.appliance.n_ifaces, 8);
 			MG_EXPECT_EQ_INT(cfg.appliance.admin.iface, 7);
 			MG_EXPECT_STR(cfg.appliance.ifaces[7].device, "net_null7");
 		} else {
-			MG_EXPECT_EQ_INT(parse(&cfg, text, &errs), -EINVAL);
+			MG_EXPECT_EQ_INT(mg_cfgtest_parse(&cfg, text, &errs), -EINVAL);
 			MG_EXPECT_EQ_INT(errs.list.count, 1);
 			MG_EXPECT_STR(errs.list.list[0].path, "appliance.interfaces");
 			MG_EXPECT_CONTAINS(errs.list.list[0].msg,
@@ -596,9 +573,9 @@ MG_TEST(config_reports_all_errors_at_once)
 	struct mg_cfg_errors errs;
 	char out[8192];
 
-	MG_EXPECT_EQ_INT(parse(&cfg, text, &errs), -EINVAL);
+	MG_EXPECT_EQ_INT(mg_cfgtest_parse(&cfg, text, &errs), -EINVAL);
 	MG_EXPECT_EQ_UINT(mg_cfg_errors_count(&errs), 12);
-	MG_EXPECT_STR(print_errors(&errs, out, sizeof(out)), want);
+	MG_EXPECT_STR(mg_cfgtest_errors(&errs, out, sizeof(out)), want);
 	/* The first "burst" wins; the duplicate is not applied. */
 	MG_EXPECT_EQ_UINT(cfg.appliance.dataplane.burst, 32);
 	MG_EXPECT_EQ_INT(cfg.appliance.admin.iface, -1);
@@ -612,13 +589,14 @@ MG_TEST(config_syntax_error_is_reported_alone)
 	struct mg_cfg_errors errs;
 	char out[1024];
 
-	MG_EXPECT_EQ_INT(parse(&cfg, "{\"appliance\": {\"interfaces\": [", &errs), -EINVAL);
-	MG_EXPECT_STR(print_errors(&errs, out, sizeof(out)),
+	MG_EXPECT_EQ_INT(mg_cfgtest_parse(&cfg, "{\"appliance\": {\"interfaces\": [", &errs),
+	                 -EINVAL);
+	MG_EXPECT_STR(mg_cfgtest_errors(&errs, out, sizeof(out)),
 	              "c.json:1:31: appliance.interfaces: unexpected end of input: '[' opened at "
 	              "line 1, column 30 is not closed\n");
 
 	MG_EXPECT_EQ_INT(mg_config_parse(&cfg, "{\"appliance\" {}}", 16, NULL, &errs), -EINVAL);
-	MG_EXPECT_STR(print_errors(&errs, out, sizeof(out)),
+	MG_EXPECT_STR(mg_cfgtest_errors(&errs, out, sizeof(out)),
 	              "<input>:1:14: appliance: expected ':' after the key, got '{'\n");
 }
 
@@ -628,14 +606,15 @@ MG_TEST(config_dangling_admin_with_broken_interfaces)
 	struct mg_cfg_errors errs;
 
 	/* Every interface fails; the admin check must neither crash nor list empty names. */
-	MG_EXPECT_EQ_INT(parse(&cfg, APP("{\"name\":\"BAD\",\"address\":1}", ADMIN), &errs),
-	                 -EINVAL);
+	MG_EXPECT_EQ_INT(
+	    mg_cfgtest_parse(&cfg, APP("{\"name\":\"BAD\",\"address\":1}", ADMIN), &errs), -EINVAL);
 	MG_EXPECT_EQ_INT(errs.list.count, 3);
 	MG_EXPECT_CONTAINS(errs.list.list[2].msg, "'data0' is not one of the interfaces ()");
 	MG_EXPECT_EQ_INT(cfg.appliance.admin.iface, -1);
 
 	/* A missing admin interface name is reported once, not also as dangling. */
-	MG_EXPECT_EQ_INT(parse(&cfg, APP(A0, ",\"admin\":{\"port\":5}"), &errs), -EINVAL);
+	MG_EXPECT_EQ_INT(mg_cfgtest_parse(&cfg, APP(A0, ",\"admin\":{\"port\":5}"), &errs),
+	                 -EINVAL);
 	MG_EXPECT_EQ_INT(errs.list.count, 1);
 }
 
@@ -669,7 +648,7 @@ MG_TEST(config_load_file)
 
 	MG_ASSERT(write_tmp(path, sizeof(path), example, sizeof(example) - 1) == 0);
 	MG_EXPECT_EQ_INT(mg_config_load_file(&cfg, path, &errs), 0);
-	MG_EXPECT_EQ_INT(parse(&ref, example, &errs), 0);
+	MG_EXPECT_EQ_INT(mg_cfgtest_parse(&ref, example, &errs), 0);
 	MG_EXPECT_MEM(&cfg, &ref, sizeof(cfg));
 	unlink(path);
 
@@ -677,7 +656,7 @@ MG_TEST(config_load_file)
 	MG_ASSERT(write_tmp(path, sizeof(path), "{\n}", 3) == 0);
 	MG_EXPECT_EQ_INT(mg_config_load_file(&cfg, path, &errs), -EINVAL);
 	snprintf(want, sizeof(want), "%s:1:1: (root): missing required field 'appliance'\n", path);
-	MG_EXPECT_STR(print_errors(&errs, out, sizeof(out)), want);
+	MG_EXPECT_STR(mg_cfgtest_errors(&errs, out, sizeof(out)), want);
 	unlink(path);
 
 	/* An empty file. */
@@ -687,11 +666,12 @@ MG_TEST(config_load_file)
 	unlink(path);
 
 	MG_EXPECT_EQ_INT(mg_config_load_file(&cfg, "/nonexistent/meshgate.json", &errs), -ENOENT);
-	MG_EXPECT_STR(print_errors(&errs, out, sizeof(out)),
+	MG_EXPECT_STR(mg_cfgtest_errors(&errs, out, sizeof(out)),
 	              "/nonexistent/meshgate.json: cannot open: No such file or directory\n");
 
 	MG_EXPECT_EQ_INT(mg_config_load_file(&cfg, "/", &errs), -EISDIR);
-	MG_EXPECT_STR(print_errors(&errs, out, sizeof(out)), "/: cannot read: Is a directory\n");
+	MG_EXPECT_STR(mg_cfgtest_errors(&errs, out, sizeof(out)),
+	              "/: cannot read: Is a directory\n");
 	mg_cfg_errors_free(&errs);
 }
 

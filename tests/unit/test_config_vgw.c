@@ -13,35 +13,11 @@
 
 #include "gateway/config/config.h"
 #include "gateway/config/schema.h"
+#include "cfgtest.h"
 #include "mgtest.h"
 
-/* Parses <text> from an exact-size heap copy. */
-static int
-parse(struct mg_config *cfg, const char *text, struct mg_cfg_errors *errs)
-{
-	size_t len = strlen(text);
-	char *buf = malloc(len > 0 ? len : 1);
-	int rc;
-
-	if (buf == NULL)
-		abort();
-	memcpy(buf, text, len);
-	rc = mg_config_parse(cfg, buf, len, "c.json", errs);
-	free(buf);
-	return rc;
-}
-
-static const char *
-print_errors(const struct mg_cfg_errors *errs, char *buf, size_t size)
-{
-	FILE *out = fmemopen(buf, size, "w");
-
-	if (out == NULL)
-		abort();
-	mg_cfg_errors_print(errs, out);
-	fclose(out);
-	return buf;
-}
+#define parse        mg_cfgtest_parse
+#define print_errors mg_cfgtest_errors
 
 /*
  * Expands the one "%s" of <fmt> into <fill> copies of 'a' (no expansion when <fill> is 0) in a
@@ -327,8 +303,8 @@ MG_TEST(vgw_describe_output_parses_to_the_exact_struct)
 	strcpy(v->access_log_json_fields[1].key, "status");
 	strcpy(v->access_log_json_fields[1].value, "%RESPONSE_CODE%");
 
-	if (!MG_EXPECT_EQ_INT(parse(&cfg, describe_example, &errs), 0))
-		printf("%s", print_errors(&errs, out, sizeof(out)));
+	if (!MG_EXPECT_EQ_INT(mg_cfgtest_parse(&cfg, describe_example, &errs), 0))
+		printf("%s", mg_cfgtest_errors(&errs, out, sizeof(out)));
 	MG_EXPECT_MEM(&cfg.appliance, &want.appliance, sizeof(cfg.appliance));
 	MG_EXPECT_MEM(&cfg.virtual_gateway.listener, l, sizeof(*l));
 	MG_EXPECT_MEM(&cfg.virtual_gateway.backend_tls, b, sizeof(*b));
@@ -346,7 +322,7 @@ MG_TEST(vgw_minimal_and_defaults)
 	char out[4096];
 
 	if (!MG_EXPECT_EQ_INT(
-	        parse(
+	        mg_cfgtest_parse(
 	            &cfg,
 	            "{\"appliance\":{\"interfaces\":[{\"name\":\"d\",\"address\":\"10.0.0.2/24\"}],"
 	            "\"admin\":{\"interface\":\"d\",\"port\":9901}},"
@@ -356,7 +332,7 @@ MG_TEST(vgw_minimal_and_defaults)
 	            "\"intervalMillis\":5000,\"timeoutMillis\":2000,\"protocol\":\"grpc\"}}]}}}",
 	            &errs),
 	        0))
-		printf("%s", print_errors(&errs, out, sizeof(out)));
+		printf("%s", mg_cfgtest_errors(&errs, out, sizeof(out)));
 	MG_EXPECT(cfg.has_virtual_gateway);
 	MG_EXPECT_STR(cfg.virtual_gateway.name, "g");
 	MG_EXPECT_EQ_UINT(l->port, 8080);
@@ -396,10 +372,11 @@ MG_TEST(vgw_minimal_and_defaults)
 
 	/* Without a virtualGateway there is none, and an empty proxy object has the defaults. */
 	MG_ASSERT_EQ_INT(
-	    parse(&cfg,
-	          "{\"appliance\":{\"interfaces\":[{\"name\":\"d\",\"address\":\"10.0.0.2/24\"}],"
-	          "\"admin\":{\"interface\":\"d\",\"port\":9901},\"proxy\":{}}}",
-	          &errs),
+	    mg_cfgtest_parse(
+	        &cfg,
+	        "{\"appliance\":{\"interfaces\":[{\"name\":\"d\",\"address\":\"10.0.0.2/24\"}],"
+	        "\"admin\":{\"interface\":\"d\",\"port\":9901},\"proxy\":{}}}",
+	        &errs),
 	    0);
 	MG_EXPECT(!cfg.has_virtual_gateway);
 	MG_EXPECT(p->alpn_http11);
@@ -510,13 +487,13 @@ run_err_cases(const struct vgw_err *cases, size_t n)
 		bool found = false;
 
 		MG_CASE("#%zu %s", i, c->text);
-		MG_EXPECT_EQ_INT(parse(&cfg, text, &errs), -EINVAL);
+		MG_EXPECT_EQ_INT(mg_cfgtest_parse(&cfg, text, &errs), -EINVAL);
 		for (j = 0; j < errs.list.count && !found; j++)
 			found = strcmp(errs.list.list[j].path, c->path) == 0 &&
 			        strstr(errs.list.list[j].msg, c->msg) != NULL;
 		if (!MG_EXPECT_EQ_INT(errs.list.count, want) ||
 		    !MG_EXPECT(found && "an error with this path and message"))
-			printf("%s", print_errors(&errs, out, sizeof(out)));
+			printf("%s", mg_cfgtest_errors(&errs, out, sizeof(out)));
 		mg_cfg_errors_free(&errs);
 		free(text);
 	}
@@ -1265,8 +1242,8 @@ run_ok_cases(const struct vgw_ok *cases, size_t n)
 		char *text = expand(cases[i].text, cases[i].fill);
 
 		MG_CASE("#%zu %s -> %s", i, cases[i].text, cases[i].what);
-		if (!MG_EXPECT_EQ_INT(parse(&cfg, text, &errs), 0))
-			printf("%s", print_errors(&errs, out, sizeof(out)));
+		if (!MG_EXPECT_EQ_INT(mg_cfgtest_parse(&cfg, text, &errs), 0))
+			printf("%s", mg_cfgtest_errors(&errs, out, sizeof(out)));
 		else
 			MG_EXPECT_EQ_UINT(vgw_value(&cfg, cases[i].what), cases[i].want);
 		free(text);
@@ -1355,8 +1332,8 @@ MG_TEST(vgw_proxy_server_names_are_stored_in_lower_case)
 	const struct mg_cfg_extra_cert *x = &cfg.appliance.proxy.extra_certs[0];
 	char name[300];
 
-	MG_ASSERT_EQ_INT(parse(&cfg, NAMES("\"*.Shop.EXAMPLE.org\",\"WWW.example.org\""), &errs),
-	                 0);
+	MG_ASSERT_EQ_INT(
+	    mg_cfgtest_parse(&cfg, NAMES("\"*.Shop.EXAMPLE.org\",\"WWW.example.org\""), &errs), 0);
 	MG_EXPECT_STR(x->names[0], "*.shop.example.org");
 	MG_EXPECT_STR(x->names[1], "www.example.org");
 	MG_EXPECT_STR(x->cert.chain, "/x.pem");
@@ -1376,7 +1353,7 @@ MG_TEST(vgw_proxy_server_names_are_stored_in_lower_case)
 		         PROXY("\"additionalCertificates\":[{\"certificateChain\":\"/c\","
 		               "\"privateKey\":\"/k\",\"serverNames\":[\"%s\"]}]"),
 		         name);
-		MG_ASSERT_EQ_INT(parse(&cfg, text, &errs), 0);
+		MG_ASSERT_EQ_INT(mg_cfgtest_parse(&cfg, text, &errs), 0);
 		MG_EXPECT_STR(x->names[0], name);
 	}
 	mg_cfg_errors_free(&errs);
@@ -1484,9 +1461,9 @@ MG_TEST(vgw_reports_all_errors_at_once)
 	struct mg_cfg_errors errs;
 	static char out[8192];
 
-	MG_EXPECT_EQ_INT(parse(&cfg, text, &errs), -EINVAL);
+	MG_EXPECT_EQ_INT(mg_cfgtest_parse(&cfg, text, &errs), -EINVAL);
 	MG_EXPECT_EQ_UINT(mg_cfg_errors_count(&errs), 11);
-	MG_EXPECT_STR(print_errors(&errs, out, sizeof(out)), want);
+	MG_EXPECT_STR(mg_cfgtest_errors(&errs, out, sizeof(out)), want);
 	mg_cfg_errors_free(&errs);
 }
 
@@ -1496,12 +1473,12 @@ MG_TEST(vgw_order_of_sections_does_not_matter)
 	static struct mg_config cfg;
 	struct mg_cfg_errors errs;
 
-	MG_EXPECT_EQ_INT(
-	    parse(&cfg,
-	          "{\"virtualGateway\":" VG("{\"listeners\":[{\"portMapping\":{\"port\":9901,"
-	                                    "\"protocol\":\"http\"}}]}") "," APPL("") "}",
-	          &errs),
-	    -EINVAL);
+	MG_EXPECT_EQ_INT(mg_cfgtest_parse(&cfg,
+	                                  "{\"virtualGateway\":" VG(
+	                                      "{\"listeners\":[{\"portMapping\":{\"port\":9901,"
+	                                      "\"protocol\":\"http\"}}]}") "," APPL("") "}",
+	                                  &errs),
+	                 -EINVAL);
 	MG_ASSERT_EQ_INT(errs.list.count, 1);
 	MG_EXPECT_STR(errs.list.list[0].path, P_L ".portMapping.port");
 	MG_EXPECT_EQ_UINT(errs.list.list[0].line, 1);
