@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/queue.h>
 
 #include "gateway/admin/mg_admin.h"
 #include "gateway/admin/mg_admin_http.h"
@@ -32,7 +33,7 @@
 
 struct admin_conn {
 	struct mg_conn *conn;
-	struct admin_conn *next, *prev; /* open connections, for shutdown */
+	LIST_ENTRY(admin_conn) link; /* open connections, for shutdown */
 	uint16_t in_len;
 	uint32_t out_len, out_off;
 	bool closing; /* close once the output is queued */
@@ -43,30 +44,16 @@ struct admin_conn {
 static struct {
 	struct tcp_pcb *listener;
 	struct mg_pool pool;
-	struct admin_conn *open;
+	LIST_HEAD(, admin_conn) open;
 	struct mg_worker *worker;
 	uint64_t refused;
 	uint64_t timeouts;
 } admin;
 
 static void
-conn_link(struct admin_conn *c)
-{
-	c->next = admin.open;
-	if (admin.open != NULL)
-		admin.open->prev = c;
-	admin.open = c;
-}
-
-static void
 admin_free(struct admin_conn *c)
 {
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		admin.open = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
+	LIST_REMOVE(c, link);
 	mg_pool_put(&admin.pool, c);
 }
 
@@ -291,7 +278,7 @@ on_accept(void *arg, struct mg_conn *conn, const struct mg_conn_ops **ops, void 
 		return false;
 	}
 	c->conn = conn;
-	conn_link(c);
+	LIST_INSERT_HEAD(&admin.open, c, link);
 	mg_conn_set_deadline(conn, ADMIN_DEADLINE_MS);
 	*ops = &admin_ops;
 	*owner = c;
@@ -316,8 +303,8 @@ mg_admin_start(struct mg_worker *w, uint32_t addr, uint16_t port)
 void
 mg_admin_stop(void)
 {
-	while (admin.open != NULL)
-		admin_close(admin.open, true);
+	while (!LIST_EMPTY(&admin.open))
+		admin_close(LIST_FIRST(&admin.open), true);
 	if (admin.listener != NULL) {
 		mg_conn_unlisten(admin.listener);
 		admin.listener = NULL;

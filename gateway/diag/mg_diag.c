@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/queue.h>
 
 #include "gateway/core/mg_pool.h"
 #include "gateway/diag/mg_diag.h"
@@ -20,7 +21,7 @@
 
 struct diag_conn {
 	struct mg_conn *conn;
-	struct diag_conn *next, *prev;
+	LIST_ENTRY(diag_conn) link;
 	bool echo;
 	uint16_t carry_len, carry_off;
 	unsigned char carry[ECHO_CHUNK];
@@ -29,19 +30,14 @@ struct diag_conn {
 static struct {
 	struct tcp_pcb *listeners[2];
 	struct mg_pool pool;
-	struct diag_conn *open;
+	LIST_HEAD(, diag_conn) open;
 	bool started;
 } diag;
 
 static void
 diag_free(struct diag_conn *c)
 {
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		diag.open = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
+	LIST_REMOVE(c, link);
 	mg_pool_put(&diag.pool, c);
 }
 
@@ -138,10 +134,7 @@ on_accept(void *arg, struct mg_conn *conn, const struct mg_conn_ops **ops, void 
 		return false;
 	c->conn = conn;
 	c->echo = arg != NULL;
-	c->next = diag.open;
-	if (diag.open != NULL)
-		diag.open->prev = c;
-	diag.open = c;
+	LIST_INSERT_HEAD(&diag.open, c, link);
 	*ops = &diag_ops;
 	*owner = c;
 	return true;
@@ -178,9 +171,9 @@ mg_diag_stop(void)
 
 	if (!diag.started)
 		return;
-	while (diag.open != NULL) {
-		mg_conn_abort(diag.open->conn);
-		diag_free(diag.open);
+	while (!LIST_EMPTY(&diag.open)) {
+		mg_conn_abort(LIST_FIRST(&diag.open)->conn);
+		diag_free(LIST_FIRST(&diag.open));
 	}
 	for (i = 0; i < 2; i++) {
 		if (diag.listeners[i] != NULL) {

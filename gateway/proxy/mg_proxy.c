@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/queue.h>
 
 #include <rte_random.h>
 
@@ -52,8 +53,8 @@ struct session {
 	struct mg_tls_conn *tls; /* client side over TLS; NULL: plaintext */
 	bool sniffing;           /* PERMISSIVE listener: TLS or not is decided by the first byte */
 	struct mg_endpoint *ep;
-	struct session *next, *prev;
-	struct buf *din, *uin; /* unparsed input from the client, the upstream */
+	LIST_ENTRY(session) link; /* open sessions, for shutdown */
+	struct buf *din, *uin;    /* unparsed input from the client, the upstream */
 	uint8_t rq, rs;
 	bool down_close; /* close the client connection after this exchange */
 	bool up_reusable;
@@ -76,7 +77,7 @@ static struct {
 	struct mg_proxy_listener_conf listeners[MAX_LISTENERS];
 	struct tcp_pcb *listener_pcbs[MAX_LISTENERS];
 	unsigned int n_listeners;
-	struct session *open;
+	LIST_HEAD(, session) open;
 	struct mg_proxy_stats st;
 	/* Per-worker scratch: used within one call, never across calls. */
 	struct mg_h1_field fields[SCRATCH_FIELDS];
@@ -249,12 +250,7 @@ down_fill(struct session *s)
 static void
 session_free(struct session *s)
 {
-	if (s->prev != NULL)
-		s->prev->next = s->next;
-	else
-		px.open = s->next;
-	if (s->next != NULL)
-		s->next->prev = s->prev;
+	LIST_REMOVE(s, link);
 	if (s->din != NULL)
 		mg_pool_put(&px.bufs, s->din);
 	if (s->uin != NULL)
@@ -1286,10 +1282,7 @@ on_accept(void *arg, struct mg_conn *c, const struct mg_conn_ops **ops, void **o
 			return false;
 		}
 	}
-	s->next = px.open;
-	if (px.open != NULL)
-		px.open->prev = s;
-	px.open = s;
+	LIST_INSERT_HEAD(&px.open, s, link);
 	px.st.sessions++;
 	px.st.active_sessions++;
 	mg_conn_set_deadline(c, s->lc->tls != NULL ? s->lc->handshake_timeout_ms
@@ -1340,8 +1333,8 @@ mg_proxy_stop(void)
 {
 	unsigned int i;
 
-	while (px.open != NULL)
-		session_end(px.open, true);
+	while (!LIST_EMPTY(&px.open))
+		session_end(LIST_FIRST(&px.open), true);
 	for (i = 0; i < px.n_listeners; i++)
 		mg_conn_unlisten(px.listener_pcbs[i]);
 	px.n_listeners = 0;

@@ -2,12 +2,13 @@
  * Keep-alive connection pools to upstream endpoints.  See mg_upool.h.
  */
 #include <errno.h>
+#include <sys/queue.h>
 
 #include "gateway/core/mg_pool.h"
 #include "gateway/upstream/mg_upool.h"
 
 struct mg_upool_idle {
-	struct mg_upool_idle *next, *prev;
+	LIST_ENTRY(mg_upool_idle) link;
 	struct mg_endpoint *ep;
 	struct mg_conn *conn;
 };
@@ -38,12 +39,7 @@ idle_unlink(struct mg_upool_idle *e)
 {
 	struct mg_endpoint *ep = e->ep;
 
-	if (e->prev != NULL)
-		e->prev->next = e->next;
-	else
-		ep->idle_head = e->next;
-	if (e->next != NULL)
-		e->next->prev = e->prev;
+	LIST_REMOVE(e, link);
 	ep->idle--;
 	mg_pool_put(&idle_pool, e);
 }
@@ -93,7 +89,7 @@ struct mg_conn *
 mg_upool_acquire(struct mg_endpoint *ep, const struct mg_conn_ops *ops, void *owner, bool *fresh,
                  int *errno_out)
 {
-	struct mg_upool_idle *e = ep->idle_head;
+	struct mg_upool_idle *e = LIST_FIRST(&ep->idle_list);
 	struct mg_conn *c;
 
 	if (e != NULL) {
@@ -135,11 +131,7 @@ mg_upool_release(struct mg_endpoint *ep, struct mg_conn *c, bool reusable)
 	}
 	e->ep = ep;
 	e->conn = c;
-	e->prev = NULL;
-	e->next = ep->idle_head;
-	if (ep->idle_head != NULL)
-		ep->idle_head->prev = e;
-	ep->idle_head = e;
+	LIST_INSERT_HEAD(&ep->idle_list, e, link);
 	ep->idle++;
 	mg_conn_set_owner(c, &idle_ops, e);
 	mg_conn_set_deadline(c, ep->idle_timeout_ms);
@@ -154,6 +146,6 @@ mg_upool_forget(struct mg_endpoint *ep)
 void
 mg_endpoint_drain(struct mg_endpoint *ep)
 {
-	while (ep->idle_head != NULL)
-		idle_drop(ep->idle_head, true);
+	while (!LIST_EMPTY(&ep->idle_list))
+		idle_drop(LIST_FIRST(&ep->idle_list), true);
 }

@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/queue.h>
 
 #include "gateway/net/mg_conn.h"
 
@@ -31,9 +32,9 @@ struct mg_endpoint {
 	uint32_t max_conns; /* open connections, idle or busy; 0 = unlimited */
 	uint32_t max_idle;  /* idle connections kept */
 	uint32_t idle_timeout_ms;
-	uint32_t open; /* connections open now (idle + busy) */
-	uint32_t idle; /* of which idle */
-	struct mg_upool_idle *idle_head;
+	uint32_t open;                        /* connections open now (idle + busy) */
+	uint32_t idle;                        /* of which idle */
+	LIST_HEAD(, mg_upool_idle) idle_list; /* most recently used first */
 	/* counters */
 	uint64_t connects, reuses, overflows, idle_closed;
 };
