@@ -451,30 +451,36 @@ reparse_request(struct session *s, struct mg_h1_request *r)
 }
 
 /* The upstream connection is ready: send the request head, then as much of
- * the body as fits.  Returns false if the session ended. */
+ * the body as fits.  <parsed> is the head as start_exchange() parsed it when
+ * this follows at once, or NULL.  Returns false if the session ended. */
 static bool
-send_request_head(struct session *s)
+send_request_head(struct session *s, const struct mg_h1_request *parsed)
 {
-	struct mg_h1_request r;
+	struct mg_h1_request again;
+	const struct mg_h1_request *rp = parsed;
 	ssize_t n;
 
-	reparse_request(s, &r);
-	n = build_request_head(s, &r);
+	if (rp == NULL) {
+		/* After a connect: the scratch fields have served other sessions since. */
+		reparse_request(s, &again);
+		rp = &again;
+	}
+	n = build_request_head(s, rp);
 	if (n < 0 || mg_conn_send_space(s->up) < (size_t)n) {
 		session_fail(s, 431, "request head too large to forward");
 		return false;
 	}
-	mg_conn_write(s->up, px.out, (size_t)n, r.head.body != MG_H1_BODY_NONE);
+	mg_conn_write(s->up, px.out, (size_t)n, rp->head.body != MG_H1_BODY_NONE);
 	buf_consume(s->din, s->head_len);
 	s->head_len = 0;
-	s->req_body = (uint8_t)r.head.body;
-	s->req_left = r.head.content_length;
-	if (r.head.body == MG_H1_BODY_CHUNKED)
+	s->req_body = (uint8_t)rp->head.body;
+	s->req_left = rp->head.content_length;
+	if (rp->head.body == MG_H1_BODY_CHUNKED)
 		mg_chunked_init(&s->req_ch, NULL, NULL, 0);
-	s->rq =
-	    r.head.body == MG_H1_BODY_NONE || (r.head.body == MG_H1_BODY_LENGTH && s->req_left == 0)
-	        ? RQ_DONE
-	        : RQ_BODY;
+	s->rq = rp->head.body == MG_H1_BODY_NONE ||
+	                (rp->head.body == MG_H1_BODY_LENGTH && s->req_left == 0)
+	            ? RQ_DONE
+	            : RQ_BODY;
 	s->rs = RS_WAIT;
 	mg_h1_response_init(&s->resp, NULL, 0, NULL, s->method);
 	/* As Envoy's route timeout, the response timeout runs from the end of
@@ -574,7 +580,7 @@ start_exchange(struct session *s)
 		mg_conn_set_deadline(s->up, s->lc->connect_timeout_ms);
 		return;
 	}
-	send_request_head(s);
+	send_request_head(s, &r);
 }
 
 /* Forwards request body bytes from din / the client to the upstream. */
@@ -1175,7 +1181,7 @@ up_connected(struct mg_conn *c)
 	struct session *s = mg_conn_owner(c);
 
 	if (s->rq == RQ_CONNECT)
-		send_request_head(s);
+		send_request_head(s, NULL);
 }
 
 static void
