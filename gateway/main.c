@@ -30,7 +30,9 @@
 #include "mbedtls/version.h"
 
 #include "gateway/admin/mg_admin.h"
+#include "gateway/admin/mg_stats.h"
 #include "gateway/config/config.h"
+#include "gateway/core/mg_evlog.h"
 #include "gateway/core/mg_log.h"
 #include "gateway/demo/mg_demo.h"
 #include "gateway/diag/mg_diag.h"
@@ -290,15 +292,85 @@ route_static(void *arg, const struct mg_h1_request *req)
 }
 
 static struct mg_tls_server *listener_tls;
+static struct mg_tls_client *upstream_tls;
+static bool tls_ready;
 
 /* Once a second from the worker loop: TLS reseeding and ticket-key rotation. */
 static void
 tick_second(uint64_t now_s)
 {
-	if (listener_tls == NULL)
+	mg_evlog_flush(stderr);
+	if (!tls_ready)
 		return;
 	mg_tls_tick(now_s);
-	mg_tls_server_tick(listener_tls, now_s);
+	if (listener_tls != NULL)
+		mg_tls_server_tick(listener_tls, now_s);
+}
+
+/* Initialises the TLS layer the first time something needs it. */
+static int
+tls_init(void)
+{
+	struct mg_tls_global_conf g = {.max_conns = MG_CONN_MAX};
+	char err[256] = "";
+	int rc;
+
+	if (tls_ready)
+		return 0;
+	rc = mg_tls_global_init(&g, err, sizeof(err));
+	if (rc != 0) {
+		mg_err("TLS: %s", err);
+		return rc;
+	}
+	tls_ready = true;
+	return 0;
+}
+
+/*
+ * TLS origination to appliance.proxy.staticUpstream, per the virtual gateway's
+ * backendDefaults.clientPolicy.tls: the trust chain and SANs that verify the upstream's
+ * certificate, and the client certificate it may ask for.  Files are read here, at boot.
+ */
+static int
+start_upstream_tls(void)
+{
+	static const char *const alpn_http11[] = {"http/1.1"};
+	const struct mg_cfg_client_tls *t = mg_cfg_upstream_tls(&config);
+	const struct mg_cfg_proxy *p = &config.appliance.proxy;
+	const char *san[MG_CFG_MAX_SAN];
+	struct mg_tls_client_conf cc;
+	char err[256] = "";
+	int i, rc;
+
+	if (t == NULL || !p->has_upstream)
+		return 0;
+	rc = tls_init();
+	if (rc != 0)
+		return rc;
+	for (i = 0; i < t->san.n; i++)
+		san[i] = t->san.names[i];
+	memset(&cc, 0, sizeof(cc));
+	cc.ca_file = t->trust_chain;
+	cc.san = t->san.n > 0 ? san : NULL;
+	cc.nsan = (unsigned int)t->san.n;
+	if (t->has_client_cert) {
+		cc.cert_chain_file = t->client_cert.chain;
+		cc.key_file = t->client_cert.key;
+	}
+	cc.alpn = alpn_http11;
+	cc.nalpn = 1;
+	rc = mg_tls_client_new(&upstream_tls, &cc, err, sizeof(err));
+	if (rc != 0) {
+		mg_err("virtualGateway backendDefaults.clientPolicy.tls: %s", err);
+		return rc;
+	}
+	mg_stats_set_upstream_tls(upstream_tls);
+	mg_endpoint_set_tls(&static_upstream, upstream_tls,
+	                    p->upstream_sni[0] != '\0' ? p->upstream_sni : NULL);
+	mg_info("TLS to the upstream %s:%u%s%s",
+	        inet_ntoa((struct in_addr){htonl(p->upstream_addr)}), p->upstream_port,
+	        p->upstream_sni[0] != '\0' ? " as " : "", p->upstream_sni);
+	return 0;
 }
 
 /*
@@ -315,16 +387,13 @@ start_listener_tls(void)
 	struct mg_tls_cert_conf certs[1 + MG_CFG_MAX_EXTRA_CERTS];
 	const char *names[MG_CFG_MAX_EXTRA_CERTS][MG_CFG_MAX_SERVER_NAMES];
 	const char *san[MG_CFG_MAX_SAN];
-	struct mg_tls_global_conf g = {.max_conns = MG_CONN_MAX};
 	struct mg_tls_server_conf sc;
 	char err[256] = "";
 	int i, j, rc;
 
-	rc = mg_tls_global_init(&g, err, sizeof(err));
-	if (rc != 0) {
-		mg_err("TLS: %s", err);
+	rc = tls_init();
+	if (rc != 0)
 		return rc;
-	}
 	memset(certs, 0, sizeof(certs));
 	certs[0].chain_file = l->cert.chain;
 	certs[0].key_file = l->cert.key;
@@ -386,6 +455,9 @@ start_proxy(void)
 	}
 	mg_endpoint_init(&static_upstream, htonl(p->upstream_addr), p->upstream_port,
 	                 p->max_conns_per_endpoint, p->max_idle_per_endpoint, p->idle_timeout_ms);
+	rc = start_upstream_tls();
+	if (rc != 0)
+		return rc;
 	memset(&lc, 0, sizeof(lc));
 	if (l->tls_mode == MG_CFG_TLS_STRICT || l->tls_mode == MG_CFG_TLS_PERMISSIVE) {
 		rc = start_listener_tls();
@@ -440,11 +512,16 @@ stop_all(void)
 	int i;
 
 	mg_proxy_stop();
+	mg_evlog_flush(stderr);
 	mg_endpoint_drain(&static_upstream);
-	if (listener_tls != NULL) {
-		mg_tls_server_free(listener_tls);
-		listener_tls = NULL;
+	mg_tls_server_free(listener_tls);
+	listener_tls = NULL;
+	mg_stats_set_upstream_tls(NULL);
+	mg_tls_client_free(upstream_tls);
+	upstream_tls = NULL;
+	if (tls_ready) {
 		mg_tls_global_free();
+		tls_ready = false;
 	}
 	mg_diag_stop();
 	mg_admin_stop();

@@ -61,6 +61,14 @@ memp_used(memp_t t)
 	return lwip_stats.memp[t] != NULL ? lwip_stats.memp[t]->used : 0;
 }
 
+static const struct mg_tls_client *stats_upstream_tls;
+
+void
+mg_stats_set_upstream_tls(const struct mg_tls_client *c)
+{
+	stats_upstream_tls = c;
+}
+
 int
 mg_stats_json(const struct mg_worker *w, char *buf, size_t cap)
 {
@@ -128,12 +136,14 @@ mg_stats_json(const struct mg_worker *w, char *buf, size_t cap)
 	    ",\"upstream_connect_failures\":%" PRIu64 ",\"upstream_resets\":%" PRIu64
 	    ",\"upstream_bad_responses\":%" PRIu64 ",\"upstream_timeouts\":%" PRIu64
 	    ",\"upstream_overflows\":%" PRIu64 ",\"header_timeouts\":%" PRIu64
-	    ",\"idle_timeouts\":%" PRIu64 ",\"client_aborts\":%" PRIu64 "}",
+	    ",\"idle_timeouts\":%" PRIu64 ",\"client_aborts\":%" PRIu64
+	    ",\"upstream_tls_failures\":%" PRIu64 "}",
 	    ps_->sessions, ps_->active_sessions, ps_->requests, ps_->responses,
 	    ps_->status_class[1], ps_->status_class[2], ps_->status_class[3], ps_->status_class[4],
 	    ps_->status_class[5], ps_->bad_requests, ps_->upstream_connect_failures,
 	    ps_->upstream_resets, ps_->upstream_bad_responses, ps_->upstream_timeouts,
-	    ps_->upstream_overflows, ps_->header_timeouts, ps_->idle_timeouts, ps_->client_aborts);
+	    ps_->upstream_overflows, ps_->header_timeouts, ps_->idle_timeouts, ps_->client_aborts,
+	    ps_->upstream_tls_failures);
 	tls = mg_proxy_tls_server();
 	if (tls != NULL) {
 		const struct mg_tls_stats *ts = mg_tls_server_stats(tls);
@@ -150,6 +160,19 @@ mg_stats_json(const struct mg_worker *w, char *buf, size_t cap)
 		           ts->handshakes, ts->resumed, ts->tls13, ts->sni_default,
 		           ts->tickets_issued, ps_->handshake_timeouts, tm.in_use, tm.high_water,
 		           tm.cap, tm.failures, tm.conns);
+		for (f = 1; f < MG_TLS_FAIL_COUNT; f++)
+			out_printf(&o, "%s\"%s\":%" PRIu64, f > 1 ? "," : "",
+			           mg_tls_failure_label((enum mg_tls_failure)f), ts->failures[f]);
+		out_printf(&o, "}}");
+	}
+	if (stats_upstream_tls != NULL) {
+		const struct mg_tls_stats *ts = mg_tls_client_stats(stats_upstream_tls);
+		int f;
+
+		out_printf(&o,
+		           ",\"upstream_tls\":{\"handshakes\":%" PRIu64 ",\"resumed\":%" PRIu64
+		           ",\"tls13\":%" PRIu64 ",\"failures\":{",
+		           ts->handshakes, ts->resumed, ts->tls13);
 		for (f = 1; f < MG_TLS_FAIL_COUNT; f++)
 			out_printf(&o, "%s\"%s\":%" PRIu64, f > 1 ? "," : "",
 			           mg_tls_failure_label((enum mg_tls_failure)f), ts->failures[f]);

@@ -9,6 +9,10 @@
  *     "pbuf":    { "rx_zero_copy_in_use", "pool_used", "ref_used", "heap_used_bytes" },
  *     "tcp":     { "pcb_used", "listen_pcb_used", "seg_used", "active", "listen",
  *                  "time_wait" },
+ *     "proxy":   { "sessions", ..., "upstream_tls_failures" },
+ *     "tls":     { listener handshakes, ... }                  (with a TLS listener)
+ *     "upstream_tls": { "handshakes", "resumed", "tls13", "failures": { "<reason>": n } }
+ *                                                              (with TLS to the upstream)
  *     "pools":   { "<name>": { "capacity", "in_use", "high_water", "alloc_failures" } },
  *     "worker":  { "loops", "busy_cycles", "idle_cycles", "tsc_hz", "uptime_ms" } }
  */
@@ -18,6 +22,11 @@
 #include <stddef.h>
 
 struct mg_worker;
+struct mg_tls_client;
+
+/* mg_stats_set_upstream_tls() names the TLS client context whose counters "upstream_tls"
+ * shows (NULL: none). */
+void mg_stats_set_upstream_tls(const struct mg_tls_client *c);
 
 /*
  * mg_stats_json() writes the snapshot into <buf> (<cap> bytes).  Returns the

@@ -482,6 +482,24 @@ check_server_name(struct mg_schema_ctx *ctx, const struct mg_schema_field *f, in
 	return 0;
 }
 
+/* staticUpstream.serverName: an exact DNS name (SNI carries no wildcards), lower-cased. */
+static int
+check_upstream_sni(struct mg_schema_ctx *ctx, const struct mg_schema_field *f, int tok, void *base)
+{
+	const char *s = (const char *)base + f->offset;
+	char ex[MG_JSON_EXCERPT_MAX];
+
+	if (s[0] == '*') {
+		mg_json_error(
+		    ctx->doc, tok,
+		    "'%s': the name sent to the upstream (SNI) is one exact DNS name, not a "
+		    "wildcard",
+		    mg_json_excerpt(ctx->doc, tok, ex, sizeof(ex)));
+		return -EINVAL;
+	}
+	return check_server_name(ctx, f, tok, base);
+}
+
 /*
  * "alpn": a non-empty array of distinct protocol names; sets alpn_http11 / alpn_h2 of the
  * proxy. Only "http/1.1" is served today.
@@ -800,6 +818,16 @@ validate_config(struct mg_schema_ctx *ctx, const struct mg_schema_object *o, int
 		    "with mode STRICT or PERMISSIVE)");
 		rc = -EINVAL;
 	}
+	if (px->has_upstream && mg_cfg_upstream_tls(cfg) != NULL &&
+	    cfg->virtual_gateway.backend_tls.san.n == 0 && px->upstream_sni[0] == '\0') {
+		mg_json_error(
+		    ctx->doc, tok_at(ctx, tok, "appliance.proxy.staticUpstream"),
+		    "TLS is originated to this upstream (virtualGateway.spec."
+		    "backendDefaults.clientPolicy.tls), so its certificate must be checked "
+		    "against a name: give staticUpstream.serverName, or the policy's "
+		    "validation.subjectAlternativeNames");
+		rc = -EINVAL;
+	}
 	return rc;
 }
 
@@ -939,6 +967,11 @@ static const struct mg_schema_field upstream_fields[] = {
      MG_SCHEMA_MEMBER(struct mg_cfg_proxy, upstream_port),
      .min = 1,
      .max = 65535},
+    {.name = "serverName",
+     .type = MG_SCHEMA_STRING,
+     MG_SCHEMA_MEMBER(struct mg_cfg_proxy, upstream_sni),
+     .min = 1,
+     .check = check_upstream_sni},
 };
 
 /* Laid over struct mg_cfg_proxy, whose upstream members it fills. */
@@ -1234,6 +1267,22 @@ mg_cfg_errors_free(struct mg_cfg_errors *errs)
 {
 	errs->list.count = 0;
 	errs->list.dropped = 0;
+}
+
+const struct mg_cfg_client_tls *
+mg_cfg_upstream_tls(const struct mg_config *cfg)
+{
+	const struct mg_cfg_client_tls *t = &cfg->virtual_gateway.backend_tls;
+	int i;
+
+	if (!cfg->has_virtual_gateway || !t->present || !t->enforce)
+		return NULL;
+	if (t->n_ports == 0)
+		return t;
+	for (i = 0; i < t->n_ports; i++)
+		if (t->ports[i] == cfg->appliance.proxy.upstream_port)
+			return t;
+	return NULL;
 }
 
 const char *

@@ -230,6 +230,7 @@ struct mg_cfg_proxy {
 	bool has_upstream;
 	uint32_t upstream_addr;
 	uint16_t upstream_port;
+	char upstream_sni[254]; /* staticUpstream.serverName: sent as SNI and checked, or "" */
 	int n_extra_certs;
 	struct mg_cfg_extra_cert extra_certs[MG_CFG_MAX_EXTRA_CERTS];
 	bool alpn_http11, alpn_h2;
@@ -286,6 +287,13 @@ struct mg_config {
 struct mg_cfg_errors {
 	struct mg_json_errors list;
 };
+
+/*
+ * mg_cfg_upstream_tls() is the TLS origination policy that applies to
+ * appliance.proxy.staticUpstream: virtualGateway.spec.backendDefaults.clientPolicy.tls when
+ * it is present, enforced and its ports are empty or name the upstream's port; else NULL.
+ */
+const struct mg_cfg_client_tls *mg_cfg_upstream_tls(const struct mg_config *cfg);
 
 /*
  * Parses the configuration in <text> (<len> bytes, no NUL terminator needed) into <cfg>.

@@ -429,6 +429,18 @@ mg_conn_rx_eof(const struct mg_conn *c)
 	return (c->flags & F_RX_EOF) != 0;
 }
 
+int
+mg_conn_io_recv(void *arg, unsigned char *buf, size_t len)
+{
+	return mg_conn_read(arg, buf, len);
+}
+
+int
+mg_conn_io_send(void *arg, const unsigned char *buf, size_t len)
+{
+	return mg_conn_write(arg, buf, len, false);
+}
+
 size_t
 mg_conn_send_space(const struct mg_conn *c)
 {

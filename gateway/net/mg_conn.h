@@ -153,6 +153,14 @@ void *mg_conn_owner(const struct mg_conn *c);
 void mg_conn_peer(const struct mg_conn *c, uint32_t *addr, uint16_t *port);
 void mg_conn_local(const struct mg_conn *c, uint32_t *addr, uint16_t *port);
 
+/*
+ * mg_conn_io_recv() and mg_conn_io_send() are mg_conn_read() and mg_conn_write() with the
+ * signatures of a byte-stream transport vtable (struct mg_tls_io): <arg> is the connection,
+ * "nothing now" is -EAGAIN (MG_CONN_AGAIN), and writes are pushed without `more'.
+ */
+int mg_conn_io_recv(void *arg, unsigned char *buf, size_t len);
+int mg_conn_io_send(void *arg, const unsigned char *buf, size_t len);
+
 const struct mg_conn_stats *mg_conn_stats(void);
 const char *mg_conn_reason_name(enum mg_conn_reason why);
 

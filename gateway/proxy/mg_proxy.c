@@ -26,6 +26,7 @@
 
 #include <rte_random.h>
 
+#include "gateway/core/mg_evlog.h"
 #include "gateway/core/mg_log.h"
 #include "gateway/core/mg_pool.h"
 #include "gateway/http/mg_chunked.h"
@@ -37,7 +38,12 @@
 
 #define MAX_LISTENERS  4
 #define SCRATCH_FIELDS 256
+#define MAX_TRAILERS   64
 #define OUT_SLACK      64 /* room kept for chunk framing around a data run */
+/* Room a chunked body's end needs on the receiving side: the last-chunk, the trailer section
+ * (at most MG_CHUNKED_DEFAULT_MAX_TRAILER bytes as received) and the final CRLF.  A chunked
+ * body moves only while this much room is free, so that its end always fits at once. */
+#define END_ROOM (MG_CHUNKED_DEFAULT_MAX_TRAILER + 16)
 
 enum req_state { RQ_IDLE, RQ_HEAD, RQ_CONNECT, RQ_BODY, RQ_DONE, RQ_TUNNEL };
 enum resp_state { RS_NONE, RS_WAIT, RS_BODY, RS_DONE, RS_TUNNEL };
@@ -50,8 +56,9 @@ struct buf {
 struct session {
 	const struct mg_proxy_listener_conf *lc;
 	struct mg_conn *down, *up;
-	struct mg_tls_conn *tls; /* client side over TLS; NULL: plaintext */
-	bool sniffing;           /* PERMISSIVE listener: TLS or not is decided by the first byte */
+	struct mg_tls_conn *tls;    /* client side over TLS; NULL: plaintext */
+	struct mg_tls_conn *up_tls; /* upstream side over TLS; NULL: plaintext */
+	bool sniffing; /* PERMISSIVE listener: TLS or not is decided by the first byte */
 	struct mg_endpoint *ep;
 	LIST_ENTRY(session) link; /* open sessions, for shutdown */
 	struct buf *din, *uin;    /* unparsed input from the client, the upstream */
@@ -81,7 +88,7 @@ static struct {
 	struct mg_proxy_stats st;
 	/* Per-worker scratch: used within one call, never across calls. */
 	struct mg_h1_field fields[SCRATCH_FIELDS];
-	struct mg_h1_field trailers[64];
+	struct mg_h1_field trailers[MAX_TRAILERS];
 	char out[65536 + 4096];
 } px;
 
@@ -116,79 +123,45 @@ buf_consume(struct buf *b, size_t n)
 	b->len -= (uint32_t)n;
 }
 
-/* Reads from <c> into <*b> (taking a buffer if needed).  Returns bytes read,
- * 0 at EOF with nothing buffered, MG_CONN_AGAIN, or -ENOMEM. */
+/* ---- the two sides: plaintext or TLS ------------------------------------------------ */
+
+/*
+ * Each side of a session is a TCP connection <c> with, when it speaks TLS, a TLS connection
+ * <t> over it (the client side: termination; the upstream side: origination).  The io_*
+ * functions move plaintext on either kind, with mg_conn's conventions.
+ */
+
+/* Reads plaintext: as mg_conn_read(), and -EIO when TLS failed.  A TCP FIN without
+ * close_notify after the handshake counts as the end of the stream, as browsers, curl and
+ * many servers commonly end that way (HAProxy and Envoy accept it too). */
 static int
-buf_fill(struct buf **b, struct mg_conn *c)
+io_read(struct mg_conn *c, struct mg_tls_conn *t, void *buf, size_t len)
 {
 	int n;
 
-	if (*b == NULL) {
-		if (mg_conn_rx_avail(c) == 0)
-			return mg_conn_rx_eof(c) ? 0 : MG_CONN_AGAIN;
-		*b = buf_get();
-		if (*b == NULL)
-			return -ENOMEM;
-		(*b)->len = 0;
-	}
-	if ((*b)->len == px.buf_size)
-		return MG_CONN_AGAIN;
-	n = mg_conn_read(c, (*b)->data + (*b)->len, px.buf_size - (*b)->len);
-	if (n > 0)
-		(*b)->len += (uint32_t)n;
-	return n;
-}
-
-/* ---- the client side: plaintext or TLS ---------------------------------------- */
-
-static int
-tls_io_recv(void *arg, unsigned char *buf, size_t len)
-{
-	int n = mg_conn_read(arg, buf, len);
-
-	return n == MG_CONN_AGAIN ? MG_TLS_WANT : n;
-}
-
-static int
-tls_io_send(void *arg, const unsigned char *buf, size_t len)
-{
-	int n = mg_conn_write(arg, buf, len, false);
-
-	return n == MG_CONN_AGAIN ? MG_TLS_WANT : n;
-}
-
-/* Reads plaintext from the client: as mg_conn_read(), and -EIO when TLS failed.  A TCP FIN
- * without close_notify after the handshake counts as the end of the stream, as browsers and
- * curl commonly end that way. */
-static int
-down_read(struct session *s, void *buf, size_t len)
-{
-	int n;
-
-	if (s->tls == NULL)
-		return mg_conn_read(s->down, buf, len);
-	n = mg_tls_read(s->tls, buf, len);
+	if (t == NULL)
+		return mg_conn_read(c, buf, len);
+	n = mg_tls_read(t, buf, len);
 	if (n >= 0)
 		return n;
 	if (n == MG_TLS_WANT_READ || n == MG_TLS_WANT_WRITE)
 		return MG_CONN_AGAIN;
-	if (mg_tls_conn_failure(s->tls) == MG_TLS_FAIL_PEER_CLOSED &&
-	    mg_tls_conn_handshake_done(s->tls))
+	if (mg_tls_conn_failure(t) == MG_TLS_FAIL_PEER_CLOSED && mg_tls_conn_handshake_done(t))
 		return 0;
 	return -EIO;
 }
 
-/* Writes plaintext to the client; as mg_conn_write(). */
+/* Writes plaintext; as mg_conn_write(). */
 static int
-down_write(struct session *s, const void *buf, size_t len, bool more)
+io_write(struct mg_conn *c, struct mg_tls_conn *t, const void *buf, size_t len, bool more)
 {
 	size_t done = 0;
 	int n;
 
-	if (s->tls == NULL)
-		return mg_conn_write(s->down, buf, len, more);
+	if (t == NULL)
+		return mg_conn_write(c, buf, len, more);
 	while (done < len) {
-		n = mg_tls_write(s->tls, (const char *)buf + done, len - done);
+		n = mg_tls_write(t, (const char *)buf + done, len - done);
 		if (n <= 0)
 			break;
 		done += (size_t)n;
@@ -198,20 +171,58 @@ down_write(struct session *s, const void *buf, size_t len, bool more)
 	return (int)done;
 }
 
-/* Plaintext bytes the client side takes now: under TLS, the send buffer less the records'
- * framing (at most 64 bytes per 8 KiB record, plus a margin), and nothing while an earlier
- * record is still queued inside the TLS layer. */
+/* Plaintext bytes a side takes now: under TLS, the send buffer less the records' framing (at
+ * most 64 bytes per 8 KiB record, plus a margin), and nothing while an earlier record is
+ * still queued inside the TLS layer. */
+static size_t
+io_space(const struct mg_conn *c, const struct mg_tls_conn *t)
+{
+	size_t space = mg_conn_send_space(c), framing;
+
+	if (t == NULL)
+		return space;
+	framing = 512 + (space / 8192 + 1) * 64;
+	if (mg_tls_want_flush(t) || space <= framing)
+		return 0;
+	return space - framing;
+}
+
+/* Reads from a side into <*b> (taking a buffer if needed).  Returns bytes read, 0 at EOF
+ * with nothing buffered, MG_CONN_AGAIN, -ENOMEM, or -EIO (TLS failed).  Under TLS the read
+ * is always tried: plaintext may wait inside the TLS layer with nothing in TCP. */
+static int
+io_fill(struct buf **b, struct mg_conn *c, struct mg_tls_conn *t)
+{
+	int n;
+
+	if (*b == NULL) {
+		if (t == NULL && mg_conn_rx_avail(c) == 0)
+			return mg_conn_rx_eof(c) ? 0 : MG_CONN_AGAIN;
+		*b = buf_get();
+		if (*b == NULL)
+			return -ENOMEM;
+		(*b)->len = 0;
+	}
+	if ((*b)->len == px.buf_size)
+		return MG_CONN_AGAIN;
+	n = io_read(c, t, (*b)->data + (*b)->len, px.buf_size - (*b)->len);
+	if (n > 0)
+		(*b)->len += (uint32_t)n;
+	else
+		buf_trim(b);
+	return n;
+}
+
+static int
+down_write(struct session *s, const void *buf, size_t len, bool more)
+{
+	return io_write(s->down, s->tls, buf, len, more);
+}
+
 static size_t
 down_space(const struct session *s)
 {
-	size_t space = mg_conn_send_space(s->down), framing;
-
-	if (s->tls == NULL)
-		return space;
-	framing = 512 + (space / 8192 + 1) * 64;
-	if (mg_tls_want_flush(s->tls) || space <= framing)
-		return 0;
-	return space - framing;
+	return io_space(s->down, s->tls);
 }
 
 /* Whether reading the client side may yield something (plaintext may wait inside TLS). */
@@ -221,28 +232,29 @@ down_maybe_readable(const struct session *s)
 	return s->tls != NULL || mg_conn_rx_avail(s->down) > 0 || mg_conn_rx_eof(s->down);
 }
 
-/* buf_fill() for the client side. */
 static int
 down_fill(struct session *s)
 {
-	int n;
+	return io_fill(&s->din, s->down, s->tls);
+}
 
-	if (s->tls == NULL)
-		return buf_fill(&s->din, s->down);
-	if (s->din == NULL) {
-		s->din = buf_get();
-		if (s->din == NULL)
-			return -ENOMEM;
-		s->din->len = 0;
-	}
-	if (s->din->len == px.buf_size)
-		return MG_CONN_AGAIN;
-	n = down_read(s, s->din->data + s->din->len, px.buf_size - s->din->len);
-	if (n > 0)
-		s->din->len += (uint32_t)n;
-	else
-		buf_trim(&s->din);
-	return n;
+static int
+up_write(struct session *s, const void *buf, size_t len, bool more)
+{
+	return io_write(s->up, s->up_tls, buf, len, more);
+}
+
+static size_t
+up_space(const struct session *s)
+{
+	return io_space(s->up, s->up_tls);
+}
+
+/* io_fill() for the upstream side; 0 (EOF) when the session has no upstream connection. */
+static int
+up_fill(struct session *s)
+{
+	return s->up != NULL ? io_fill(&s->uin, s->up, s->up_tls) : 0;
 }
 
 /* ---- session lifetime ----------------------------------------------------------- */
@@ -268,18 +280,33 @@ up_release(struct session *s, bool reusable)
 		return;
 	if (s->uin != NULL && s->uin->len > 0)
 		reusable = false; /* the upstream sent more than the response */
-	mg_upool_release(s->ep, s->up, reusable);
+	mg_upool_release(s->ep, s->up, s->up_tls, reusable);
 	s->up = NULL;
+	s->up_tls = NULL;
 	if (s->uin != NULL)
 		s->uin->len = 0;
 	buf_trim(&s->uin);
 }
 
+/* Frees the upstream side's TLS connection (the TCP one is gone or going), counting <why>
+ * as the handshake's failure if it had not completed. */
+static void
+up_tls_drop(struct session *s, enum mg_tls_failure why)
+{
+	if (s->up_tls == NULL)
+		return;
+	mg_tls_conn_abort(s->up_tls, why);
+	mg_tls_conn_free(s->up_tls);
+	s->up_tls = NULL;
+}
+
+/* Resets the upstream connection. */
 static void
 up_abort(struct session *s)
 {
 	if (s->up == NULL)
 		return;
+	up_tls_drop(s, MG_TLS_FAIL_OTHER);
 	mg_conn_abort(s->up);
 	mg_upool_forget(s->ep);
 	s->up = NULL;
@@ -312,6 +339,28 @@ count_status(int status)
 }
 
 /*
+ * Records why the gateway answered <status> (5xx) in the event log: the client, the upstream
+ * endpoint if one was chosen, and <detail>.
+ */
+static void
+log_failure(const struct session *s, int status, const char *detail)
+{
+	char cip[INET_ADDRSTRLEN], uip[INET_ADDRSTRLEN];
+	uint32_t addr;
+	uint16_t port;
+
+	mg_conn_peer(s->down, &addr, &port);
+	inet_ntop(AF_INET, &addr, cip, sizeof(cip));
+	if (s->ep == NULL) {
+		mg_evlog("%d to client %s:%u: %s", status, cip, port, detail);
+		return;
+	}
+	inet_ntop(AF_INET, &s->ep->addr, uip, sizeof(uip));
+	mg_evlog("%d to client %s:%u: %s (upstream %s:%u%s)", status, cip, port, detail, uip,
+	         s->ep->port, s->ep->tls != NULL ? ", TLS" : "");
+}
+
+/*
  * Answers the client with a gateway-generated error and ends the session
  * once it is sent.  If part of a response already went out, the client
  * connection is reset instead (a truncated response must not look whole).
@@ -321,6 +370,8 @@ session_fail(struct session *s, int status, const char *detail)
 {
 	ssize_t n;
 
+	if (status >= 500)
+		log_failure(s, status, detail);
 	if (s->resp_started) {
 		session_end(s, true);
 		return;
@@ -466,17 +517,17 @@ send_request_head(struct session *s, const struct mg_h1_request *parsed)
 		rp = &again;
 	}
 	n = build_request_head(s, rp);
-	if (n < 0 || mg_conn_send_space(s->up) < (size_t)n) {
+	if (n < 0 || up_space(s) < (size_t)n) {
 		session_fail(s, 431, "request head too large to forward");
 		return false;
 	}
-	mg_conn_write(s->up, px.out, (size_t)n, rp->head.body != MG_H1_BODY_NONE);
+	up_write(s, px.out, (size_t)n, rp->head.body != MG_H1_BODY_NONE);
 	buf_consume(s->din, s->head_len);
 	s->head_len = 0;
 	s->req_body = (uint8_t)rp->head.body;
 	s->req_left = rp->head.content_length;
 	if (rp->head.body == MG_H1_BODY_CHUNKED)
-		mg_chunked_init(&s->req_ch, NULL, NULL, 0);
+		mg_chunked_init(&s->req_ch, NULL, px.trailers, MAX_TRAILERS);
 	s->rq = rp->head.body == MG_H1_BODY_NONE ||
 	                (rp->head.body == MG_H1_BODY_LENGTH && s->req_left == 0)
 	            ? RQ_DONE
@@ -562,7 +613,7 @@ start_exchange(struct session *s)
 		session_fail(s, 404, "no route for this request");
 		return;
 	}
-	s->up = mg_upool_acquire(s->ep, &up_ops, s, &fresh, &err);
+	s->up = mg_upool_acquire(s->ep, &up_ops, s, &fresh, &s->up_tls, &err);
 	if (s->up == NULL) {
 		if (err == -EBUSY) {
 			px.st.upstream_overflows++;
@@ -583,6 +634,24 @@ start_exchange(struct session *s)
 	send_request_head(s, &r);
 }
 
+/*
+ * Compacts <t>[0 .. <n> - 1] to the trailer fields that may be forwarded and returns their
+ * count: those mg_http_trailer_allowed() accepts.  Fields that frame, route, authenticate or
+ * control (Content-Length, Transfer-Encoding, Host, Authorization, the hop-by-hop ones, ...)
+ * mean nothing in a trailer section and could fool a recipient that merges trailers into the
+ * head (RFC 9110 section 6.5.1): they are dropped.
+ */
+static unsigned int
+forwardable_trailers(struct mg_h1_field *t, unsigned int n)
+{
+	unsigned int i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (mg_http_trailer_allowed(t[i].name.p, t[i].name.len))
+			t[k++] = t[i];
+	return k;
+}
+
 /* Forwards request body bytes from din / the client to the upstream. */
 static bool
 forward_request_body(struct session *s)
@@ -594,8 +663,9 @@ forward_request_body(struct session *s)
 	int n;
 
 	for (;;) {
-		space = mg_conn_send_space(s->up);
-		if (space <= OUT_SLACK)
+		space = up_space(s);
+		if (space <= OUT_SLACK ||
+		    (s->req_body == MG_H1_BODY_CHUNKED && space < END_ROOM + OUT_SLACK))
 			return true; /* `writable' on the upstream resumes */
 		if (s->din == NULL || s->din->len == 0) {
 			n = down_fill(s);
@@ -620,7 +690,7 @@ forward_request_body(struct session *s)
 				take = (size_t)s->req_left;
 			if (take > space)
 				take = space;
-			mg_conn_write(s->up, s->din->data, take, take < s->req_left);
+			up_write(s, s->din->data, take, take < s->req_left);
 			buf_consume(s->din, take);
 			s->req_left -= take;
 			if (s->req_left == 0)
@@ -639,13 +709,20 @@ forward_request_body(struct session *s)
 		}
 		if (sp.data_len > 0) {
 			n = mg_chunked_write_size(line, sizeof(line), sp.data_len);
-			mg_conn_write(s->up, line, (size_t)n, true);
-			mg_conn_write(s->up, sp.data, sp.data_len, true);
-			mg_conn_write(s->up, "\r\n", 2, true);
+			up_write(s, line, (size_t)n, true);
+			up_write(s, sp.data, sp.data_len, true);
+			up_write(s, "\r\n", 2, true);
 		}
 		if (mg_chunked_done(&s->req_ch)) {
-			/* Trailers were validated; forwarding them comes with gRPC. */
-			mg_conn_write(s->up, "0\r\n\r\n", 5, false);
+			ssize_t e = mg_chunked_write_end(
+			    px.out, sizeof(px.out), px.trailers,
+			    forwardable_trailers(px.trailers, s->req_ch.ntrailers));
+
+			if (e < 0 || up_space(s) < (size_t)e) { /* cannot happen: END_ROOM */
+				session_fail(s, 400, "chunked trailer section too large");
+				return false;
+			}
+			up_write(s, px.out, (size_t)e, false);
 			buf_consume(s->din, (size_t)used);
 			break;
 		}
@@ -829,7 +906,7 @@ send_response_head(struct session *s, uint32_t len)
 		return true;
 	}
 	if (r.head.body == MG_H1_BODY_CHUNKED)
-		mg_chunked_init(&s->resp_ch, NULL, px.trailers, 64);
+		mg_chunked_init(&s->resp_ch, NULL, px.trailers, MAX_TRAILERS);
 	s->rs = r.head.body == MG_H1_BODY_NONE ||
 	                (r.head.body == MG_H1_BODY_LENGTH && s->resp_left == 0)
 	            ? RS_DONE
@@ -851,10 +928,11 @@ forward_response_body(struct session *s)
 
 	for (;;) {
 		space = down_space(s);
-		if (space <= OUT_SLACK)
+		if (space <= OUT_SLACK ||
+		    (s->resp_body == MG_H1_BODY_CHUNKED && space < END_ROOM + OUT_SLACK))
 			return true;
 		if (s->uin == NULL || s->uin->len == 0) {
-			n = s->up != NULL ? buf_fill(&s->uin, s->up) : 0;
+			n = up_fill(s);
 			if (n == MG_CONN_AGAIN)
 				return true;
 			if (n == 0) {
@@ -902,8 +980,9 @@ forward_response_body(struct session *s)
 			down_write(s, "\r\n", 2, true);
 		}
 		if (mg_chunked_done(&s->resp_ch)) {
-			ssize_t e = mg_chunked_write_end(px.out, sizeof(px.out), px.trailers,
-			                                 s->resp_ch.ntrailers);
+			ssize_t e = mg_chunked_write_end(
+			    px.out, sizeof(px.out), px.trailers,
+			    forwardable_trailers(px.trailers, s->resp_ch.ntrailers));
 			if (e < 0 || down_space(s) < (size_t)e) {
 				session_end(s, true);
 				return false;
@@ -919,7 +998,7 @@ forward_response_body(struct session *s)
 				session_end(s, true);
 				return false;
 			}
-			n = buf_fill(&s->uin, s->up);
+			n = up_fill(s);
 			if (n == MG_CONN_AGAIN)
 				return true;
 			if (n <= 0) {
@@ -947,17 +1026,17 @@ tunnel_move(struct session *s, bool upward)
 	int n;
 
 	while (!*eof) {
-		space = upward ? mg_conn_send_space(s->up) : down_space(s);
+		space = upward ? up_space(s) : down_space(s);
 		if (space == 0)
 			return true;
 		if (*b == NULL || (*b)->len == 0) {
-			n = upward ? down_fill(s) : buf_fill(b, s->up);
+			n = upward ? down_fill(s) : up_fill(s);
 			if (n == MG_CONN_AGAIN)
 				break;
 			if (n == 0) {
 				*eof = true;
-				if (!upward && s->tls != NULL)
-					mg_tls_close_notify(s->tls);
+				if (upward ? s->up_tls != NULL : s->tls != NULL)
+					mg_tls_close_notify(upward ? s->up_tls : s->tls);
 				mg_conn_shutdown_write(upward ? s->up : s->down);
 				break;
 			}
@@ -968,7 +1047,7 @@ tunnel_move(struct session *s, bool upward)
 		}
 		take = (*b)->len < space ? (*b)->len : space;
 		if (upward)
-			mg_conn_write(s->up, (*b)->data, take, false);
+			up_write(s, (*b)->data, take, false);
 		else
 			down_write(s, (*b)->data, take, false);
 		buf_consume(*b, take);
@@ -1002,9 +1081,14 @@ pump_up(struct session *s)
 	}
 	if (s->rs == RS_WAIT) {
 		for (;;) {
-			n = s->up != NULL ? buf_fill(&s->uin, s->up) : 0;
+			n = up_fill(s);
 			if (n == -ENOMEM) {
 				session_fail(s, 503, "out of buffers");
+				return;
+			}
+			if (n == -EIO) {
+				px.st.upstream_resets++;
+				session_fail(s, 502, "upstream TLS error");
 				return;
 			}
 			if (s->uin == NULL || s->uin->len == 0) {
@@ -1016,7 +1100,8 @@ pump_up(struct session *s)
 			}
 			rc = mg_h1_response_parse(&s->resp, s->uin->data, s->uin->len);
 			if (rc == MG_H1_INCOMPLETE) {
-				if (n == 0 || (s->up != NULL && mg_conn_rx_eof(s->up))) {
+				if (n == 0 ||
+				    (s->up != NULL && s->up_tls == NULL && mg_conn_rx_eof(s->up))) {
 					px.st.upstream_resets++;
 					session_fail(s, 502, "upstream closed mid-response head");
 				}
@@ -1088,7 +1173,7 @@ sniff(struct session *s)
 {
 	unsigned char first[8];
 	size_t n = mg_conn_peek(s->down, first, sizeof(first));
-	struct mg_tls_io io = {tls_io_recv, tls_io_send, s->down};
+	struct mg_tls_io io = {mg_conn_io_recv, mg_conn_io_send, s->down};
 
 	switch (mg_tls_sniff(first, n)) {
 	case MG_TLS_SNIFF_NEED_MORE:
@@ -1175,12 +1260,47 @@ down_closed(struct mg_conn *c, enum mg_conn_reason why)
 	session_free(s);
 }
 
+/*
+ * Advances the TLS handshake toward the upstream (RQ_CONNECT); sends the request once it is
+ * complete.  A failed handshake is a connection failure: 503, as Envoy answers (its
+ * "upstream connect error or disconnect/reset before headers"), with the reason in the log.
+ */
+static void
+up_handshake_step(struct session *s)
+{
+	char detail[96];
+	int rc = mg_tls_handshake(s->up_tls);
+
+	if (rc == 0) {
+		send_request_head(s, NULL);
+		return;
+	}
+	if (rc == MG_TLS_WANT_READ || rc == MG_TLS_WANT_WRITE)
+		return;
+	px.st.upstream_tls_failures++;
+	snprintf(detail, sizeof(detail), "upstream TLS handshake failed: %s",
+	         mg_tls_failure_label(mg_tls_conn_failure(s->up_tls)));
+	up_abort(s);
+	session_fail(s, 503, detail);
+}
+
+/* Whether the upstream side is still in its TLS handshake (which owns its I/O events). */
+static bool
+up_handshaking(const struct session *s)
+{
+	return s->rq == RQ_CONNECT && s->up_tls != NULL;
+}
+
 static void
 up_connected(struct mg_conn *c)
 {
 	struct session *s = mg_conn_owner(c);
 
-	if (s->rq == RQ_CONNECT)
+	if (s->rq != RQ_CONNECT)
+		return;
+	if (s->up_tls != NULL)
+		up_handshake_step(s);
+	else
 		send_request_head(s, NULL);
 }
 
@@ -1188,6 +1308,11 @@ static void
 up_readable(struct mg_conn *c)
 {
 	struct session *s = mg_conn_owner(c);
+
+	if (up_handshaking(s)) {
+		up_handshake_step(s);
+		return;
+	}
 	if (s->rs == RS_WAIT || s->rs == RS_BODY || s->rs == RS_TUNNEL) {
 		pump_up(s);
 		return;
@@ -1202,6 +1327,17 @@ static void
 up_writable(struct mg_conn *c)
 {
 	struct session *s = mg_conn_owner(c);
+
+	if (up_handshaking(s)) {
+		up_handshake_step(s);
+		return;
+	}
+	if (s->up_tls != NULL && mg_tls_want_flush(s->up_tls) &&
+	    mg_tls_flush(s->up_tls) == MG_TLS_ERR) {
+		px.st.upstream_resets++;
+		session_fail(s, 502, "upstream TLS error");
+		return;
+	}
 	if (s->rq == RQ_BODY || s->rq == RQ_TUNNEL)
 		pump_down(s);
 }
@@ -1213,6 +1349,7 @@ up_timeout(struct mg_conn *c)
 
 	if (s->rq == RQ_CONNECT) {
 		px.st.upstream_connect_failures++;
+		up_tls_drop(s, MG_TLS_FAIL_HANDSHAKE_TIMEOUT);
 		up_abort(s);
 		session_fail(s, 503, "upstream connect timeout");
 	} else if (s->rq == RQ_BODY && s->rs == RS_WAIT) {
@@ -1236,6 +1373,7 @@ up_closed(struct mg_conn *c, enum mg_conn_reason why)
 	struct session *s = mg_conn_owner(c);
 
 	s->up = NULL;
+	up_tls_drop(s, MG_TLS_FAIL_PEER_CLOSED);
 	mg_upool_forget(s->ep);
 	if (why == MG_CONN_CONNECT_FAILED) {
 		px.st.upstream_connect_failures++;
@@ -1247,6 +1385,10 @@ up_closed(struct mg_conn *c, enum mg_conn_reason why)
 		/* A reset ends a close-delimited body ambiguously: treat as
 		 * truncated. */
 		session_end(s, true);
+		return;
+	}
+	if (s->rq == RQ_CONNECT) {
+		session_fail(s, 503, "upstream reset the connection during the TLS handshake");
 		return;
 	}
 	session_fail(s, 502, "upstream connection reset");
@@ -1279,7 +1421,7 @@ on_accept(void *arg, struct mg_conn *c, const struct mg_conn_ops **ops, void **o
 	if (s->lc->tls != NULL && s->lc->tls_permissive) {
 		s->sniffing = true;
 	} else if (s->lc->tls != NULL) {
-		struct mg_tls_io io = {tls_io_recv, tls_io_send, c};
+		struct mg_tls_io io = {mg_conn_io_recv, mg_conn_io_send, c};
 
 		s->tls = mg_tls_accept(s->lc->tls, &io);
 		if (s->tls == NULL) {

@@ -70,9 +70,10 @@ struct mg_proxy_stats {
 	uint64_t bad_requests;    /* rejected by the parser */
 	uint64_t upstream_connect_failures, upstream_resets, upstream_bad_responses;
 	uint64_t upstream_timeouts, upstream_overflows, header_timeouts, idle_timeouts;
-	uint64_t client_aborts;      /* client went away mid-exchange */
-	uint64_t handshake_timeouts; /* TLS handshake (or PERMISSIVE sniff) not done in time */
-	uint64_t tls_refused;        /* no TLS connection object or memory at accept */
+	uint64_t client_aborts;         /* client went away mid-exchange */
+	uint64_t handshake_timeouts;    /* TLS handshake (or PERMISSIVE sniff) not done in time */
+	uint64_t tls_refused;           /* no TLS connection object or memory at accept */
+	uint64_t upstream_tls_failures; /* TLS handshakes toward upstreams that failed (503) */
 	uint32_t active_sessions;
 };
 

@@ -5,12 +5,14 @@
 #include <sys/queue.h>
 
 #include "gateway/core/mg_pool.h"
+#include "gateway/tls/mg_tls.h"
 #include "gateway/upstream/mg_upool.h"
 
 struct mg_upool_idle {
 	LIST_ENTRY(mg_upool_idle) link;
 	struct mg_endpoint *ep;
 	struct mg_conn *conn;
+	struct mg_tls_conn *tls;
 };
 
 static struct mg_pool idle_pool;
@@ -34,6 +36,38 @@ mg_endpoint_init(struct mg_endpoint *ep, uint32_t addr, uint16_t port, uint32_t 
 	};
 }
 
+void
+mg_endpoint_set_tls(struct mg_endpoint *ep, struct mg_tls_client *tls, const char *sni)
+{
+	ep->tls = tls;
+	ep->sni = sni;
+}
+
+/* Closes <c> and frees its TLS side <t> (NULL: none), after close_notify when it can. */
+static void
+conn_close(struct mg_conn *c, struct mg_tls_conn *t)
+{
+	if (t != NULL) {
+		if (mg_tls_conn_handshake_done(t) && mg_tls_conn_failure(t) == MG_TLS_FAIL_NONE)
+			(void)mg_tls_close_notify(t);
+		mg_tls_conn_free(t);
+	}
+	mg_conn_close(c);
+}
+
+/*
+ * Whether an idle TLS connection is still clean: records the server sent since (session
+ * tickets, key updates) are processed, and nothing else may have come.  A byte of
+ * application data, close_notify, EOF or an error all end it.
+ */
+static bool
+tls_idle_clean(struct mg_tls_conn *t)
+{
+	unsigned char b;
+
+	return mg_tls_read(t, &b, 1) == MG_TLS_WANT_READ;
+}
+
 static void
 idle_unlink(struct mg_upool_idle *e)
 {
@@ -50,20 +84,30 @@ idle_drop(struct mg_upool_idle *e, bool close)
 {
 	struct mg_endpoint *ep = e->ep;
 	struct mg_conn *c = e->conn;
+	struct mg_tls_conn *t = e->tls;
 
 	idle_unlink(e);
 	ep->open--;
 	ep->idle_closed++;
-	if (close)
-		mg_conn_close(c);
+	if (close) {
+		conn_close(c, t);
+	} else if (t != NULL) {
+		mg_tls_conn_abort(t, MG_TLS_FAIL_PEER_CLOSED);
+		mg_tls_conn_free(t);
+	}
 }
 
 static void
 idle_readable(struct mg_conn *c)
 {
+	struct mg_upool_idle *e = mg_conn_owner(c);
+
 	/* A server says nothing on an idle connection unless it is closing
-	 * it (EOF) or misbehaving: either way the connection is done. */
-	idle_drop(mg_conn_owner(c), true);
+	 * it (EOF) or misbehaving: either way the connection is done.  Under
+	 * TLS it may also send records that carry no data (tickets). */
+	if (e->tls != NULL && !mg_conn_rx_eof(c) && tls_idle_clean(e->tls))
+		return;
+	idle_drop(e, true);
 }
 
 static void
@@ -87,13 +131,15 @@ static const struct mg_conn_ops idle_ops = {
 
 struct mg_conn *
 mg_upool_acquire(struct mg_endpoint *ep, const struct mg_conn_ops *ops, void *owner, bool *fresh,
-                 int *errno_out)
+                 struct mg_tls_conn **tls, int *errno_out)
 {
 	struct mg_upool_idle *e = LIST_FIRST(&ep->idle_list);
 	struct mg_conn *c;
 
+	*tls = NULL;
 	if (e != NULL) {
 		c = e->conn;
+		*tls = e->tls;
 		idle_unlink(e);
 		mg_conn_set_deadline(c, 0);
 		mg_conn_set_owner(c, ops, owner);
@@ -111,6 +157,17 @@ mg_upool_acquire(struct mg_endpoint *ep, const struct mg_conn_ops *ops, void *ow
 		*errno_out = -ENOMEM;
 		return NULL;
 	}
+	if (ep->tls != NULL) {
+		struct mg_tls_io io = {mg_conn_io_recv, mg_conn_io_send, c};
+
+		*tls = mg_tls_connect(ep->tls, &io, ep->sni);
+		if (*tls == NULL) {
+			mg_conn_abort(c);
+			ep->tls_refused++;
+			*errno_out = -ENOMEM;
+			return NULL;
+		}
+	}
 	ep->open++;
 	ep->connects++;
 	*fresh = true;
@@ -118,19 +175,22 @@ mg_upool_acquire(struct mg_endpoint *ep, const struct mg_conn_ops *ops, void *ow
 }
 
 void
-mg_upool_release(struct mg_endpoint *ep, struct mg_conn *c, bool reusable)
+mg_upool_release(struct mg_endpoint *ep, struct mg_conn *c, struct mg_tls_conn *tls, bool reusable)
 {
 	struct mg_upool_idle *e = NULL;
 
-	if (reusable && ep->idle < ep->max_idle && mg_conn_rx_avail(c) == 0 && !mg_conn_rx_eof(c))
+	/* Under TLS, bytes in the receive buffer may be a record without data. */
+	if (reusable && ep->idle < ep->max_idle && !mg_conn_rx_eof(c) &&
+	    (tls != NULL ? tls_idle_clean(tls) : mg_conn_rx_avail(c) == 0))
 		e = mg_pool_get(&idle_pool);
 	if (e == NULL) {
 		ep->open--;
-		mg_conn_close(c);
+		conn_close(c, tls);
 		return;
 	}
 	e->ep = ep;
 	e->conn = c;
+	e->tls = tls;
 	LIST_INSERT_HEAD(&ep->idle_list, e, link);
 	ep->idle++;
 	mg_conn_set_owner(c, &idle_ops, e);

@@ -13,6 +13,14 @@
  * (it closed, or broke the protocol) and errors remove it.  Whoever acquires
  * a connection owns it (its ops and owner are set) until it releases it.
  *
+ * TLS origination: an endpoint with a TLS client context (<tls>) opens
+ * every connection with a TLS client connection over it, sending <sni>.
+ * The pool hands both out together and keeps them together while idle;
+ * records a server sends on an idle connection (TLS 1.3 session tickets,
+ * key updates) are processed there, while application data, close_notify
+ * or EOF end the connection.  Closing an idle TLS connection sends
+ * close_notify first.
+ *
  * Not thread-safe: endpoints belong to one worker.
  */
 #ifndef MG_UPOOL_H
@@ -25,6 +33,8 @@
 #include "gateway/net/mg_conn.h"
 
 struct mg_upool_idle;
+struct mg_tls_client;
+struct mg_tls_conn;
 
 struct mg_endpoint {
 	uint32_t addr;      /* network byte order */
@@ -32,11 +42,14 @@ struct mg_endpoint {
 	uint32_t max_conns; /* open connections, idle or busy; 0 = unlimited */
 	uint32_t max_idle;  /* idle connections kept */
 	uint32_t idle_timeout_ms;
-	uint32_t open;                        /* connections open now (idle + busy) */
-	uint32_t idle;                        /* of which idle */
+	struct mg_tls_client *tls; /* TLS origination: the client context, or NULL */
+	const char *sni;           /* server name sent under <tls> (outlives <ep>), or NULL */
+	uint32_t open;             /* connections open now (idle + busy) */
+	uint32_t idle;             /* of which idle */
 	LIST_HEAD(, mg_upool_idle) idle_list; /* most recently used first */
 	/* counters */
 	uint64_t connects, reuses, overflows, idle_closed;
+	uint64_t tls_refused; /* connections not opened: no TLS connection object or memory */
 };
 
 /*
@@ -49,22 +62,30 @@ int mg_upool_init(uint32_t capacity);
 void mg_endpoint_init(struct mg_endpoint *ep, uint32_t addr, uint16_t port, uint32_t max_conns,
                       uint32_t max_idle, uint32_t idle_timeout_ms);
 
+/* mg_endpoint_set_tls() makes <ep> originate TLS with <tls>, sending <sni> (may be NULL). */
+void mg_endpoint_set_tls(struct mg_endpoint *ep, struct mg_tls_client *tls, const char *sni);
+
 /*
  * mg_upool_acquire() returns a connection to <ep> owned by <owner> with
  * <ops>: an idle one (*<fresh> false; ready to write), or a new one being
- * opened (*<fresh> true; `connected' or `closed' follows).  Returns NULL
- * when <ep> is at max_conns (counted as an overflow, <errno_out> -EBUSY) or
- * no connection could be opened (-ENOMEM or -EHOSTUNREACH).
+ * opened (*<fresh> true; `connected' or `closed' follows).  For a TLS
+ * endpoint *<tls> is the connection's TLS client side (its handshake done
+ * when reused; not started when fresh: the owner drives it once
+ * `connected'); otherwise NULL.  Returns NULL when <ep> is at max_conns
+ * (counted as an overflow, <errno_out> -EBUSY) or no connection could be
+ * opened (-ENOMEM, also when no TLS connection object was free).
  */
 struct mg_conn *mg_upool_acquire(struct mg_endpoint *ep, const struct mg_conn_ops *ops, void *owner,
-                                 bool *fresh, int *errno_out);
+                                 bool *fresh, struct mg_tls_conn **tls, int *errno_out);
 
 /*
- * mg_upool_release() ends the owner's use of <c>.  If <reusable> (the last
- * response was complete and allowed keep-alive, nothing unread), it becomes
- * idle; otherwise it is closed.  <c> must not be touched afterwards.
+ * mg_upool_release() ends the owner's use of <c> and its TLS side <tls>
+ * (NULL without TLS).  If <reusable> (the last response was complete and
+ * allowed keep-alive, nothing unread), it becomes idle; otherwise it is
+ * closed (after close_notify under TLS).  Neither may be touched afterwards.
  */
-void mg_upool_release(struct mg_endpoint *ep, struct mg_conn *c, bool reusable);
+void mg_upool_release(struct mg_endpoint *ep, struct mg_conn *c, struct mg_tls_conn *tls,
+                      bool reusable);
 
 /*
  * mg_upool_forget() tells <ep> that a connection it counted as open is gone

@@ -375,15 +375,40 @@ http {{
         location = /status/503 {{ return 503 "down\\n"; }}
         location = /slow {{ return 200; }}
     }}
-}}
+{tls_server}}}
 """
 
 
-def nginx(port=8080, files=None):
+NGINX_TLS_SERVER = """\
+    server {{
+        listen {peer}:{port} ssl reuseport backlog=4096;
+        ssl_certificate {cert};
+        ssl_certificate_key {key};
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_session_tickets on;
+        {verify}
+        root {logdir}/www;
+        location / {{
+            dav_methods PUT DELETE;
+            create_full_put_path on;
+        }}
+        location = /whoami {{
+            default_type text/plain;
+            return 200 "client=$ssl_client_s_dn verify=$ssl_client_verify sni=$ssl_server_name proto=$ssl_protocol conn=$connection\\n";
+        }}
+    }}
+"""
+
+
+def nginx(port=8080, files=None, tls=None):
     """Start nginx from Debian on {peer}:<port> inside the namespace, serving
     {logdir}/www (which gets <files>: name -> size in bytes of random data)
-    and accepting PUT uploads there; wait until it answers."""
-    desc = f"nginx on {{peer}}:{port}"
+    and accepting PUT uploads there; wait until it answers.  <tls> adds an
+    HTTPS server on the same files: a dict with "port", "cert", "key" and,
+    to require client certificates, "client_ca" ({logdir} is expanded); its
+    /whoami answers with the client certificate's DN, SNI, TLS version and
+    nginx's connection number."""
+    desc = f"nginx on {{peer}}:{port}" + (f" and TLS on {{peer}}:{tls['port']}" if tls else "")
 
     def step(ctx, desc):
         import os
@@ -397,7 +422,18 @@ def nginx(port=8080, files=None):
                     f.write(chunk)
                     left -= len(chunk)
         conf = ctx.logdir / "nginx.conf"
-        conf.write_text(NGINX_CONF.format(logdir=ctx.logdir, peer=ctx.vars["peer"], port=port))
+        tls_server = ""
+        if tls:
+            x = {k: str(v).replace("{logdir}", str(ctx.logdir)) for k, v in tls.items()}
+            verify = ""
+            if "client_ca" in x:
+                verify = (f"ssl_client_certificate {x['client_ca']}; ssl_verify_client on; "
+                          "ssl_verify_depth 2;")
+            tls_server = NGINX_TLS_SERVER.format(peer=ctx.vars["peer"], port=x["port"],
+                                                 cert=x["cert"], key=x["key"], verify=verify,
+                                                 logdir=ctx.logdir)
+        conf.write_text(NGINX_CONF.format(logdir=ctx.logdir, peer=ctx.vars["peer"], port=port,
+                                          tls_server=tls_server))
         ctx.spawn(["nginx", "-c", str(conf), "-g", "daemon off;"], "nginx")
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -461,4 +497,22 @@ def silent_upstream(port=8083):
         proc = ctx.spawn([PYTHON, "-B", str(server), ctx.vars["peer"], str(port)], "silent")
         if read_line(proc, 10) != "ready":
             fail(f"{desc}: did not start", (ctx.logdir / "silent.log").read_text())
+    return Step(desc, step)
+
+
+def gateway_logged(regex, timeout=5.0):
+    """The gateway's stderr gets a line matching <regex> within <timeout> seconds (event-log
+    lines are written once a second)."""
+    desc = f"gateway logs /{regex}/"
+
+    def step(ctx, desc):
+        path = ctx.logdir / "gateway.stderr"
+        deadline = time.monotonic() + timeout
+        while True:
+            text = path.read_text(errors="replace") if path.exists() else ""
+            if re.search(regex, text, re.M):
+                return
+            if time.monotonic() >= deadline:
+                fail(f"{desc}: not within {timeout:g}s", text[-4000:])
+            time.sleep(0.2)
     return Step(desc, step)

@@ -851,7 +851,15 @@ static const struct vgw_err proxy_errors[] = {
     {UPS("\"address\":\"255.255.255.255\",\"port\":80"), P_PX ".staticUpstream.address",
      "is a reserved or broadcast address"},
     {UPS("\"address\":\"10.0.0.1\",\"port\":80,\"tls\":true"), P_PX ".staticUpstream.tls",
-     "unknown field 'tls' (expected 'address' or 'port')"},
+     "unknown field 'tls' (expected 'address', 'port' or 'serverName')"},
+    {UPS("\"address\":\"10.0.0.1\",\"port\":80,\"serverName\":\"\""),
+     P_PX ".staticUpstream.serverName", "must not be empty"},
+    {UPS("\"address\":\"10.0.0.1\",\"port\":80,\"serverName\":\"*.example.com\""),
+     P_PX ".staticUpstream.serverName", "is one exact DNS name, not a wildcard"},
+    {UPS("\"address\":\"10.0.0.1\",\"port\":80,\"serverName\":\"10.0.0.1\""),
+     P_PX ".staticUpstream.serverName", "an IP address is not a server name"},
+    {UPS("\"address\":\"10.0.0.1\",\"port\":80,\"serverName\":\"a..b\""),
+     P_PX ".staticUpstream.serverName", "empty label"},
     /* additionalCertificates */
     {XCERTS(""), P_PX ".additionalCertificates", "must not be empty"},
     {PROXY("\"additionalCertificates\":{}"), P_PX ".additionalCertificates",
@@ -1483,5 +1491,58 @@ MG_TEST(vgw_order_of_sections_does_not_matter)
 	MG_EXPECT_STR(errs.list.list[0].path, P_L ".portMapping.port");
 	MG_EXPECT_EQ_UINT(errs.list.list[0].line, 1);
 	MG_EXPECT_EQ_UINT(errs.list.list[0].col, 90);
+	mg_cfg_errors_free(&errs);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* TLS origination to the static upstream                                                     */
+
+/* A static upstream on port 8443 beside a virtual gateway whose backend TLS policy is <tls>. */
+#define UPSTLS(ups, tls)                                                                           \
+	"{" APPL(                                                                                  \
+	    ",\"proxy\":{\"staticUpstream\":{\"address\":\"10.0.0.1\",\"port\":8443" ups           \
+	    "}}") ",\"virtualGateway\":" VG("{\"listeners\":[" LST("") "],"                        \
+	                                                               "\"backendDefaults\":{"     \
+	                                                               "\"clientPolicy\":{"        \
+	                                                               "\"tls\":{"                 \
+	                                                               "\"validation\":{" TRUSTF   \
+	                                                                   tls "}}}}") "}"
+
+MG_TEST(vgw_upstream_tls_policy)
+{
+	static struct mg_config cfg;
+	struct mg_cfg_errors errs;
+	char buf[4096];
+
+	/* The policy applies, with a name to check the certificate against. */
+	MG_ASSERT_EQ_INT(
+	    mg_cfgtest_parse(&cfg, UPSTLS(",\"serverName\":\"API.example.com\"", "}"), &errs), 0);
+	MG_EXPECT(mg_cfg_upstream_tls(&cfg) == &cfg.virtual_gateway.backend_tls);
+	MG_EXPECT_STR(cfg.appliance.proxy.upstream_sni, "api.example.com");
+	MG_EXPECT_STR(cfg.virtual_gateway.backend_tls.trust_chain, "/ca.pem");
+
+	/* SANs in the policy are enough; no name is sent then. */
+	MG_ASSERT_EQ_INT(
+	    mg_cfgtest_parse(&cfg,
+	                     UPSTLS("", ",\"subjectAlternativeNames\":{\"match\":{\"exact\":"
+	                                "[\"api.example.com\"]}}}"),
+	                     &errs),
+	    0);
+	MG_EXPECT(mg_cfg_upstream_tls(&cfg) != NULL);
+	MG_EXPECT_STR(cfg.appliance.proxy.upstream_sni, "");
+
+	/* Neither: the certificate could not be checked against any name. */
+	MG_EXPECT_EQ_INT(mg_cfgtest_parse(&cfg, UPSTLS("", "}"), &errs), -EINVAL);
+	MG_EXPECT(strstr(mg_cfgtest_errors(&errs, buf, sizeof(buf)),
+	                 "appliance.proxy.staticUpstream: TLS is originated to this upstream") !=
+	          NULL);
+
+	/* Ports that leave the upstream's port out, or enforce false: plaintext. */
+	MG_ASSERT_EQ_INT(mg_cfgtest_parse(&cfg, UPSTLS("", "},\"ports\":[443]"), &errs), 0);
+	MG_EXPECT(mg_cfg_upstream_tls(&cfg) == NULL);
+	MG_ASSERT_EQ_INT(mg_cfgtest_parse(&cfg, UPSTLS("", "},\"ports\":[443,8443]"), &errs),
+	                 -EINVAL);
+	MG_ASSERT_EQ_INT(mg_cfgtest_parse(&cfg, UPSTLS("", "},\"enforce\":false"), &errs), 0);
+	MG_EXPECT(mg_cfg_upstream_tls(&cfg) == NULL);
 	mg_cfg_errors_free(&errs);
 }

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import json
 
-from steps import (Case, client, deep_merge, http, nginx, sh, stats_back_to_baseline,
-                   stats_baseline)
+from steps import (Case, client, deep_merge, gateway_logged, gateway_rss_below, http, nginx, sh,
+                   stats_back_to_baseline, stats_baseline)
 from cases.proxy import PROXY
 
 MAKE_CERTS = str(Path(__file__).resolve().parents[2] / "tls" / "make-certs.sh")
@@ -175,5 +175,92 @@ CASES += [
              curl_cert("client-other", None, r"^000$", desc="certificate from another CA: refused"),
              curl_cert("client-nosan", None, r"^000$", desc="trusted but without the SAN: refused"),
              http("GET", "/stats", 200, check_body=client_cert_failures),
+         ]),
+]
+
+# TLS origination (virtualGateway backendDefaults.clientPolicy.tls): the gateway verifies the
+# upstream's chain (rsa-chain.crt: b.example.com under the intermediate) against ca.crt and the
+# name staticUpstream.serverName, and presents client.crt, which nginx requires.
+UPSTREAM_TLS = {"port": 9443, "cert": PKI + "/rsa-chain.crt", "key": PKI + "/rsa.key",
+                "client_ca": PKI + "/ca.crt"}
+ORIGIN = deep_merge(TLS, {
+    "appliance": {"proxy": {"staticUpstream": {"port": 9443, "serverName": "b.example.com"}}},
+    "virtualGateway": {"spec": {"backendDefaults": {"clientPolicy": {"tls": {
+        "certificate": {"file": {"certificateChain": PKI + "/client.crt",
+                                 "privateKey": PKI + "/client.key"}},
+        "validation": {"trust": {"file": {"certificateChain": PKI + "/ca.crt"}}},
+    }}}}},
+})
+WRONG_NAME = deep_merge(ORIGIN, {"appliance": {"proxy": {"staticUpstream": {
+    "serverName": "c.example.com"}}}})
+NOT_TLS = deep_merge(ORIGIN, {"appliance": {"proxy": {"staticUpstream": {"port": 8080}}}})
+
+
+def upstream_tls_counters(body):
+    """Upstream handshakes happened, fewer than requests (connections are reused), and none
+    failed."""
+    st = json.loads(body)
+    t = st.get("upstream_tls")
+    if t is None:
+        return "no upstream_tls object in /stats"
+    if t["handshakes"] < 1 or t["handshakes"] >= st["proxy"]["requests"]:
+        return f"expected reused upstream TLS connections: {t}, proxy {st['proxy']}"
+    if any(t["failures"].values()):
+        return f"upstream TLS failures: {t['failures']}"
+    return None
+
+
+def whoami(n, expect, desc):
+    urls = ["https://a.example.com:8443/whoami"] * n
+    return sh("curl", "-sS", "--max-time", "10", "--cacert", PKI + "/ca.crt", "--resolve",
+              "a.example.com:8443:{gw}", *urls, stdout=expect, desc=desc)
+
+
+CASES += [
+    Case("tls_origination", config=ORIGIN, needs=("curl", "nginx", "openssl"),
+         setup=[sh("bash", MAKE_CERTS, PKI, desc="make the test PKI")],
+         steps=[
+             nginx(8080, files={"f1m.bin": 1 << 20}, tls=UPSTREAM_TLS),
+             stats_baseline(),
+             curl_tls("a.example.com", desc="a 1 MiB file through TLS on both sides"),
+             whoami(1, r"^client=CN=web verify=SUCCESS sni=b\.example\.com proto=TLSv1\.3 ",
+                    desc="nginx saw the client certificate, the SNI and TLS 1.3"),
+             whoami(5, r"conn=(\d+)\n(client=.* conn=\1\n){4}",
+                    desc="five requests, one upstream TLS connection (pooled)"),
+             http("GET", "/stats", 200, check_body=upstream_tls_counters),
+             stats_back_to_baseline(timeout=30),
+         ]),
+    Case("tls_origination_failures", config=WRONG_NAME, needs=("curl", "nginx", "openssl"),
+         setup=[sh("bash", MAKE_CERTS, PKI, desc="make the test PKI")],
+         steps=[
+             nginx(8080, tls=UPSTREAM_TLS),
+             sh("curl", "-sS", "-w", "\n%{http_code}\n", "--max-time", "10", "--cacert",
+                PKI + "/ca.crt", "--resolve", "a.example.com:8443:{gw}",
+                "https://a.example.com:8443/whoami",
+                stdout=r"upstream TLS handshake failed: san_mismatch\n+503$",
+                desc="upstream certificate without the expected name: 503"),
+             gateway_logged(r"event: \S+ 503 to client [0-9.]+:\d+: upstream TLS handshake "
+                            r"failed: san_mismatch \(upstream [0-9.]+:9443, TLS\)"),
+         ]),
+    Case("tls_origination_to_plaintext", config=NOT_TLS, needs=("curl", "nginx", "openssl"),
+         setup=[sh("bash", MAKE_CERTS, PKI, desc="make the test PKI")],
+         steps=[
+             nginx(8080),
+             sh("curl", "-sS", "-w", "\n%{http_code}\n", "--max-time", "10", "--cacert",
+                PKI + "/ca.crt", "--resolve", "a.example.com:8443:{gw}",
+                "https://a.example.com:8443/",
+                stdout=r"upstream TLS handshake failed: \w+\n+503$",
+                desc="TLS spoken to a plaintext upstream: 503"),
+             gateway_logged(r"503 to client .*upstream TLS handshake failed"),
+         ]),
+    # 1 GiB each way with TLS on both sides, resident memory bounded as in the plaintext case.
+    Case("tls_1gib_each_way", config=ORIGIN, needs=("curl", "nginx", "openssl"),
+         setup=[sh("bash", MAKE_CERTS, PKI, desc="make the test PKI")],
+         steps=[
+             nginx(8080, tls=UPSTREAM_TLS),
+             gateway_rss_below(200),
+             client("big_transfer.py", "{gw}", 8443, "{logdir}/www", 1024, PKI + "/ca.crt",
+                    "a.example.com", timeout=900, note=True),
+             gateway_rss_below(200),
          ]),
 ]

@@ -1,13 +1,16 @@
-"""1 GiB each way through the proxy: usage big_transfer.py HOST PORT WWWDIR MIB
+"""1 GiB each way through the proxy: usage big_transfer.py HOST PORT WWWDIR MIB [CAFILE SNI]
 
 PUTs MIB MiB of pseudo-random data (generated on the fly, chunked) through
 the gateway to nginx, checks nginx's copy on disk, then GETs it back through
 the gateway; SHA-256 must be identical all three times.  Prints throughput.
+With CAFILE and SNI it speaks HTTPS to HOST, asking for and verifying SNI.
 """
 
 import hashlib
 import http.client
 import os
+import socket
+import ssl
 import sys
 import time
 
@@ -34,7 +37,18 @@ def main():
             sent += len(b)
             yield b
 
-    c = http.client.HTTPConnection(host, port, timeout=120)
+    if len(sys.argv) > 6:
+        ctx = ssl.create_default_context(cafile=sys.argv[5])
+        sni = sys.argv[6]
+
+        class Conn(http.client.HTTPSConnection):
+            def connect(self):
+                sock = socket.create_connection((self.host, self.port), self.timeout)
+                self.sock = ctx.wrap_socket(sock, server_hostname=sni)
+
+        c = Conn(host, port, timeout=120)
+    else:
+        c = http.client.HTTPConnection(host, port, timeout=120)
     t0 = time.monotonic()
     c.request("PUT", "/big.bin", body=body(), encode_chunked=True)
     r = c.getresponse()

@@ -24,6 +24,10 @@ CASES = [
     ("post_chunked_ext", b"POST /ok-chunked HTTP/1.1\r\n" + H +
      b"Transfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n0\r\nX-Trailer: y\r\n\r\n", 200, True),
     ("http10", b"GET /ok-http10 HTTP/1.0\r\n\r\n", 200, True),
+    # trailers: forwarded, except those that frame, route or authenticate (see TRAILERS_SEEN)
+    ("trailers", b"POST /ok-trailers HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n"
+     b"5\r\nhello\r\n0\r\nX-Checksum: abc\r\nContent-Length: 99\r\nHost: evil\r\n"
+     b"Authorization: Bearer x\r\nTransfer-Encoding: chunked\r\nGrpc-Status: 0\r\n\r\n", 200, True),
     ("upper_hex_chunk", b"POST /ok-hex HTTP/1.1\r\n" + H +
      b"Transfer-Encoding: chunked\r\n\r\nA\r\n0123456789\r\n0\r\n\r\n", 200, True),
     # -- CL / TE conflicts (CL.TE, TE.CL, TE.TE)
@@ -74,6 +78,10 @@ CASES = [
 ]
 
 
+# What the upstream must see as the trailers of each path (others: not checked).
+TRAILERS_SEEN = {"/ok-trailers": [["x-checksum", "abc"], ["grpc-status", "0"]]}
+
+
 def status_of(host, port, raw):
     s = socket.create_connection((host, port), timeout=5)
     try:
@@ -112,6 +120,10 @@ def main():
                 desync.append(rec["desync"])
             else:
                 seen.append(rec["path"])
+                want_tr = TRAILERS_SEEN.get(rec["path"])
+                if want_tr is not None and rec["trailers"] != want_tr:
+                    problems.append(f"{rec['path']}: upstream saw trailers {rec['trailers']}, "
+                                    f"expected {want_tr}")
     if desync:
         problems.append(f"upstream saw desynchronised input: {desync}")
     smuggled = [p for p in seen if "smuggled" in p]

@@ -3,7 +3,7 @@
 Accepts connections, reads requests one after another (Content-Length or
 chunked bodies, nothing else), answers each with 200 "ok" (keep-alive), and
 appends one JSON line per request to LOGFILE: {"method", "path", "body_len",
-"headers"}.  Anything it cannot read as a well-formed request is logged as
+"headers", "trailers"}.  Anything it cannot read as a well-formed request is logged as
 {"desync": "<what it saw>"} and the connection is closed: the gateway in
 front of it must never make that happen.  Prints "ready" once listening.
 """
@@ -69,7 +69,7 @@ def read_request(c):
     te = [v for n, v in headers if n == "transfer-encoding"]
     if cl and te or len(cl) > 1 or len(te) > 1 or (te and te[0] != "chunked"):
         raise Desync(f"ambiguous framing cl={cl} te={te}")
-    body = 0
+    body, trailers = 0, []
     if cl:
         if not cl[0].isdigit():
             raise Desync(f"bad content-length {cl[0]!r}")
@@ -81,14 +81,20 @@ def read_request(c):
                 raise Desync(f"non-canonical chunk size {size_line!r}")  # the gateway re-chunks
             n = int(size_line, 16)
             if n == 0:
-                while c.line():
-                    pass
+                while True:
+                    ln = c.line()
+                    if not ln:
+                        break
+                    name, sep, value = ln.partition(b":")
+                    if not sep or not name or not set(name) <= TOKEN:
+                        raise Desync(f"bad trailer {ln[:80]!r}")
+                    trailers.append((name.decode().lower(), value.strip().decode("latin-1")))
                 break
             body += len(c.take(n))
             if c.take(2) != b"\r\n":
                 raise Desync("chunk without CRLF")
     return {"method": parts[0].decode(), "path": parts[1].decode(), "body_len": body,
-            "headers": headers}
+            "headers": headers, "trailers": trailers}
 
 
 def serve(sock, log, lock):
