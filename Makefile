@@ -55,7 +55,8 @@ DPDK_CORE   := common_iavf security ethdev net mbuf mempool ring hash meter pci 
 	       cryptodev rcu timer gso vhost dmadev
 DPDK_LIBS   := -Wl,--whole-archive $(DPDK_PMDS:%=$(DPDK_LIBDIR)/librte_%.a) -Wl,--no-whole-archive \
 	       -Wl,--start-group $(DPDK_CORE:%=$(DPDK_LIBDIR)/librte_%.a) -Wl,--end-group
-SYS_LIBS    := -lbsd -lmd -lelf -lz -lnuma -lpthread -ldl -lm
+# PCRE2 checks the regular expressions of routes (static in the static build).
+SYS_LIBS    := -lpcre2-8 -lbsd -lmd -lelf -lz -lnuma -lpthread -ldl -lm
 
 WARN        := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	       -Wformat=2 -Wno-format-nonliteral -Wvla -Wno-missing-field-initializers
@@ -121,7 +122,7 @@ UNIT_OBJS := $(sort $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o) $(UNIT_DEPS_SRCS:%.c=$(BUI
 $(UNIT_BIN): $(UNIT_OBJS) $(UNIT_LIBS)
 	@mkdir -p $(dir $@)
 	@echo "  LD    $@"
-	$(Q)$(CC) $(SAN_LDFLAGS) -o $@ $(UNIT_OBJS) $(UNIT_LIBS)
+	$(Q)$(CC) $(SAN_LDFLAGS) -o $@ $(UNIT_OBJS) $(UNIT_LIBS) $(UNIT_SYS_LIBS)
 
 -include $(UNIT_OBJS:.o=.d)
 

@@ -10,7 +10,8 @@
  * on a bad file), EAL, ports, lwIP and its netifs, services, then the worker
  * loop on the main lcore until SIGINT or SIGTERM.  Exit status: 0 after a
  * clean stop, 1 when the data path cannot start, 2 for usage or
- * configuration errors.
+ * configuration errors.  --check validates offline (no EAL) and exits 0 with
+ * a one-line summary, or 1 after printing every error.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -569,23 +570,34 @@ main(int argc, char **argv)
 		}
 	}
 	if (check_path != NULL) {
-		if (load_config(check_path, false) != 0)
-			return 2;
-		printf("%s: configuration is valid\n", check_path);
-		return 0;
+		rc = load_config(check_path, false);
+		if (rc == 0)
+			printf(
+			    "%s: valid: mesh %s, virtual gateway %s, %d gateway route(s), %d "
+			    "virtual "
+			    "service(s), %d virtual router(s), %d route(s), %d virtual node(s)\n",
+			    check_path, config.has_mesh ? config.mesh.name : "(none)",
+			    config.has_virtual_gateway ? config.virtual_gateway.name : "(none)",
+			    config.n_gateway_routes, config.n_virtual_services,
+			    config.n_virtual_routers, config.n_routes, config.n_virtual_nodes);
+		mg_config_free(&config);
+		return rc == 0 ? 0 : 1;
 	}
 	if ((config_path == NULL) == !demo ||
 	    (optind < argc && strcmp(argv[optind - 1], "--") != 0)) {
 		usage(stderr);
 		return 2;
 	}
-	if (load_config(config_path, demo) != 0)
+	if (load_config(config_path, demo) != 0) {
+		mg_config_free(&config);
 		return 2;
+	}
 
 	eargc = eal_args(argc - optind, argv + optind, argv[0], eargv);
 	rc = rte_eal_init(eargc, eargv);
 	if (rc < 0) {
 		mg_err("EAL initialisation failed: %s", rte_strerror(rte_errno));
+		mg_config_free(&config);
 		return 1;
 	}
 
@@ -604,5 +616,6 @@ main(int argc, char **argv)
 out:
 	stop_all();
 	rte_eal_cleanup();
+	mg_config_free(&config);
 	return status;
 }

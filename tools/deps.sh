@@ -29,7 +29,7 @@ LWIP_SERIES=2.2
 # Binary packages: build, unit tests, fuzzing, end-to-end tests.
 PKGS=(
 	build-essential pkg-config dpkg-dev patch xz-utils ca-certificates
-	dpdk-dev libdpdk-dev libjsmn-dev
+	dpdk-dev libdpdk-dev libjsmn-dev libpcre2-dev
 	libbsd-dev libmd-dev libelf-dev zlib1g-dev libnuma-dev libpcap-dev
 	libarchive-dev libjansson-dev libbpf-dev libxdp-dev libibverbs-dev libisal-dev
 	clang libclang-rt-14-dev clang-format

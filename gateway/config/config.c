@@ -1,7 +1,8 @@
 /*
  * The Meshgate configuration: schema tables, value parsers and cross-field rules of the
  * top level and the `appliance` section, and loading. The `virtualGateway` section is in
- * vgw.c. See config.h for the API and docs/CONFIG.md for the user reference.
+ * vgw.c, the other App Mesh sections, appliance.endpoints and the rules across resources in
+ * mesh.c. See config.h for the API and docs/CONFIG.md for the user reference.
  *
  * Adding a top-level section is one line in root_fields[] plus its table; adding a field is
  * one line in its object's table.
@@ -754,8 +755,9 @@ validate_proxy(struct mg_schema_ctx *ctx, const struct mg_schema_object *o, int 
 }
 
 /*
- * Rules across the sections: the virtual gateway's listener and the appliance's own
- * listeners. Zero ports are absent or already reported.
+ * Rules across the sections: the App Mesh resources' references (mesh.c), then the virtual
+ * gateway's listener and the appliance's own listeners. Zero ports are absent or already
+ * reported.
  */
 static int
 validate_config(struct mg_schema_ctx *ctx, const struct mg_schema_object *o, int tok, void *base)
@@ -768,8 +770,10 @@ validate_config(struct mg_schema_ctx *ctx, const struct mg_schema_object *o, int
 	int rc = 0;
 
 	(void)o;
+	if (mg_cfg_mesh_resolve(ctx, base) < 0)
+		rc = -EINVAL;
 	if (!cfg->has_virtual_gateway)
-		return 0;
+		return rc;
 	if (l->port != 0) {
 		int ptok = tok_at(ctx, tok, MG_CFG_VGW_PORT_PATH);
 
@@ -1110,6 +1114,69 @@ static const struct mg_schema_object proxy_obj = {
     .validate = validate_proxy,
 };
 
+/* appliance.dns.resolvers[]: an element is the uint32_t it fills. */
+static int
+parse_resolver(struct mg_schema_ctx *ctx, const struct mg_schema_field *f, int tok, void *base)
+{
+	(void)f;
+	return mg_cfg_parse_host_ipv4(ctx, tok, base, "10.0.0.2");
+}
+
+static int
+validate_dns(struct mg_schema_ctx *ctx, const struct mg_schema_object *o, int tok, void *base)
+{
+	struct mg_cfg_dns *dns = base;
+	char path[32];
+	int i, j, rc = 0;
+
+	(void)o;
+	dns->present = true;
+	for (i = 0; i < dns->n_resolvers; i++) {
+		for (j = 0; j < i && dns->resolvers[i] != 0; j++) {
+			if (dns->resolvers[j] != dns->resolvers[i])
+				continue;
+			snprintf(path, sizeof(path), "resolvers[%d]", i);
+			mg_json_error(ctx->doc, tok_at(ctx, tok, path),
+			              "this resolver is already listed (resolvers[%d])", j);
+			rc = -EINVAL;
+			break;
+		}
+	}
+	return rc;
+}
+
+static const struct mg_schema_field resolver_elem = {
+    .name = "resolver",
+    .type = MG_SCHEMA_CUSTOM,
+    .size = sizeof(uint32_t),
+    .parse = parse_resolver,
+};
+
+static const struct mg_schema_field dns_fields[] = {
+    {.name = "resolvers",
+     .type = MG_SCHEMA_ARRAY,
+     .flags = REQ,
+     MG_SCHEMA_MEMBER(struct mg_cfg_dns, resolvers),
+     .min = 1,
+     .max = MG_CFG_MAX_RESOLVERS,
+     .elem = &resolver_elem,
+     .count_offset = offsetof(struct mg_cfg_dns, n_resolvers)},
+    {.name = "timeoutMs",
+     .type = MG_SCHEMA_INT,
+     MG_SCHEMA_MEMBER(struct mg_cfg_dns, timeout_ms),
+     .min = 100,
+     .max = 60000,
+     .def = MG_CFG_DEFAULT_DNS_TIMEOUT_MS},
+};
+
+static const struct mg_schema_object dns_obj = {
+    .name = "dns",
+    .size = sizeof(struct mg_cfg_dns),
+    .fields = dns_fields,
+    .n_fields = MG_SCHEMA_COUNT(dns_fields),
+    .validate = validate_dns,
+};
+
 static const struct mg_schema_field appliance_fields[] = {
     {.name = "interfaces",
      .type = MG_SCHEMA_ARRAY,
@@ -1136,6 +1203,14 @@ static const struct mg_schema_field appliance_fields[] = {
      .type = MG_SCHEMA_OBJECT,
      MG_SCHEMA_MEMBER(struct mg_cfg_appliance, proxy),
      .object = &proxy_obj},
+    {.name = "dns",
+     .type = MG_SCHEMA_OBJECT,
+     MG_SCHEMA_MEMBER(struct mg_cfg_appliance, dns),
+     .object = &dns_obj},
+    {.name = "endpoints",
+     .type = MG_SCHEMA_CUSTOM,
+     MG_SCHEMA_MEMBER(struct mg_cfg_appliance, endpoint_sets),
+     .parse = mg_cfg_endpoints_parse},
 };
 
 static const struct mg_schema_object appliance_obj = {
@@ -1146,10 +1221,14 @@ static const struct mg_schema_object appliance_obj = {
     .validate = validate_appliance,
 };
 
-/*
- * The top level. The other App Mesh sections (mesh, gatewayRoutes, virtualServices,
- * virtualRouters, routes, virtualNodes) will each be one more line here.
- */
+/* A top-level App Mesh section parsed by mesh.c. */
+#define MESH_SECTION(n, member)                                                                    \
+	{                                                                                          \
+		.name = n, .type = MG_SCHEMA_CUSTOM, MG_SCHEMA_MEMBER(struct mg_config, member),   \
+		.parse = mg_cfg_mesh_parse                                                         \
+	}
+
+/* The top level. */
 static const struct mg_schema_field root_fields[] = {
     {.name = "appliance",
      .type = MG_SCHEMA_OBJECT,
@@ -1160,6 +1239,12 @@ static const struct mg_schema_field root_fields[] = {
      .type = MG_SCHEMA_CUSTOM,
      MG_SCHEMA_MEMBER(struct mg_config, virtual_gateway),
      .parse = mg_cfg_vgw_parse},
+    MESH_SECTION("mesh", mesh),
+    MESH_SECTION("gatewayRoutes", gateway_routes),
+    MESH_SECTION("virtualServices", virtual_services),
+    MESH_SECTION("virtualRouters", virtual_routers),
+    MESH_SECTION("routes", routes),
+    MESH_SECTION("virtualNodes", virtual_nodes),
 };
 
 const struct mg_schema_object mg_config_schema = {
@@ -1248,6 +1333,13 @@ out:
 	free(buf);
 	close(fd);
 	return rc;
+}
+
+void
+mg_config_free(struct mg_config *cfg)
+{
+	mg_cfg_mesh_free(cfg);
+	memset(cfg, 0, sizeof(*cfg));
 }
 
 unsigned long

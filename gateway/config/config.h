@@ -4,14 +4,22 @@
  * The top level is an object whose members are the sections below: `appliance` (interfaces,
  * admin listener, diagnostics, dataplane sizing, HTTP proxy settings) and `virtualGateway`
  * (the AWS App Mesh VirtualGateway exactly as `aws appmesh describe-virtual-gateway` prints
- * it). The other App Mesh resources (`mesh`, `gatewayRoutes`, `virtualServices`,
- * `virtualRouters`, `routes`, `virtualNodes`) come later. Field names are camelCase as in the
- * App Mesh JSON.
+ * it), and the other App Mesh resources of the mesh: `mesh`, `gatewayRoutes`,
+ * `virtualServices`, `virtualRouters`, `routes` and `virtualNodes`, each resource exactly as the
+ * matching `aws appmesh describe-*` command prints it. Field names are camelCase as in the App
+ * Mesh JSON.
  * docs/CONFIG.md is the user reference; the C structs below are what the rest of the gateway
  * reads.
  *
  * Loading never stops at the first problem: every error is collected with its file, line,
  * column and JSON path, and mg_cfg_errors_print() shows them in document order.
+ *
+ * Memory: a parsed configuration owns heap memory (the mesh resources and all their strings).
+ * Every struct mg_config filled by mg_config_parse() or mg_config_load_file(), whether the call
+ * succeeded or failed, must be released with mg_config_free() before it is parsed into again
+ * or goes out of scope. Nothing in it is ever shared with another configuration, so a
+ * generation compiled from it may keep borrowed pointers only as long as the configuration
+ * lives.
  */
 #ifndef MG_CONFIG_CONFIG_H
 #define MG_CONFIG_CONFIG_H
@@ -242,6 +250,48 @@ struct mg_cfg_proxy {
 	uint32_t max_conns_per_endpoint, max_idle_per_endpoint;
 };
 
+/* ------------------------------------------------------------------------------------------ */
+/* Appliance extensions for the mesh: static endpoints and DNS                                */
+
+#define MG_CFG_MAX_RESOLVERS          4
+#define MG_CFG_DEFAULT_DNS_TIMEOUT_MS 5000
+#define MG_CFG_MAX_ENDPOINTS_PER_NODE 256
+
+/*
+ * One static endpoint of a virtual node: IPv4 <addr> in host byte order and <port>. A <port>
+ * of 0 means "the port of the node's listener the traffic is for" (the JSON left it out).
+ */
+struct mg_cfg_endpoint {
+	uint32_t addr;
+	uint16_t port;
+};
+
+/*
+ * appliance.endpoints["<node>"]: the static endpoints of the virtual node named <node> (owned,
+ * NUL-terminated), in the order given, <n> of them (1..MG_CFG_MAX_ENDPOINTS_PER_NODE).
+ * <node_index> indexes mg_config.virtual_nodes once the configuration loaded (-1 before the
+ * cross-references were resolved or when the name matched no node, which is an error).
+ */
+struct mg_cfg_endpoint_set {
+	char *node;
+	int node_index;
+	int n;
+	struct mg_cfg_endpoint *eps;
+};
+
+/*
+ * appliance.dns: the resolvers that DNS service discovery queries, <n_resolvers> IPv4
+ * addresses (host byte order, 1..MG_CFG_MAX_RESOLVERS) in the order of preference, and the
+ * time one query may take, <timeout_ms>. <present> is false when the section is absent (then
+ * <n_resolvers> is 0, and no virtual node may rely on DNS).
+ */
+struct mg_cfg_dns {
+	bool present;
+	int n_resolvers;
+	uint32_t resolvers[MG_CFG_MAX_RESOLVERS];
+	uint32_t timeout_ms;
+};
+
 struct mg_cfg_appliance {
 	struct mg_cfg_iface ifaces[MG_CFG_MAX_IFACES];
 	int n_ifaces;
@@ -249,16 +299,423 @@ struct mg_cfg_appliance {
 	struct mg_cfg_diag diag;
 	struct mg_cfg_dataplane dataplane;
 	struct mg_cfg_proxy proxy;
+	struct mg_cfg_dns dns;
+	int n_endpoint_sets;
+	struct mg_cfg_endpoint_set *endpoint_sets; /* owned; NULL when n_endpoint_sets is 0 */
+};
+
+/* ------------------------------------------------------------------------------------------ */
+/* The App Mesh resources of the mesh                                                         */
+/*
+ * Conventions of everything below, for the routing engine that compiles a configuration into an
+ * immutable generation:
+ *   - Every `char *` is owned by the configuration, NUL-terminated and free of NUL bytes; NULL
+ *     means the JSON left the member out (a present string is never NULL, possibly never "").
+ *   - Every array is a heap array of exactly its count of elements (NULL when the count is 0),
+ *     kept in the order of the JSON document.
+ *   - A reference to another resource is kept both as its name (as written) and as an index in
+ *     the array of struct mg_config that holds that kind. After a successful load every index
+ *     is valid; after a failed load an index may be -1 and must not be used.
+ *   - Durations are milliseconds (App Mesh `{"unit": "s"|"ms", "value": N}`); a duration the
+ *     JSON left out has <set> false, and the defaults App Mesh documents are the engine's to
+ *     apply (see docs/CONFIG.md).
+ *   - Members that are stored but not acted on yet say so ("stored, not implemented").
+ */
+
+/* Limits of strings App Mesh leaves unbounded (a String or ServiceName shape), in bytes. */
+#define MG_CFG_NAME_MAX 255  /* every resource name, and a virtual service name */
+#define MG_CFG_TEXT_MAX 1024 /* route prefixes, query parameters, gRPC service names */
+
+/* A duration in milliseconds; <set> is false when the JSON left it out. */
+struct mg_cfg_duration {
+	bool set;
+	uint64_t ms;
+};
+
+/* The App Mesh PortProtocol of routers and nodes; the values follow its JSON order. */
+enum mg_cfg_port_protocol {
+	MG_CFG_PP_HTTP,
+	MG_CFG_PP_TCP,
+	MG_CFG_PP_HTTP2,
+	MG_CFG_PP_GRPC,
+};
+
+/* IpPreference (mesh and DNS service discovery); NONE when the JSON left it out. */
+enum mg_cfg_ip_preference {
+	MG_CFG_IP_NONE,
+	MG_CFG_IP_IPV6_PREFERRED,
+	MG_CFG_IP_IPV4_PREFERRED,
+	MG_CFG_IP_IPV4_ONLY,
+	MG_CFG_IP_IPV6_ONLY,
+};
+
+/* HttpMethod; NONE when a match leaves the method out. */
+enum mg_cfg_http_method {
+	MG_CFG_METHOD_NONE,
+	MG_CFG_METHOD_GET,
+	MG_CFG_METHOD_HEAD,
+	MG_CFG_METHOD_POST,
+	MG_CFG_METHOD_PUT,
+	MG_CFG_METHOD_DELETE,
+	MG_CFG_METHOD_CONNECT,
+	MG_CFG_METHOD_OPTIONS,
+	MG_CFG_METHOD_TRACE,
+	MG_CFG_METHOD_PATCH,
+};
+
+/*
+ * How a string is matched. For a header or gRPC metadata match: the alternative of its
+ * `match` union, or NONE when `match` is left out (App Mesh then matches on the header being
+ * present). For a path: EXACT or REGEX (NONE: no path match). For a hostname: EXACT or SUFFIX.
+ */
+enum mg_cfg_match_kind {
+	MG_CFG_MATCH_NONE,
+	MG_CFG_MATCH_EXACT,
+	MG_CFG_MATCH_PREFIX,
+	MG_CFG_MATCH_SUFFIX,
+	MG_CFG_MATCH_REGEX,
+	MG_CFG_MATCH_RANGE,
+};
+
+/*
+ * A value match. <value> is the string to compare with (EXACT, PREFIX, SUFFIX) or the
+ * regular expression (REGEX; it compiled with PCRE2 when the configuration loaded, and is
+ * matched against the whole value). For RANGE, <value> is NULL and the header value, read as a
+ * decimal integer, must lie in [<range_start>, <range_end>) (half-open as in Envoy;
+ * range_start < range_end is guaranteed).
+ */
+struct mg_cfg_string_match {
+	enum mg_cfg_match_kind kind;
+	char *value;
+	int64_t range_start, range_end;
+};
+
+/*
+ * One header (HTTP routes) or metadata entry (gRPC routes) match: the header <name> (1..50
+ * bytes, compared case-insensitively), <match> (kind NONE: the header must be present) and
+ * <invert> (true: the request matches when the header does not).
+ */
+struct mg_cfg_header_match {
+	char *name;
+	bool invert;
+	struct mg_cfg_string_match match;
+};
+
+/*
+ * One query parameter match: the parameter <name> must be present and, when <exact> is not
+ * NULL, have exactly that (decoded) value.
+ */
+struct mg_cfg_query_match {
+	char *name;
+	char *exact;
+};
+
+/* ---- mesh ---------------------------------------------------------------------------------- */
+
+/* The mesh's egressFilter.type. Stored, not implemented (egress is not a gateway concern). */
+enum mg_cfg_egress {
+	MG_CFG_EGRESS_DROP_ALL, /* App Mesh's default */
+	MG_CFG_EGRESS_ALLOW_ALL,
+};
+
+/*
+ * The top-level `mesh` (describe-mesh's "mesh"). <ip_preference> is the default of the DNS
+ * service discovery of every virtual node that sets none.
+ */
+struct mg_cfg_mesh {
+	char *name;
+	enum mg_cfg_egress egress;
+	enum mg_cfg_ip_preference ip_preference;
+};
+
+/* ---- gateway routes ------------------------------------------------------------------------ */
+
+/* Which route object a gateway route or route has. */
+enum mg_cfg_route_kind {
+	MG_CFG_ROUTE_HTTP,  /* httpRoute */
+	MG_CFG_ROUTE_HTTP2, /* http2Route */
+	MG_CFG_ROUTE_GRPC,  /* grpcRoute */
+	MG_CFG_ROUTE_TCP,   /* tcpRoute (routes only) */
+};
+
+/* A rewrite switch: UNSET when the JSON left it out (App Mesh's default applies: ENABLED). */
+enum mg_cfg_rewrite_default {
+	MG_CFG_REWRITE_UNSET,
+	MG_CFG_REWRITE_ENABLED,
+	MG_CFG_REWRITE_DISABLED,
+};
+
+/*
+ * A gateway route's match. Every member that is set must match (AND); members left out match
+ * everything.
+ *   HTTP and HTTP2: <prefix> (starts with '/', never a reserved /aws-appmesh or /aws-app-mesh
+ *   prefix) or <path> (EXACT or REGEX), never both; <hostname> (EXACT or SUFFIX, NONE: any);
+ *   <method>; <port> (0: any; otherwise the virtual gateway's listener port); <headers> and
+ *   <query> (1..10 each when present).
+ *   GRPC: <service_name> (NULL: any; never "aws.appmesh*" or "aws.app-mesh*"), <hostname>,
+ *   <port>, and the metadata entries in <headers>.
+ */
+struct mg_cfg_gateway_route_match {
+	char *prefix;
+	struct mg_cfg_string_match path;
+	struct mg_cfg_string_match hostname;
+	enum mg_cfg_http_method method;
+	uint16_t port;
+	char *service_name;
+	int n_headers;
+	struct mg_cfg_header_match *headers;
+	int n_query;
+	struct mg_cfg_query_match *query;
+};
+
+/*
+ * One entry of `gatewayRoutes`. <priority> is 0..1000 (0 first) when <has_priority>; App Mesh
+ * orders routes without priority by longest prefix. The target is the virtual service
+ * <target_service> (index <target_service_index> in mg_config.virtual_services) and, when
+ * nonzero, the listener port <target_port> of its provider.
+ *
+ * Rewrites (HTTP and HTTP2; GRPC has only the hostname one): <rewrite_hostname> is the
+ * defaultTargetHostname switch (UNSET and ENABLED: the Host header becomes the target virtual
+ * service name). With a prefix match, <rewrite_prefix_default> is defaultPrefix (UNSET and
+ * ENABLED: the matched prefix becomes "/") and <rewrite_prefix_value>, when not NULL, is the
+ * replacement of the matched prefix (then the default is not used). With a path match,
+ * <rewrite_path>, when not NULL, replaces the whole path.
+ */
+struct mg_cfg_gateway_route {
+	char *name;
+	bool has_priority;
+	uint16_t priority;
+	enum mg_cfg_route_kind kind;
+	struct mg_cfg_gateway_route_match match;
+	char *target_service;
+	int target_service_index;
+	uint16_t target_port;
+	enum mg_cfg_rewrite_default rewrite_hostname;
+	enum mg_cfg_rewrite_default rewrite_prefix_default;
+	char *rewrite_prefix_value;
+	char *rewrite_path;
+};
+
+/* ---- virtual services ---------------------------------------------------------------------- */
+
+enum mg_cfg_provider_kind {
+	MG_CFG_PROVIDER_NONE, /* no provider: nothing can be routed to the service */
+	MG_CFG_PROVIDER_NODE,
+	MG_CFG_PROVIDER_ROUTER,
+};
+
+/*
+ * One entry of `virtualServices`. The provider is the virtual node or virtual router named
+ * <provider_name>, at <provider_index> in mg_config.virtual_nodes or mg_config.virtual_routers
+ * according to <provider_kind> (NULL and -1 for MG_CFG_PROVIDER_NONE).
+ */
+struct mg_cfg_virtual_service {
+	char *name;
+	enum mg_cfg_provider_kind provider_kind;
+	char *provider_name;
+	int provider_index;
+};
+
+/* ---- virtual routers ----------------------------------------------------------------------- */
+
+/* A router or node listener's portMapping. */
+struct mg_cfg_port_mapping {
+	uint16_t port;
+	enum mg_cfg_port_protocol protocol;
+};
+
+/*
+ * One entry of `virtualRouters`: its <n_listeners> listeners (port unique among them), and the
+ * indices in mg_config.routes of the <n_routes> routes whose virtualRouterName names it, in
+ * document order (the engine orders them by priority and match).
+ */
+struct mg_cfg_virtual_router {
+	char *name;
+	int n_listeners;
+	struct mg_cfg_port_mapping *listeners;
+	int n_routes;
+	int *routes;
+};
+
+/* ---- routes -------------------------------------------------------------------------------- */
+
+/*
+ * One weighted target: the virtual node <node> (index <node_index> in mg_config.virtual_nodes),
+ * its relative <weight> 0..100 (the weights of a route add up to more than 0) and, when
+ * nonzero, the node listener <port> (one of the node's listener ports).
+ */
+struct mg_cfg_weighted_target {
+	char *node;
+	int node_index;
+	uint8_t weight;
+	uint16_t port;
+};
+
+/* Retry events, as bits of mg_cfg_retry_policy's masks. */
+#define MG_CFG_RETRY_HTTP_SERVER_ERROR       0x01 /* server-error */
+#define MG_CFG_RETRY_HTTP_GATEWAY_ERROR      0x02 /* gateway-error */
+#define MG_CFG_RETRY_HTTP_CLIENT_ERROR       0x04 /* client-error */
+#define MG_CFG_RETRY_HTTP_STREAM_ERROR       0x08 /* stream-error */
+#define MG_CFG_RETRY_TCP_CONNECTION_ERROR    0x01 /* connection-error */
+#define MG_CFG_RETRY_GRPC_CANCELLED          0x01 /* cancelled */
+#define MG_CFG_RETRY_GRPC_DEADLINE_EXCEEDED  0x02 /* deadline-exceeded */
+#define MG_CFG_RETRY_GRPC_INTERNAL           0x04 /* internal */
+#define MG_CFG_RETRY_GRPC_RESOURCE_EXHAUSTED 0x08 /* resource-exhausted */
+#define MG_CFG_RETRY_GRPC_UNAVAILABLE        0x10 /* unavailable */
+
+/*
+ * A route's retryPolicy (when <present>): <max_retries> retries, each given
+ * <per_retry_timeout> (always set), on the events in the masks (MG_CFG_RETRY_*). Stored, not
+ * implemented yet.
+ */
+struct mg_cfg_retry_policy {
+	bool present;
+	uint32_t max_retries;
+	struct mg_cfg_duration per_retry_timeout;
+	uint32_t http_events, tcp_events, grpc_events;
+};
+
+/*
+ * A route's match. Like a gateway route's (HTTP/HTTP2: <prefix> or <path>, <method>,
+ * <headers>, <query>; GRPC: <service_name>, <method_name> (needs <service_name>) and metadata
+ * in <headers>; TCP: only <port>), without hostname, plus <scheme> for HTTP2 (NULL: any;
+ * "http" or "https"). <port> is 0 or one of the router's listener ports; a router with more
+ * than one listener requires it.
+ */
+struct mg_cfg_route_match {
+	char *prefix;
+	struct mg_cfg_string_match path;
+	enum mg_cfg_http_method method;
+	char *scheme;
+	uint16_t port;
+	char *service_name;
+	char *method_name;
+	int n_headers;
+	struct mg_cfg_header_match *headers;
+	int n_query;
+	struct mg_cfg_query_match *query;
+};
+
+/*
+ * One entry of `routes`: route <name> of the virtual router <router> (index <router_index> in
+ * mg_config.virtual_routers; names are unique per router, as in App Mesh). <kind> says which
+ * route object the spec has; its route kind matches the protocol of the router listener it
+ * applies to. <targets> has 1..10 entries. <retry> and the timeouts <per_request> and <idle>
+ * are stored, not implemented yet (TCP routes have only <idle>).
+ */
+struct mg_cfg_route {
+	char *name;
+	char *router;
+	int router_index;
+	bool has_priority;
+	uint16_t priority;
+	enum mg_cfg_route_kind kind;
+	struct mg_cfg_route_match match;
+	int n_targets;
+	struct mg_cfg_weighted_target *targets;
+	struct mg_cfg_retry_policy retry;
+	struct mg_cfg_duration per_request, idle;
+};
+
+/* ---- virtual nodes ------------------------------------------------------------------------- */
+
+/* A node listener's connectionPool alternative; NONE when left out. */
+enum mg_cfg_node_pool_kind {
+	MG_CFG_NODE_POOL_NONE,
+	MG_CFG_NODE_POOL_HTTP,
+	MG_CFG_NODE_POOL_TCP,
+	MG_CFG_NODE_POOL_HTTP2,
+	MG_CFG_NODE_POOL_GRPC,
+};
+
+/*
+ * One virtual node listener, that is one port the node's endpoints serve. <tls_mode> is the
+ * listener's tls.mode (MG_CFG_TLS_NONE without tls): whether the endpoints expect TLS.
+ *
+ * Stored, not implemented yet (resilience comes later): the connection pool (<pool_kind>;
+ * limits the JSON leaves out are MG_CFG_POOL_UNLIMITED, as in the virtual gateway's
+ * listener), the health check (when <has_health_check>; <port> defaults to the listener port,
+ * <path> is NULL when left out), the outlier detection (when <has_outlier_detection>; all four
+ * members set) and the timeouts of the protocol (<per_request> is never set for tcp).
+ */
+struct mg_cfg_node_listener {
+	uint16_t port;
+	enum mg_cfg_port_protocol protocol;
+	enum mg_cfg_tls_mode tls_mode;
+	enum mg_cfg_node_pool_kind pool_kind;
+	uint32_t max_connections, max_pending_requests, max_requests;
+	bool has_health_check;
+	struct {
+		uint32_t healthy_threshold, unhealthy_threshold, interval_ms, timeout_ms;
+		uint16_t port;
+		enum mg_cfg_port_protocol protocol;
+		char *path;
+	} health_check;
+	bool has_outlier_detection;
+	struct {
+		uint32_t max_server_errors, max_ejection_percent;
+		struct mg_cfg_duration interval, base_ejection_duration;
+	} outlier_detection;
+	struct mg_cfg_duration per_request, idle;
+};
+
+/* serviceDiscovery: NONE when left out; DNS the only one supported (awsCloudMap is refused). */
+enum mg_cfg_discovery_kind {
+	MG_CFG_DISCOVERY_NONE,
+	MG_CFG_DISCOVERY_DNS,
+};
+
+/* DnsResponseType. */
+enum mg_cfg_dns_response {
+	MG_CFG_DNS_LOADBALANCER, /* App Mesh's default: one address, the resolver balances */
+	MG_CFG_DNS_ENDPOINTS,    /* every address returned is an endpoint */
+};
+
+/*
+ * One entry of `virtualNodes`.
+ *
+ * Where its traffic goes: the static endpoints <endpoints> (<n_endpoints>, borrowed from
+ * appliance.endpoint_sets, which owns them) when appliance.endpoints names the node; otherwise
+ * the addresses DNS returns for <dns_hostname> (a DNS name or IPv4 address) through
+ * appliance.dns, with <dns_response> and <ip_preference> (the node's, else the mesh's, else
+ * MG_CFG_IP_NONE). A loaded node with listeners always has one of the two.
+ *
+ * <backends> lists the virtual service names of spec.backends (for the node's own proxy;
+ * stored, not used by the gateway). backendDefaults, the backends' client policies and logging
+ * are validated and not stored: they configure the node's own proxy, not the gateway.
+ */
+struct mg_cfg_virtual_node {
+	char *name;
+	int n_listeners;
+	struct mg_cfg_node_listener *listeners;
+	enum mg_cfg_discovery_kind discovery;
+	char *dns_hostname;
+	enum mg_cfg_dns_response dns_response;
+	enum mg_cfg_ip_preference ip_preference;
+	int n_endpoints;
+	const struct mg_cfg_endpoint *endpoints;
+	int n_backends;
+	char **backends;
 };
 
 /*
  * The whole configuration. <virtual_gateway> is meaningful when <has_virtual_gateway>; a
- * configuration without one has no HTTP listener.
+ * configuration without one has no HTTP listener. <mesh> is meaningful when <has_mesh>. The
+ * resource arrays hold each top-level list in document order (NULL when empty); the indices
+ * in the resources point into them.
  */
 struct mg_config {
 	struct mg_cfg_appliance appliance;
 	bool has_virtual_gateway;
 	struct mg_cfg_virtual_gateway virtual_gateway;
+	bool has_mesh;
+	struct mg_cfg_mesh mesh;
+	int n_gateway_routes, n_virtual_services, n_virtual_routers, n_routes, n_virtual_nodes;
+	struct mg_cfg_gateway_route *gateway_routes;
+	struct mg_cfg_virtual_service *virtual_services;
+	struct mg_cfg_virtual_router *virtual_routers;
+	struct mg_cfg_route *routes;
+	struct mg_cfg_virtual_node *virtual_nodes;
 };
 
 /* Defaults of the optional settings. */
@@ -300,10 +757,17 @@ const struct mg_cfg_client_tls *mg_cfg_upstream_tls(const struct mg_config *cfg)
  * <filename> is only used in messages (NULL prints "<input>"). <errs> is initialised and then
  * receives every error found. On success all defaults are applied and 0 is returned; otherwise
  * -EINVAL (or -EFBIG / -ENOMEM, also reported in <errs>), and <cfg> holds a partial result
- * that must not be used.
+ * that must not be used. <cfg> is taken as uninitialised (whatever it held is not freed) and
+ * must be released with mg_config_free() in every case.
  */
 int mg_config_parse(struct mg_config *cfg, const char *text, size_t len, const char *filename,
                     struct mg_cfg_errors *errs);
+
+/*
+ * Releases everything <cfg> owns and zeroes it. Safe on a zeroed configuration and after a
+ * failed parse; <cfg> may be parsed into again afterwards.
+ */
+void mg_config_free(struct mg_config *cfg);
 
 /*
  * Reads the file at <path> (at most MG_CFG_MAX_FILE_SIZE bytes) and parses it as

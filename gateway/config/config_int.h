@@ -1,6 +1,7 @@
 /*
  * Internal interface between the configuration's source files (config.c: the top level, the
- * appliance and loading; vgw.c: the App Mesh VirtualGateway). Not for the rest of the gateway,
+ * appliance and loading; vgw.c: the App Mesh VirtualGateway; mesh.c: the other App Mesh
+ * resources, the appliance's endpoints and the cross-references). Not for the rest of the gateway,
  * which reads struct mg_config (config.h).
  */
 #ifndef MG_CONFIG_CONFIG_INT_H
@@ -20,6 +21,44 @@
  */
 int mg_cfg_vgw_parse(struct mg_schema_ctx *ctx, const struct mg_schema_field *f, int tok,
                      void *base);
+
+/*
+ * The parse callback (MG_SCHEMA_CUSTOM) of the top-level `mesh`, `gatewayRoutes`,
+ * `virtualServices`, `virtualRouters`, `routes` and `virtualNodes` members (told apart by
+ * f->name): <base> is the struct mg_config. Walks <tok> against the section's tables, reports
+ * every problem within each resource and stores the resources, allocated, in the config (also
+ * after errors, for mg_config_free()). Returns 0 or -EINVAL.
+ */
+int mg_cfg_mesh_parse(struct mg_schema_ctx *ctx, const struct mg_schema_field *f, int tok,
+                      void *base);
+
+/*
+ * The parse callback of `appliance.endpoints`: <base> is the struct mg_cfg_appliance. Fills
+ * endpoint_sets (names not resolved yet). Returns 0 or -EINVAL.
+ */
+int mg_cfg_endpoints_parse(struct mg_schema_ctx *ctx, const struct mg_schema_field *f, int tok,
+                           void *base);
+
+/*
+ * Resolves and checks every rule across resources once the whole document was walked (<ctx>'s
+ * root is token 0): mesh names, duplicate names, references by name (stored as indices),
+ * listener ports and protocols that must agree, static endpoints and DNS. Reports every
+ * problem; returns 0 or -EINVAL.
+ */
+int mg_cfg_mesh_resolve(struct mg_schema_ctx *ctx, struct mg_config *cfg);
+
+/* Frees the mesh resources and the appliance's endpoint sets of <cfg> (not zeroing it). */
+void mg_cfg_mesh_free(struct mg_config *cfg);
+
+/*
+ * Reads JSON string <tok> as an IPv4 address a host may have (not 0/8, loopback, multicast or
+ * reserved) into *<out> (host byte order); reports errors with <example> in the message.
+ * Returns 0 or -EINVAL.
+ */
+int mg_cfg_parse_host_ipv4(struct mg_schema_ctx *ctx, int tok, uint32_t *out, const char *example);
+
+/* The mesh sections' tables, NULL-terminated, for table self-checks in tests. */
+extern const struct mg_schema_object *const mg_config_mesh_schemas[];
 
 /* The JSON path of the listener's port, from the root object, for messages and lookups. */
 #define MG_CFG_VGW_PORT_PATH "virtualGateway.spec.listeners[0].portMapping.port"

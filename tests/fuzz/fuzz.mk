@@ -1,5 +1,5 @@
 # libFuzzer targets: tests/fuzz/fuzz_<name>.c, each with the gateway sources
-# it needs in FUZZ_<name>_SRCS, a seed corpus in tests/fuzz/corpus/<name>/
+# it needs in FUZZ_<name>_SRCS (libraries in FUZZ_<name>_LIBS), a seed corpus in tests/fuzz/corpus/<name>/
 # and optionally a dictionary tests/fuzz/<name>.dict.
 #
 #   make test-fuzz            every target for FUZZ_SECONDS (smoke run, part of make test)
@@ -13,7 +13,9 @@ FUZZ_CC      := clang
 FUZZ_CFLAGS  := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-D_GNU_SOURCE -I.
 
-FUZZ_config_SRCS     = gateway/config/json.c gateway/config/schema.c gateway/config/config.c gateway/config/vgw.c
+FUZZ_config_SRCS     = gateway/config/json.c gateway/config/schema.c gateway/config/config.c gateway/config/vgw.c \
+		       gateway/config/mesh.c
+FUZZ_config_LIBS     = -lpcre2-8
 FUZZ_admin_http_SRCS = gateway/admin/mg_admin_http.c
 # lwIP itself, compiled into the fuzzer with our options (instrumented).
 FUZZ_frames_SRCS     = $(LWIP_SRCS) platform/lwip/mg_isn.c platform/lwip/mg_siphash.c
@@ -25,7 +27,7 @@ FUZZ_BINS  := $(FUZZ_NAMES:%=$(BUILD_ROOT)/fuzz/fuzz_%)
 $(BUILD_ROOT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(DEPS_STAMP) $$(FUZZ_$$*_SRCS)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ  $@"
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_$*_CFLAGS) $< $(FUZZ_$*_SRCS) -o $@
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_$*_CFLAGS) $< $(FUZZ_$*_SRCS) -o $@ $(FUZZ_$*_LIBS)
 
 
 test-fuzz: $(FUZZ_BINS)

@@ -17,6 +17,7 @@ mg_cfgtest_parse(struct mg_config *cfg, const char *text, struct mg_cfg_errors *
 	if (buf == NULL)
 		abort();
 	memcpy(buf, text, len);
+	mg_config_free(cfg);
 	rc = mg_config_parse(cfg, buf, len, "c.json", errs);
 	free(buf);
 	return rc;

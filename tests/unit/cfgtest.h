@@ -10,8 +10,9 @@
 
 /*
  * mg_cfgtest_parse() parses the NUL-terminated <text> as "c.json" from an exact-size heap
- * copy (no terminator), so that a read past the end shows under ASan.  Returns what
- * mg_config_parse() returns.
+ * copy (no terminator), so that a read past the end shows under ASan.  <cfg> must be zeroed
+ * or hold the result of an earlier call, which is freed first (mg_config_free()), so a test
+ * may parse into the same struct again and again.  Returns what mg_config_parse() returns.
  */
 int mg_cfgtest_parse(struct mg_config *cfg, const char *text, struct mg_cfg_errors *errs);
 

@@ -37,7 +37,7 @@ static const char example[] =
 
 MG_TEST(config_example_parses_to_the_exact_struct)
 {
-	struct mg_config cfg, want;
+	struct mg_config cfg = {0}, want;
 	struct mg_cfg_errors errs;
 	struct mg_cfg_iface *w = &want.appliance.ifaces[0];
 
@@ -70,6 +70,7 @@ MG_TEST(config_example_parses_to_the_exact_struct)
 	want.appliance.proxy.max_request_header_bytes = 32768;
 	want.appliance.proxy.max_conns_per_endpoint = 1024;
 	want.appliance.proxy.max_idle_per_endpoint = 64;
+	want.appliance.dns.timeout_ms = MG_CFG_DEFAULT_DNS_TIMEOUT_MS;
 
 	MG_ASSERT_EQ_INT(mg_cfgtest_parse(&cfg, example, &errs), 0);
 	MG_EXPECT_EQ_UINT(mg_cfg_errors_count(&errs), 0);
@@ -84,7 +85,7 @@ MG_TEST(config_example_parses_to_the_exact_struct)
 
 MG_TEST(config_defaults)
 {
-	struct mg_config cfg;
+	struct mg_config cfg = {0};
 	struct mg_cfg_errors errs;
 	const struct mg_cfg_appliance *ap = &cfg.appliance;
 
@@ -157,8 +158,8 @@ static const struct cfg_err cfg_errors[] = {
     {"{}", "(root)", "missing required field 'appliance'"},
     {"{\"appliance\":[]}", "appliance", "expected an object, got array"},
     {APP(A0, ADMIN) ",", "(root)", "unexpected data after the top-level object"},
-    {"{\"mesh\":{},\"appliance\":{\"interfaces\":[" A0 "]" ADMIN "}}", "mesh",
-     "unknown field 'mesh' (expected 'appliance' or 'virtualGateway')"},
+    {"{\"meshes\":{},\"appliance\":{\"interfaces\":[" A0 "]" ADMIN "}}", "meshes",
+     "unknown field 'meshes' (did you mean 'mesh'?)"},
     {"{\"appliance\":{\"interfaces\":[" A0 "]" ADMIN ",\"interface\":[]}}", "appliance.interface",
      "unknown field 'interface' (did you mean 'interfaces'?)"},
     /* interfaces */
@@ -376,7 +377,7 @@ static const struct cfg_err cfg_errors[] = {
 
 MG_TEST(config_each_field_error)
 {
-	struct mg_config cfg;
+	struct mg_config cfg = {0};
 	struct mg_cfg_errors errs;
 	char out[8192];
 	size_t i;
@@ -481,7 +482,7 @@ field_value(const struct mg_config *cfg, const char *what)
 
 MG_TEST(config_accepts_edge_values)
 {
-	struct mg_config cfg;
+	struct mg_config cfg = {0};
 	struct mg_cfg_errors errs;
 	char out[4096];
 	size_t i;
@@ -498,7 +499,7 @@ MG_TEST(config_accepts_edge_values)
 
 MG_TEST(config_eight_interfaces_and_no_more)
 {
-	struct mg_config cfg;
+	struct mg_config cfg = {0};
 	struct mg_cfg_errors errs;
 	char text[4096];
 	size_t len;
@@ -568,13 +569,14 @@ MG_TEST(config_reports_all_errors_at_once)
 	    "c.json:10:37: appliance.dataplane.rxDescriptors: 1000 is not a power of two\n"
 	    "c.json:10:56: appliance.dataplane.burst: duplicate key 'burst' (first defined at "
 	    "line 10, column 43)\n"
-	    "c.json:12:3: mesh: unknown field 'mesh' (expected 'appliance' or 'virtualGateway')\n";
-	struct mg_config cfg;
+	    "c.json:12:11: mesh: missing required field 'meshName'\n"
+	    "c.json:12:11: mesh: missing required field 'spec'\n";
+	struct mg_config cfg = {0};
 	struct mg_cfg_errors errs;
 	char out[8192];
 
 	MG_EXPECT_EQ_INT(mg_cfgtest_parse(&cfg, text, &errs), -EINVAL);
-	MG_EXPECT_EQ_UINT(mg_cfg_errors_count(&errs), 12);
+	MG_EXPECT_EQ_UINT(mg_cfg_errors_count(&errs), 13);
 	MG_EXPECT_STR(mg_cfgtest_errors(&errs, out, sizeof(out)), want);
 	/* The first "burst" wins; the duplicate is not applied. */
 	MG_EXPECT_EQ_UINT(cfg.appliance.dataplane.burst, 32);
@@ -585,7 +587,7 @@ MG_TEST(config_reports_all_errors_at_once)
 
 MG_TEST(config_syntax_error_is_reported_alone)
 {
-	struct mg_config cfg;
+	struct mg_config cfg = {0};
 	struct mg_cfg_errors errs;
 	char out[1024];
 
@@ -602,7 +604,7 @@ MG_TEST(config_syntax_error_is_reported_alone)
 
 MG_TEST(config_dangling_admin_with_broken_interfaces)
 {
-	struct mg_config cfg;
+	struct mg_config cfg = {0};
 	struct mg_cfg_errors errs;
 
 	/* Every interface fails; the admin check must neither crash nor list empty names. */
@@ -642,7 +644,7 @@ write_tmp(char *path, size_t size, const void *data, size_t len)
 
 MG_TEST(config_load_file)
 {
-	struct mg_config cfg, ref;
+	struct mg_config cfg = {0}, ref = {0};
 	struct mg_cfg_errors errs;
 	char path[64], out[1024], want[256];
 
@@ -673,11 +675,13 @@ MG_TEST(config_load_file)
 	MG_EXPECT_STR(mg_cfgtest_errors(&errs, out, sizeof(out)),
 	              "/: cannot read: Is a directory\n");
 	mg_cfg_errors_free(&errs);
+	mg_config_free(&cfg);
+	mg_config_free(&ref);
 }
 
 MG_TEST(config_load_file_size_cap)
 {
-	struct mg_config cfg;
+	struct mg_config cfg = {0};
 	struct mg_cfg_errors errs;
 	char path[64];
 	size_t n = MG_CFG_MAX_FILE_SIZE + 1;
@@ -701,6 +705,7 @@ MG_TEST(config_load_file_size_cap)
 	/* A pipe-like file of unknown size is read to its end too. */
 	MG_EXPECT_EQ_INT(mg_config_load_file(&cfg, "/dev/null", &errs), -EINVAL);
 	MG_EXPECT_CONTAINS(errs.list.list[0].msg, "empty document");
+	mg_config_free(&cfg);
 }
 
 /* ------------------------------------------------------------------------------------------ */

@@ -258,6 +258,7 @@ MG_TEST(vgw_describe_output_parses_to_the_exact_struct)
 	p->https_redirect_port = 80;
 	p->max_conns_per_endpoint = 512;
 	p->max_idle_per_endpoint = 32;
+	want.appliance.dns.timeout_ms = MG_CFG_DEFAULT_DNS_TIMEOUT_MS;
 
 	want.has_virtual_gateway = true;
 	strcpy(v->name, "ingress-gw");

@@ -5,6 +5,7 @@
 # UNIT_DEPS_SRCS  the gateway sources the tests exercise; a new test file that
 #                 needs more appends them here with +=.
 # UNIT_LIBS       static libraries to link, e.g. $(MBEDTLS_LIB).
+# UNIT_SYS_LIBS   system libraries to link (-lNAME), after UNIT_LIBS.
 
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_DEPS_SRCS := gateway/config/json.c gateway/config/schema.c gateway/config/config.c
@@ -15,4 +16,5 @@ UNIT_DEPS_SRCS += gateway/http/mg_http_lex.c gateway/http/mg_h1.c gateway/http/m
 # TLS (gateway/tls) and the mbedTLS library under it.
 UNIT_DEPS_SRCS += $(wildcard gateway/tls/*.c)
 UNIT_LIBS += $(MBEDTLS_LIB)
-UNIT_DEPS_SRCS += gateway/config/vgw.c
+UNIT_DEPS_SRCS += gateway/config/vgw.c gateway/config/mesh.c
+UNIT_SYS_LIBS += -lpcre2-8
