@@ -18,3 +18,5 @@ UNIT_DEPS_SRCS += $(wildcard gateway/tls/*.c)
 UNIT_LIBS += $(MBEDTLS_LIB)
 UNIT_DEPS_SRCS += gateway/config/vgw.c gateway/config/mesh.c
 UNIT_SYS_LIBS += -lpcre2-8
+# Route matching (gateway/route).
+UNIT_DEPS_SRCS += $(wildcard gateway/route/*.c)
