@@ -40,6 +40,8 @@
 #include "gateway/mg_worker.h"
 #include "gateway/net/mg_conn.h"
 #include "gateway/proxy/mg_proxy.h"
+#include "gateway/route/mg_route.h"
+#include "gateway/route/mg_route_cli.h"
 #include "gateway/tls/mg_tls.h"
 #include "gateway/upstream/mg_upool.h"
 #include "platform/lwip/mg_lwip_port.h"
@@ -67,21 +69,24 @@ static void tick_second(uint64_t now_s);
 static void
 usage(FILE *out)
 {
-	fprintf(out, "usage: gateway --config FILE [-- EAL-ARGS...]\n"
-	             "       gateway --demo [-- EAL-ARGS...]\n"
-	             "       gateway --check FILE\n"
-	             "       gateway --help | --version\n"
-	             "\n"
-	             "  -c, --config FILE  run with the JSON configuration in FILE\n"
-	             "      --demo         run with the embedded demo configuration\n"
-	             "      --check FILE   validate FILE, print every error, and exit\n"
-	             "  -h, --help         show this help\n"
-	             "  -V, --version      show versions\n"
-	             "\n"
-	             "Without EAL arguments the gateway runs on the first CPU it may use,\n"
-	             "without shared files, without hugepages if none are free (-m 512), and\n"
-	             "probes the devices the configuration names (vdevs and PCI addresses).\n"
-	             "See docs/OPERATIONS.md.\n");
+	fprintf(
+	    out,
+	    "usage: gateway --config FILE [-- EAL-ARGS...]\n"
+	    "       gateway --demo [-- EAL-ARGS...]\n"
+	    "       gateway --check FILE\n"
+	    "       gateway route-test --config FILE [--json] METHOD URL [-H 'name: value']...\n"
+	    "       gateway --help | --version\n"
+	    "\n"
+	    "  -c, --config FILE  run with the JSON configuration in FILE\n"
+	    "      --demo         run with the embedded demo configuration\n"
+	    "      --check FILE   validate FILE, print every error, and exit\n"
+	    "  -h, --help         show this help\n"
+	    "  -V, --version      show versions\n"
+	    "\n"
+	    "Without EAL arguments the gateway runs on the first CPU it may use,\n"
+	    "without shared files, without hugepages if none are free (-m 512), and\n"
+	    "probes the devices the configuration names (vdevs and PCI addresses).\n"
+	    "See docs/OPERATIONS.md.\n");
 }
 
 static void
@@ -282,19 +287,40 @@ start_services(void)
 	return 0;
 }
 
-/* Until gateway routes exist, every request goes to appliance.proxy.staticUpstream. */
-static struct mg_endpoint static_upstream;
-
-static struct mg_endpoint *
-route_static(void *arg, const struct mg_h1_request *req)
-{
-	(void)req;
-	return arg;
-}
-
 static struct mg_tls_server *listener_tls;
 static struct mg_tls_client *upstream_tls;
 static bool tls_ready;
+
+/*
+ * Where requests go: the App Mesh routing table when the configuration has gateway routes,
+ * else appliance.proxy.staticUpstream (every request to one upstream), else nowhere (404).
+ */
+static struct mg_route_table *routes;
+static struct mg_endpoint *static_upstream;
+
+static void
+route_request(void *arg, const struct mg_h1_request *req, uint16_t port, struct mg_proxy_route *out)
+{
+	static char target[MG_ROUTE_PATH_BUF];
+	struct mg_route_decision d;
+
+	(void)arg;
+	if (routes == NULL) {
+		out->ep = static_upstream;
+		out->detail = "no route: the configuration has no gatewayRoutes";
+		return;
+	}
+	if (mg_route_decide(routes, req, port, target, sizeof(target), &d) != MG_ROUTE_OK) {
+		out->status = mg_route_reason_status(d.reason);
+		out->detail = mg_route_reason_text(d.reason);
+		return;
+	}
+	out->ep = d.ep;
+	out->host = d.host;
+	out->host_len = d.host_len;
+	out->target = d.path;
+	out->target_len = d.path_len;
+}
 
 /* Once a second from the worker loop: TLS reseeding and ticket-key rotation. */
 static void
@@ -336,14 +362,13 @@ static int
 start_upstream_tls(void)
 {
 	static const char *const alpn_http11[] = {"http/1.1"};
-	const struct mg_cfg_client_tls *t = mg_cfg_upstream_tls(&config);
-	const struct mg_cfg_proxy *p = &config.appliance.proxy;
+	const struct mg_cfg_client_tls *t = &config.virtual_gateway.backend_tls;
 	const char *san[MG_CFG_MAX_SAN];
 	struct mg_tls_client_conf cc;
 	char err[256] = "";
 	int i, rc;
 
-	if (t == NULL || !p->has_upstream)
+	if (!t->present || !t->enforce)
 		return 0;
 	rc = tls_init();
 	if (rc != 0)
@@ -366,10 +391,72 @@ start_upstream_tls(void)
 		return rc;
 	}
 	mg_stats_set_upstream_tls(upstream_tls);
-	mg_endpoint_set_tls(&static_upstream, upstream_tls,
-	                    p->upstream_sni[0] != '\0' ? p->upstream_sni : NULL);
-	mg_info("TLS to the upstream %s:%u%s%s",
+	mg_info("TLS to backends%s", t->n_ports > 0 ? " on the policy's ports" : "");
+	return 0;
+}
+
+/* Endpoints for the routing table: shared through the upstream registry. */
+static struct mg_endpoint *
+table_ep_get(void *arg, uint32_t addr, uint16_t port, bool tls, const char *sni)
+{
+	const struct mg_cfg_proxy *p = &config.appliance.proxy;
+
+	(void)arg;
+	return mg_endpoint_get(addr, port, tls ? upstream_tls : NULL, sni,
+	                       p->max_conns_per_endpoint, p->max_idle_per_endpoint,
+	                       p->idle_timeout_ms);
+}
+
+static void
+table_ep_put(void *arg, struct mg_endpoint *ep)
+{
+	(void)arg;
+	mg_endpoint_unref(ep);
+}
+
+/* The routing table, or the static upstream. */
+static int
+start_routing(void)
+{
+	const struct mg_cfg_proxy *p = &config.appliance.proxy;
+	struct mg_route_env env = {
+	    .ep_get = table_ep_get,
+	    .ep_put = table_ep_put,
+	    .tls_policy = upstream_tls != NULL ? &config.virtual_gateway.backend_tls : NULL,
+	};
+	char err[256] = "";
+	int rc;
+
+	if (config.n_gateway_routes > 0) {
+		rc = mg_route_table_build(&routes, &config, &env, err, sizeof(err));
+		if (rc != 0) {
+			mg_err("routing: %s", err);
+			return rc;
+		}
+		if (p->has_upstream)
+			mg_warn("appliance.proxy.staticUpstream is ignored: the configuration has "
+			        "gatewayRoutes");
+		mg_info("routing: %d gateway route(s), %d virtual service(s), %d route(s), %u "
+		        "upstream endpoint(s)",
+		        config.n_gateway_routes, config.n_virtual_services, config.n_routes,
+		        mg_endpoint_count());
+		return 0;
+	}
+	if (!p->has_upstream) {
+		mg_warn("no gatewayRoutes and no appliance.proxy.staticUpstream: every request "
+		        "gets 404");
+		return 0;
+	}
+	static_upstream = mg_endpoint_get(
+	    htonl(p->upstream_addr), p->upstream_port,
+	    mg_cfg_upstream_tls(&config) != NULL ? upstream_tls : NULL,
+	    p->upstream_sni[0] != '\0' ? p->upstream_sni : NULL, p->max_conns_per_endpoint,
+	    p->max_idle_per_endpoint, p->idle_timeout_ms);
+	if (static_upstream == NULL)
+		return -ENOMEM;
+	mg_info("every request goes to %s:%u%s%s%s",
 	        inet_ntoa((struct in_addr){htonl(p->upstream_addr)}), p->upstream_port,
+	        static_upstream->tls != NULL ? " over TLS" : "",
 	        p->upstream_sni[0] != '\0' ? " as " : "", p->upstream_sni);
 	return 0;
 }
@@ -454,9 +541,9 @@ start_proxy(void)
 		mg_err("proxy pools: %s", strerror(-rc));
 		return rc;
 	}
-	mg_endpoint_init(&static_upstream, htonl(p->upstream_addr), p->upstream_port,
-	                 p->max_conns_per_endpoint, p->max_idle_per_endpoint, p->idle_timeout_ms);
 	rc = start_upstream_tls();
+	if (rc == 0)
+		rc = start_routing();
 	if (rc != 0)
 		return rc;
 	memset(&lc, 0, sizeof(lc));
@@ -470,8 +557,8 @@ start_proxy(void)
 		lc.handshake_timeout_ms = p->handshake_timeout_ms;
 	}
 	lc.port = l->port;
-	lc.route = route_static;
-	lc.route_arg = p->has_upstream ? &static_upstream : NULL;
+	lc.route = route_request;
+	lc.route_arg = NULL;
 	lc.header_timeout_ms = p->request_header_timeout_ms;
 	lc.idle_timeout_ms = p->idle_timeout_ms;
 	lc.connect_timeout_ms = p->connect_timeout_ms;
@@ -497,8 +584,6 @@ start_proxy(void)
 		}
 		mg_info("HTTPS redirect listener on port %u", lc.port);
 	}
-	if (!p->has_upstream)
-		mg_warn("no appliance.proxy.staticUpstream: every request gets 404");
 	mg_info("virtual gateway '%s': %s listener on port %u", config.virtual_gateway.name,
 	        l->tls_mode == MG_CFG_TLS_STRICT       ? "HTTPS"
 	        : l->tls_mode == MG_CFG_TLS_PERMISSIVE ? "HTTPS and HTTP (permissive)"
@@ -514,7 +599,11 @@ stop_all(void)
 
 	mg_proxy_stop();
 	mg_evlog_flush(stderr);
-	mg_endpoint_drain(&static_upstream);
+	mg_route_table_free(routes);
+	routes = NULL;
+	if (static_upstream != NULL)
+		mg_endpoint_unref(static_upstream);
+	static_upstream = NULL;
 	mg_tls_server_free(listener_tls);
 	listener_tls = NULL;
 	mg_stats_set_upstream_tls(NULL);
@@ -547,6 +636,8 @@ main(int argc, char **argv)
 	bool demo = false;
 	int opt, eargc, rc, status = 0;
 
+	if (argc > 1 && strcmp(argv[1], "route-test") == 0)
+		return mg_route_cli(argc - 1, argv + 1);
 	while ((opt = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':

@@ -62,6 +62,7 @@ struct session {
 	struct mg_endpoint *ep;
 	LIST_ENTRY(session) link; /* open sessions, for shutdown */
 	struct buf *din, *uin;    /* unparsed input from the client, the upstream */
+	struct buf *hout;         /* the request head to forward, while connecting */
 	uint8_t rq, rs;
 	bool down_close; /* close the client connection after this exchange */
 	bool up_reusable;
@@ -267,6 +268,10 @@ session_free(struct session *s)
 		mg_pool_put(&px.bufs, s->din);
 	if (s->uin != NULL)
 		mg_pool_put(&px.bufs, s->uin);
+	if (s->hout != NULL)
+		mg_pool_put(&px.bufs, s->hout);
+	if (s->ep != NULL)
+		mg_endpoint_unref(s->ep);
 	mg_tls_conn_free(s->tls);
 	px.st.active_sessions--;
 	mg_pool_put(&px.sessions, s);
@@ -400,7 +405,8 @@ field_is(const struct mg_h1_field *f, const char *name)
  * length, or -ENOSPC.
  */
 static ssize_t
-build_request_head(struct session *s, const struct mg_h1_request *r)
+build_request_head(struct session *s, const struct mg_h1_request *r,
+                   const struct mg_proxy_route *rt)
 {
 	const struct mg_h1_head *h = &r->head;
 	char *o = px.out, *end = px.out + sizeof(px.out);
@@ -431,7 +437,9 @@ build_request_head(struct session *s, const struct mg_h1_request *r)
 
 	PUT(r->method.p, r->method.len);
 	PUTS(" ");
-	if (r->form == MG_H1_FORM_ORIGIN || r->form == MG_H1_FORM_ABSOLUTE) {
+	if (rt->target != NULL) {
+		PUT(rt->target, rt->target_len);
+	} else if (r->form == MG_H1_FORM_ORIGIN || r->form == MG_H1_FORM_ABSOLUTE) {
 		target_len = r->query.p != NULL ? (size_t)(r->query.p + r->query.len - r->path.p)
 		                                : r->path.len;
 		if (r->path.len == 0)
@@ -446,7 +454,8 @@ build_request_head(struct session *s, const struct mg_h1_request *r)
 		f = &h->fields[i];
 		if (mg_http_is_hop_by_hop(f->name.p, f->name.len, h) ||
 		    field_is(f, "content-length") || field_is(f, "x-forwarded-for") ||
-		    field_is(f, "x-forwarded-proto") || field_is(f, "x-forwarded-port"))
+		    field_is(f, "x-forwarded-proto") || field_is(f, "x-forwarded-port") ||
+		    (rt->host != NULL && field_is(f, "host")))
 			continue;
 		if (field_is(f, "x-request-id")) {
 			if (have_rid || !mg_http_request_id_valid(f->value.p, f->value.len))
@@ -456,7 +465,10 @@ build_request_head(struct session *s, const struct mg_h1_request *r)
 		ADD(mg_http_write_field(o, (size_t)(end - o), f->name.p, f->name.len, f->value.p,
 		                        f->value.len));
 	}
-	if (r->host.p == NULL) {
+	if (rt->host != NULL) {
+		/* Rewritten by the route (App Mesh: the target virtual service's name). */
+		ADD(mg_http_write_field(o, (size_t)(end - o), "Host", 4, rt->host, rt->host_len));
+	} else if (r->host.p == NULL) {
 		/* HTTP/1.0 without Host: name the upstream. */
 		struct in_addr a = {.s_addr = s->ep->addr};
 		char hv[32];
@@ -501,37 +513,25 @@ reparse_request(struct session *s, struct mg_h1_request *r)
 	mg_h1_request_parse(r, s->din->data, s->head_len);
 }
 
-/* The upstream connection is ready: send the request head, then as much of
- * the body as fits.  <parsed> is the head as start_exchange() parsed it when
- * this follows at once, or NULL.  Returns false if the session ended. */
+/* The upstream connection is ready: send the request head <head> (<n> bytes, built by
+ * start_exchange()), then as much of the body as fits.  Returns false if the session
+ * ended. */
 static bool
-send_request_head(struct session *s, const struct mg_h1_request *parsed)
+send_request_head(struct session *s, const char *head, size_t n)
 {
-	struct mg_h1_request again;
-	const struct mg_h1_request *rp = parsed;
-	ssize_t n;
-
-	if (rp == NULL) {
-		/* After a connect: the scratch fields have served other sessions since. */
-		reparse_request(s, &again);
-		rp = &again;
-	}
-	n = build_request_head(s, rp);
-	if (n < 0 || up_space(s) < (size_t)n) {
+	if (up_space(s) < n) {
 		session_fail(s, 431, "request head too large to forward");
 		return false;
 	}
-	up_write(s, px.out, (size_t)n, rp->head.body != MG_H1_BODY_NONE);
+	up_write(s, head, n, s->req_body != MG_H1_BODY_NONE);
 	buf_consume(s->din, s->head_len);
 	s->head_len = 0;
-	s->req_body = (uint8_t)rp->head.body;
-	s->req_left = rp->head.content_length;
-	if (rp->head.body == MG_H1_BODY_CHUNKED)
+	if (s->req_body == MG_H1_BODY_CHUNKED)
 		mg_chunked_init(&s->req_ch, NULL, px.trailers, MAX_TRAILERS);
-	s->rq = rp->head.body == MG_H1_BODY_NONE ||
-	                (rp->head.body == MG_H1_BODY_LENGTH && s->req_left == 0)
-	            ? RQ_DONE
-	            : RQ_BODY;
+	s->rq =
+	    s->req_body == MG_H1_BODY_NONE || (s->req_body == MG_H1_BODY_LENGTH && s->req_left == 0)
+	        ? RQ_DONE
+	        : RQ_BODY;
 	s->rs = RS_WAIT;
 	mg_h1_response_init(&s->resp, NULL, 0, NULL, s->method);
 	/* As Envoy's route timeout, the response timeout runs from the end of
@@ -540,6 +540,19 @@ send_request_head(struct session *s, const struct mg_h1_request *parsed)
 	                                             : s->lc->idle_timeout_ms);
 	mg_conn_set_deadline(s->down, 0);
 	return s->rq != RQ_BODY || forward_request_body(s);
+}
+
+/* After a fresh connection (and its TLS handshake): send the head kept in hout. */
+static bool
+send_kept_head(struct session *s)
+{
+	struct buf *h = s->hout;
+	bool ok;
+
+	s->hout = NULL;
+	ok = send_request_head(s, h->data, h->len);
+	mg_pool_put(&px.bufs, h);
+	return ok;
 }
 
 /*
@@ -581,12 +594,15 @@ redirect_to_https(struct session *s, const struct mg_h1_request *r)
 	session_end(s, false);
 }
 
-/* A request head is complete in din: route it and get an upstream connection. */
+/* A request head is complete in din: route it, build the head to forward, and get an
+ * upstream connection. */
 static void
 start_exchange(struct session *s)
 {
+	struct mg_proxy_route rt = {0};
 	struct mg_h1_request r;
 	bool fresh;
+	ssize_t n;
 	int err = 0;
 
 	px.st.requests++;
@@ -599,18 +615,24 @@ start_exchange(struct session *s)
 		return;
 	}
 	s->upgrade = r.head.upgrade;
-	if (r.expect_100_continue) {
-		/* The body follows our go-ahead; the upstream's own 100 is
-		 * swallowed (see pump_up). */
-		down_write(s, "HTTP/1.1 100 Continue\r\n\r\n", 25, false);
-	}
 	if (s->lc->redirect_port != 0) {
 		redirect_to_https(s, &r);
 		return;
 	}
-	s->ep = s->lc->route(s->lc->route_arg, &r);
-	if (s->ep == NULL) {
-		session_fail(s, 404, "no route for this request");
+	s->lc->route(s->lc->route_arg, &r, s->lc->port, &rt);
+	if (rt.ep == NULL) {
+		px.st.unrouted++;
+		session_fail(s, rt.status != 0 ? rt.status : 404,
+		             rt.detail != NULL ? rt.detail : "no route for this request");
+		return;
+	}
+	s->ep = rt.ep;
+	mg_endpoint_ref(s->ep);
+	s->req_body = (uint8_t)r.head.body;
+	s->req_left = r.head.content_length;
+	n = build_request_head(s, &r, &rt);
+	if (n < 0) {
+		session_fail(s, 431, "request head too large to forward");
 		return;
 	}
 	s->up = mg_upool_acquire(s->ep, &up_ops, s, &fresh, &s->up_tls, &err);
@@ -626,12 +648,27 @@ start_exchange(struct session *s)
 	}
 	s->up_reusable = true;
 	s->resp_started = false;
-	if (fresh) {
-		s->rq = RQ_CONNECT;
-		mg_conn_set_deadline(s->up, s->lc->connect_timeout_ms);
+	if (r.expect_100_continue) {
+		/* Routed: the body may come.  The upstream's own 100 is swallowed (see
+		 * pump_up). */
+		down_write(s, "HTTP/1.1 100 Continue\r\n\r\n", 25, false);
+	}
+	if (!fresh) {
+		send_request_head(s, px.out, (size_t)n);
 		return;
 	}
-	send_request_head(s, &r);
+	/* Kept until the connection (and its TLS handshake) is up. */
+	if ((size_t)n > px.buf_size || (s->hout = buf_get()) == NULL) {
+		up_abort(s);
+		session_fail(s, (size_t)n > px.buf_size ? 431 : 503,
+		             (size_t)n > px.buf_size ? "request head too large to forward"
+		                                     : "out of buffers");
+		return;
+	}
+	memcpy(s->hout->data, px.out, (size_t)n);
+	s->hout->len = (uint32_t)n;
+	s->rq = RQ_CONNECT;
+	mg_conn_set_deadline(s->up, s->lc->connect_timeout_ms);
 }
 
 /*
@@ -1130,6 +1167,9 @@ static void
 finish_exchange(struct session *s)
 {
 	up_release(s, s->up_reusable);
+	if (s->ep != NULL)
+		mg_endpoint_unref(s->ep);
+	s->ep = NULL;
 	s->rq = RQ_IDLE;
 	s->rs = RS_NONE;
 	s->method = MG_H1_M_OTHER;
@@ -1272,7 +1312,7 @@ up_handshake_step(struct session *s)
 	int rc = mg_tls_handshake(s->up_tls);
 
 	if (rc == 0) {
-		send_request_head(s, NULL);
+		send_kept_head(s);
 		return;
 	}
 	if (rc == MG_TLS_WANT_READ || rc == MG_TLS_WANT_WRITE)
@@ -1301,7 +1341,7 @@ up_connected(struct mg_conn *c)
 	if (s->up_tls != NULL)
 		up_handshake_step(s);
 	else
-		send_request_head(s, NULL);
+		send_kept_head(s);
 }
 
 static void

@@ -37,11 +37,23 @@ struct mg_tls_server;
 struct mg_tls_server;
 
 /*
- * A listener's routing decision for one parsed request: the endpoint to
- * send it to, or NULL (the client gets 404).  The routing change plugs App
- * Mesh gateway routes in here; today a static mapping answers.
+ * A listener's routing decision for one parsed request (<req>, received on listener port
+ * <port>): the endpoint to send it to and how to rewrite it, or no endpoint and the status
+ * to answer.  App Mesh gateway routes plug in here (gateway/route).  The strings must stay
+ * valid until the call that asked returns (the head is built at once).
  */
-typedef struct mg_endpoint *mg_proxy_route_fn(void *arg, const struct mg_h1_request *req);
+struct mg_proxy_route {
+	struct mg_endpoint *ep; /* NULL: answer <status> (0: 404) with <detail> */
+	int status;
+	const char *detail;
+	const char *host; /* the Host to send, or NULL: the client's */
+	size_t host_len;
+	const char *target; /* the origin-form target to send, or NULL: the client's */
+	size_t target_len;
+};
+
+typedef void mg_proxy_route_fn(void *arg, const struct mg_h1_request *req, uint16_t port,
+                               struct mg_proxy_route *out);
 
 struct mg_proxy_listener_conf {
 	uint32_t addr; /* network byte order; 0 = every address */
@@ -74,6 +86,7 @@ struct mg_proxy_stats {
 	uint64_t handshake_timeouts;    /* TLS handshake (or PERMISSIVE sniff) not done in time */
 	uint64_t tls_refused;           /* no TLS connection object or memory at accept */
 	uint64_t upstream_tls_failures; /* TLS handshakes toward upstreams that failed (503) */
+	uint64_t unrouted; /* requests answered without an upstream (404, 503 from routing) */
 	uint32_t active_sessions;
 };
 

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 /*
  * The work one regex match may do: PCRE2's match limit counts calls of its internal match
  * function (backtracking steps), the depth limit bounds its backtracking memory.  A linear

@@ -101,8 +101,8 @@ bool mg_match_value(const struct mg_match *m, const char *v, size_t len);
  * into <scratch> (<cap> bytes; truncated at cap) as Envoy does before matching.  Returns
  * the value's length, or -1 when the field is absent (*<v> NULL).
  */
-int mg_match_header(const struct mg_h1_field *fields, unsigned int n, const char *name,
-                    size_t nlen, char *scratch, size_t cap, const char **v);
+int mg_match_header(const struct mg_h1_field *fields, unsigned int n, const char *name, size_t nlen,
+                    char *scratch, size_t cap, const char **v);
 
 /*
  * mg_match_query_param() finds the first parameter named <name> (<nlen> bytes, compared
@@ -110,8 +110,7 @@ int mg_match_header(const struct mg_h1_field *fields, unsigned int n, const char
  * on '&', name and value on the first '=').  Returns the raw value's length (0 for "name"
  * or "name="), or -1 when there is none (*<v> NULL).
  */
-int mg_match_query_param(const char *q, size_t qlen, const char *name, size_t nlen,
-                         const char **v);
+int mg_match_query_param(const char *q, size_t qlen, const char *name, size_t nlen, const char **v);
 
 /*
  * mg_match_host_strip_port() returns the length of host <h> without a trailing ":port"

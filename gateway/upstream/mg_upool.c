@@ -2,6 +2,8 @@
  * Keep-alive connection pools to upstream endpoints.  See mg_upool.h.
  */
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/queue.h>
 
 #include "gateway/core/mg_pool.h"
@@ -16,6 +18,8 @@ struct mg_upool_idle {
 };
 
 static struct mg_pool idle_pool;
+static LIST_HEAD(, mg_endpoint) registry = LIST_HEAD_INITIALIZER(registry);
+static unsigned int n_registered;
 
 int
 mg_upool_init(uint32_t capacity)
@@ -208,4 +212,62 @@ mg_endpoint_drain(struct mg_endpoint *ep)
 {
 	while (!LIST_EMPTY(&ep->idle_list))
 		idle_drop(LIST_FIRST(&ep->idle_list), true);
+}
+
+struct mg_endpoint *
+mg_endpoint_get(uint32_t addr, uint16_t port, struct mg_tls_client *tls, const char *sni,
+                uint32_t max_conns, uint32_t max_idle, uint32_t idle_timeout_ms)
+{
+	struct mg_endpoint *ep;
+
+	if (sni == NULL)
+		sni = "";
+	LIST_FOREACH(ep, &registry, reg)
+	{
+		if (ep->addr == addr && ep->port == port && ep->tls == tls &&
+		    strcmp(ep->sni_buf, sni) == 0) {
+			ep->refs++;
+			ep->max_conns = max_conns;
+			ep->max_idle = max_idle;
+			ep->idle_timeout_ms = idle_timeout_ms;
+			return ep;
+		}
+	}
+	if (strlen(sni) >= sizeof(ep->sni_buf))
+		return NULL;
+	ep = malloc(sizeof(*ep));
+	if (ep == NULL)
+		return NULL;
+	mg_endpoint_init(ep, addr, port, max_conns, max_idle, idle_timeout_ms);
+	strcpy(ep->sni_buf, sni);
+	if (tls != NULL)
+		mg_endpoint_set_tls(ep, tls, ep->sni_buf[0] != '\0' ? ep->sni_buf : NULL);
+	ep->refs = 1;
+	LIST_INSERT_HEAD(&registry, ep, reg);
+	n_registered++;
+	return ep;
+}
+
+void
+mg_endpoint_ref(struct mg_endpoint *ep)
+{
+	ep->refs++;
+}
+
+void
+mg_endpoint_unref(struct mg_endpoint *ep)
+{
+	if (--ep->refs > 0)
+		return;
+	/* No generation routes to it and no exchange uses it: every connection left is idle. */
+	mg_endpoint_drain(ep);
+	LIST_REMOVE(ep, reg);
+	n_registered--;
+	free(ep);
+}
+
+unsigned int
+mg_endpoint_count(void)
+{
+	return n_registered;
 }

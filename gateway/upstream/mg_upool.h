@@ -50,6 +50,10 @@ struct mg_endpoint {
 	/* counters */
 	uint64_t connects, reuses, overflows, idle_closed;
 	uint64_t tls_refused; /* connections not opened: no TLS connection object or memory */
+	/* Shared endpoints (mg_endpoint_get()): references and the registry link. */
+	uint32_t refs;
+	LIST_ENTRY(mg_endpoint) reg;
+	char sni_buf[254];
 };
 
 /*
@@ -92,6 +96,25 @@ void mg_upool_release(struct mg_endpoint *ep, struct mg_conn *c, struct mg_tls_c
  * (the owner saw `closed', or aborted it).
  */
 void mg_upool_forget(struct mg_endpoint *ep);
+
+/*
+ * Shared endpoints.  Routing tables name the same upstream (address, port, TLS context and
+ * server name) across configuration generations, and its keep-alive pool must survive a
+ * reload: mg_endpoint_get() returns the registered endpoint for that key with one more
+ * reference, creating it (with <max_conns>, <max_idle> and <idle_timeout_ms>, which also
+ * update an existing one) if needed; <sni> is copied.  Returns NULL when out of memory.
+ * Whoever uses an endpoint for an exchange holds a reference too (mg_endpoint_ref()), so an
+ * endpoint is freed, its idle connections closed, only when the last generation and the
+ * last exchange are done with it (mg_endpoint_unref()).  Configuration time only for get.
+ */
+struct mg_endpoint *mg_endpoint_get(uint32_t addr, uint16_t port, struct mg_tls_client *tls,
+                                    const char *sni, uint32_t max_conns, uint32_t max_idle,
+                                    uint32_t idle_timeout_ms);
+void mg_endpoint_ref(struct mg_endpoint *ep);
+void mg_endpoint_unref(struct mg_endpoint *ep);
+
+/* mg_endpoint_count() is the number of shared endpoints registered (for /stats and tests). */
+unsigned int mg_endpoint_count(void);
 
 /* mg_endpoint_drain() closes every idle connection of <ep>. */
 void mg_endpoint_drain(struct mg_endpoint *ep);

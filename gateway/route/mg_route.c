@@ -1,0 +1,823 @@
+/*
+ * The App Mesh routing table.  See mg_route.h and docs/ROUTING.md.
+ */
+#include "gateway/route/mg_route.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+
+/* Orders routes without a priority after every route with one (priorities are 0..1000). */
+#define NO_PRIORITY 1001u
+
+/* Specificity classes within one priority: the more specific first. */
+enum { CLS_EXACT, CLS_PREFIX, CLS_REGEX, CLS_NONE };
+
+struct rt_header {
+	const char *name;
+	size_t nlen;
+	struct mg_match m;
+};
+
+struct rt_query {
+	const char *name;
+	size_t nlen;
+	const char *exact; /* NULL: presence is enough */
+	size_t elen;
+};
+
+/* The match of a gateway route or a route, compiled, with its place in the order. */
+struct rt_match {
+	const char *prefix; /* NULL: none */
+	size_t prefix_len;
+	bool has_path, has_host;
+	struct mg_match path, host;
+	const char *method; /* NULL: any */
+	uint16_t port;      /* 0: any */
+	unsigned int n_headers, n_query;
+	struct rt_header *headers;
+	struct rt_query *query;
+	uint32_t pri;
+	uint8_t cls;
+	size_t spec_len;
+	int doc;
+};
+
+struct rt_gwroute {
+	const struct mg_cfg_gateway_route *c;
+	struct rt_match m;
+};
+
+struct rt_route {
+	const struct mg_cfg_route *c;
+	struct rt_match m;
+	struct mg_match_wrr wrr;
+};
+
+struct rt_router {
+	unsigned int n;
+	struct rt_route **routes; /* this router's routes in evaluation order */
+};
+
+/* The endpoints of one node for one port, taken in turn. */
+struct rt_eplist {
+	uint16_t port;
+	unsigned int n, next;
+	struct mg_endpoint **eps;
+};
+
+struct rt_node {
+	unsigned int n_lists;
+	struct rt_eplist *lists;
+};
+
+struct mg_route_table {
+	const struct mg_config *cfg;
+	struct mg_route_env env;
+	enum mg_cfg_route_kind kind; /* the listener's protocol, as a route kind */
+	unsigned int n_gw;
+	struct rt_gwroute *gw; /* in evaluation order */
+	struct rt_route *routes;
+	struct rt_router *routers;
+	struct rt_node *nodes;
+	uint64_t counters[MG_ROUTE_REASON_COUNT];
+	char scratch[8192]; /* joined header values, within one decision */
+};
+
+/* ---- reasons --------------------------------------------------------------------------- */
+
+static const struct {
+	const char *label;
+	int status;
+	const char *text;
+} reasons[MG_ROUTE_REASON_COUNT] = {
+    [MG_ROUTE_OK] = {"ok", 200, "routed"},
+    [MG_ROUTE_BAD_PATH] = {"bad_path", 400, "the request path is malformed"},
+    [MG_ROUTE_PATH_TOO_LONG] = {"path_too_long", 414, "the rewritten request target is too long"},
+    [MG_ROUTE_NO_GATEWAY_ROUTE] = {"no_gateway_route", 404,
+                                   "no gateway route matches the request"},
+    [MG_ROUTE_NO_PROVIDER] = {"no_provider", 503, "the virtual service has no provider"},
+    [MG_ROUTE_NO_ROUTE] = {"no_route", 404, "no route of the virtual router matches the request"},
+    [MG_ROUTE_NO_TARGET] = {"no_target", 503, "every weighted target has weight 0"},
+    [MG_ROUTE_NO_ENDPOINT] = {"no_endpoint", 503, "no healthy upstream: the virtual node has no endpoint"},
+};
+
+const char *
+mg_route_reason_text(enum mg_route_reason r)
+{
+	return r < MG_ROUTE_REASON_COUNT ? reasons[r].text : "unknown";
+}
+
+const char *
+mg_route_reason_label(enum mg_route_reason r)
+{
+	return r < MG_ROUTE_REASON_COUNT ? reasons[r].label : "unknown";
+}
+
+int
+mg_route_reason_status(enum mg_route_reason r)
+{
+	return r < MG_ROUTE_REASON_COUNT ? reasons[r].status : 500;
+}
+
+const uint64_t *
+mg_route_table_counters(const struct mg_route_table *t)
+{
+	return t->counters;
+}
+
+/* ---- compiling ------------------------------------------------------------------------- */
+
+static const char *const method_names[] = {
+    [MG_CFG_METHOD_GET] = "GET",         [MG_CFG_METHOD_HEAD] = "HEAD",
+    [MG_CFG_METHOD_POST] = "POST",       [MG_CFG_METHOD_PUT] = "PUT",
+    [MG_CFG_METHOD_DELETE] = "DELETE",   [MG_CFG_METHOD_CONNECT] = "CONNECT",
+    [MG_CFG_METHOD_OPTIONS] = "OPTIONS", [MG_CFG_METHOD_TRACE] = "TRACE",
+    [MG_CFG_METHOD_PATCH] = "PATCH",
+};
+
+/* Percent-decodes <in> into <out> (<cap> bytes); returns the length or -1 if it is malformed
+ * or does not fit. */
+static int
+pct_decode(const char *in, size_t len, char *out, size_t cap)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < len; i++) {
+		char c = in[i];
+
+		if (o == cap)
+			return -1;
+		if (c == '%') {
+			int v = 0, k;
+
+			if (i + 2 >= len)
+				return -1;
+			for (k = 1; k <= 2; k++) {
+				char h = in[i + (size_t)k];
+
+				v <<= 4;
+				if (h >= '0' && h <= '9')
+					v |= h - '0';
+				else if ((h | 0x20) >= 'a' && (h | 0x20) <= 'f')
+					v |= (h | 0x20) - 'a' + 10;
+				else
+					return -1;
+			}
+			out[o++] = (char)v;
+			i += 2;
+		} else {
+			out[o++] = c;
+		}
+	}
+	return (int)o;
+}
+
+static int
+compile_string(const struct mg_cfg_string_match *s, bool invert, bool icase, struct mg_match *m,
+               char *err, size_t errlen)
+{
+	*m = (struct mg_match){.invert = invert, .ignore_case = icase};
+	switch (s->kind) {
+	case MG_CFG_MATCH_NONE:
+		m->kind = MG_MATCH_PRESENT;
+		return 0;
+	case MG_CFG_MATCH_EXACT:
+		m->kind = MG_MATCH_EXACT;
+		break;
+	case MG_CFG_MATCH_PREFIX:
+		m->kind = MG_MATCH_PREFIX;
+		break;
+	case MG_CFG_MATCH_SUFFIX:
+		m->kind = MG_MATCH_SUFFIX;
+		break;
+	case MG_CFG_MATCH_REGEX:
+		m->kind = MG_MATCH_REGEX;
+		m->s = s->value;
+		m->len = strlen(s->value);
+		return mg_match_regex_compile(s->value, &m->re, err, errlen);
+	case MG_CFG_MATCH_RANGE:
+		m->kind = MG_MATCH_RANGE;
+		m->start = s->range_start;
+		m->end = s->range_end;
+		return 0;
+	}
+	m->s = s->value;
+	m->len = strlen(s->value);
+	return 0;
+}
+
+/* The parts gateway route and route matches have in common. */
+struct match_src {
+	const char *prefix;
+	const struct mg_cfg_string_match *path, *host;
+	enum mg_cfg_http_method method;
+	uint16_t port;
+	int n_headers, n_query;
+	const struct mg_cfg_header_match *headers;
+	const struct mg_cfg_query_match *query;
+	bool has_priority;
+	uint16_t priority;
+	int doc;
+};
+
+static int
+compile_match(const struct match_src *src, struct rt_match *m, char *err, size_t errlen)
+{
+	char why[200];
+	int i, rc;
+
+	memset(m, 0, sizeof(*m));
+	m->prefix = src->prefix;
+	m->prefix_len = src->prefix != NULL ? strlen(src->prefix) : 0;
+	if (src->path != NULL && src->path->kind != MG_CFG_MATCH_NONE) {
+		m->has_path = true;
+		rc = compile_string(src->path, false, false, &m->path, why, sizeof(why));
+		if (rc != 0) {
+			snprintf(err, errlen, "path regex: %s", why);
+			return rc;
+		}
+	}
+	if (src->host != NULL && src->host->kind != MG_CFG_MATCH_NONE) {
+		m->has_host = true;
+		compile_string(src->host, false, true, &m->host, why, sizeof(why));
+	}
+	m->method = src->method != MG_CFG_METHOD_NONE ? method_names[src->method] : NULL;
+	m->port = src->port;
+	if (src->n_headers > 0) {
+		m->headers = calloc((size_t)src->n_headers, sizeof(*m->headers));
+		if (m->headers == NULL)
+			return -ENOMEM;
+	}
+	for (i = 0; i < src->n_headers; i++) {
+		const struct mg_cfg_header_match *h = &src->headers[i];
+		struct rt_header *rh = &m->headers[m->n_headers];
+
+		rh->name = h->name;
+		rh->nlen = strlen(h->name);
+		rc = compile_string(&h->match, h->invert, false, &rh->m, why, sizeof(why));
+		if (rc != 0) {
+			snprintf(err, errlen, "header '%s': %s", h->name, why);
+			return rc;
+		}
+		m->n_headers++;
+	}
+	if (src->n_query > 0) {
+		m->query = calloc((size_t)src->n_query, sizeof(*m->query));
+		if (m->query == NULL)
+			return -ENOMEM;
+	}
+	for (i = 0; i < src->n_query; i++) {
+		struct rt_query *q = &m->query[i];
+
+		q->name = src->query[i].name;
+		q->nlen = strlen(q->name);
+		q->exact = src->query[i].exact;
+		q->elen = q->exact != NULL ? strlen(q->exact) : 0;
+		m->n_query++;
+	}
+	m->pri = src->has_priority ? src->priority : NO_PRIORITY;
+	m->doc = src->doc;
+	if (m->has_path && src->path->kind == MG_CFG_MATCH_EXACT) {
+		m->cls = CLS_EXACT;
+	} else if (m->prefix != NULL) {
+		m->cls = CLS_PREFIX;
+		m->spec_len = m->prefix_len;
+	} else if (m->has_path) {
+		m->cls = CLS_REGEX;
+	} else {
+		m->cls = CLS_NONE;
+	}
+	return 0;
+}
+
+static void
+free_match(struct rt_match *m)
+{
+	unsigned int i;
+
+	if (m->has_path)
+		mg_match_regex_free(m->path.re);
+	for (i = 0; i < m->n_headers; i++)
+		mg_match_regex_free(m->headers[i].m.re);
+	free(m->headers);
+	free(m->query);
+}
+
+/* Evaluation order: priority, then specificity (exact path, longest prefix, regex, none),
+ * then document order. */
+static int
+order(const struct rt_match *a, const struct rt_match *b)
+{
+	if (a->pri != b->pri)
+		return a->pri < b->pri ? -1 : 1;
+	if (a->cls != b->cls)
+		return a->cls < b->cls ? -1 : 1;
+	if (a->spec_len != b->spec_len)
+		return a->spec_len > b->spec_len ? -1 : 1;
+	return a->doc < b->doc ? -1 : a->doc > b->doc;
+}
+
+static int
+cmp_gw(const void *a, const void *b)
+{
+	return order(&((const struct rt_gwroute *)a)->m, &((const struct rt_gwroute *)b)->m);
+}
+
+static int
+cmp_route(const void *a, const void *b)
+{
+	return order(&(*(struct rt_route *const *)a)->m, &(*(struct rt_route *const *)b)->m);
+}
+
+static bool
+tls_applies(const struct mg_route_env *env, uint16_t port)
+{
+	int i;
+
+	if (env->tls_policy == NULL || !env->tls_policy->present || !env->tls_policy->enforce)
+		return false;
+	if (env->tls_policy->n_ports == 0)
+		return true;
+	for (i = 0; i < env->tls_policy->n_ports; i++)
+		if (env->tls_policy->ports[i] == port)
+			return true;
+	return false;
+}
+
+/*
+ * The endpoints of node <v> for its listener port <lport>: its static endpoints (a port left
+ * out is <lport>), or its DNS hostname when that is an IPv4 literal.  DNS names get their
+ * addresses from the resolver (mg_route_node_set_addrs(), later); until then the list is
+ * empty and decisions for the node answer 503.
+ */
+static int
+build_eplist(struct mg_route_table *t, const struct mg_cfg_virtual_node *v, uint16_t lport,
+             struct rt_eplist *l)
+{
+	const struct mg_route_env *env = &t->env;
+	struct in_addr lit;
+	int i, n = v->n_endpoints;
+	bool literal = false;
+
+	l->port = lport;
+	if (n == 0 && v->dns_hostname != NULL && inet_pton(AF_INET, v->dns_hostname, &lit) == 1) {
+		literal = true;
+		n = 1;
+	}
+	if (n == 0 || env->ep_get == NULL)
+		return 0;
+	l->eps = calloc((size_t)n, sizeof(*l->eps));
+	if (l->eps == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		uint32_t addr = literal ? lit.s_addr : htonl(v->endpoints[i].addr);
+		uint16_t port = literal || v->endpoints[i].port == 0 ? lport : v->endpoints[i].port;
+		bool tls = tls_applies(env, port);
+		/* The name the endpoint's certificate must carry, and SNI: App Mesh's rule is the
+		 * node's DNS hostname; static endpoints have none (the policy's SANs decide). */
+		const char *sni = tls && v->dns_hostname != NULL && !literal ? v->dns_hostname : NULL;
+
+		l->eps[i] = env->ep_get(env->arg, addr, port, tls, sni);
+		if (l->eps[i] == NULL)
+			return -ENOMEM;
+		l->n++;
+	}
+	return 0;
+}
+
+static enum mg_cfg_route_kind
+listener_kind(enum mg_cfg_protocol p)
+{
+	return p == MG_CFG_PROTO_HTTP2 ? MG_CFG_ROUTE_HTTP2
+	       : p == MG_CFG_PROTO_GRPC ? MG_CFG_ROUTE_GRPC
+	                                : MG_CFG_ROUTE_HTTP;
+}
+
+int
+mg_route_table_build(struct mg_route_table **out, const struct mg_config *cfg,
+                     const struct mg_route_env *env, char *err, size_t errlen)
+{
+	struct mg_route_table *t = calloc(1, sizeof(*t));
+	char why[256];
+	int i, j, rc = -ENOMEM;
+
+	*out = NULL;
+	if (t == NULL)
+		goto bad;
+	t->cfg = cfg;
+	t->env = *env;
+	t->kind = listener_kind(cfg->virtual_gateway.listener.protocol);
+	if (cfg->n_gateway_routes > 0 &&
+	    (t->gw = calloc((size_t)cfg->n_gateway_routes, sizeof(*t->gw))) == NULL)
+		goto bad;
+	for (i = 0; i < cfg->n_gateway_routes; i++) {
+		const struct mg_cfg_gateway_route *g = &cfg->gateway_routes[i];
+		struct match_src src = {
+		    .prefix = g->match.prefix,
+		    .path = &g->match.path,
+		    .host = &g->match.hostname,
+		    .method = g->match.method,
+		    .port = g->match.port,
+		    .n_headers = g->match.n_headers,
+		    .headers = g->match.headers,
+		    .n_query = g->match.n_query,
+		    .query = g->match.query,
+		    .has_priority = g->has_priority,
+		    .priority = g->priority,
+		    .doc = i,
+		};
+
+		t->gw[t->n_gw].c = g;
+		rc = compile_match(&src, &t->gw[t->n_gw].m, why, sizeof(why));
+		t->n_gw++;
+		if (rc != 0) {
+			snprintf(err, errlen, "gateway route '%s': %s", g->name, why);
+			goto bad;
+		}
+	}
+	qsort(t->gw, t->n_gw, sizeof(*t->gw), cmp_gw);
+
+	rc = -ENOMEM;
+	if (cfg->n_routes > 0 && (t->routes = calloc((size_t)cfg->n_routes, sizeof(*t->routes))) == NULL)
+		goto bad;
+	for (i = 0; i < cfg->n_routes; i++) {
+		const struct mg_cfg_route *r = &cfg->routes[i];
+		struct match_src src = {
+		    .prefix = r->match.prefix,
+		    .path = &r->match.path,
+		    .method = r->match.method,
+		    .port = r->match.port,
+		    .n_headers = r->match.n_headers,
+		    .headers = r->match.headers,
+		    .n_query = r->match.n_query,
+		    .query = r->match.query,
+		    .has_priority = r->has_priority,
+		    .priority = r->priority,
+		    .doc = i,
+		};
+		uint8_t w[MG_MATCH_MAX_TARGETS];
+
+		t->routes[i].c = r;
+		rc = compile_match(&src, &t->routes[i].m, why, sizeof(why));
+		if (rc != 0) {
+			snprintf(err, errlen, "route '%s' of virtual router '%s': %s", r->name,
+			         r->router, why);
+			goto bad;
+		}
+		for (j = 0; j < r->n_targets && j < MG_MATCH_MAX_TARGETS; j++)
+			w[j] = r->targets[j].weight;
+		mg_match_wrr_init(&t->routes[i].wrr, w, (unsigned int)j);
+	}
+
+	rc = -ENOMEM;
+	if (cfg->n_virtual_routers > 0 &&
+	    (t->routers = calloc((size_t)cfg->n_virtual_routers, sizeof(*t->routers))) == NULL)
+		goto bad;
+	for (i = 0; i < cfg->n_virtual_routers; i++) {
+		const struct mg_cfg_virtual_router *vr = &cfg->virtual_routers[i];
+		struct rt_router *rr = &t->routers[i];
+
+		if (vr->n_routes > 0 &&
+		    (rr->routes = calloc((size_t)vr->n_routes, sizeof(*rr->routes))) == NULL)
+			goto bad;
+		for (j = 0; j < vr->n_routes; j++)
+			rr->routes[rr->n++] = &t->routes[vr->routes[j]];
+		qsort(rr->routes, rr->n, sizeof(*rr->routes), cmp_route);
+	}
+
+	if (cfg->n_virtual_nodes > 0 &&
+	    (t->nodes = calloc((size_t)cfg->n_virtual_nodes, sizeof(*t->nodes))) == NULL)
+		goto bad;
+	for (i = 0; i < cfg->n_virtual_nodes; i++) {
+		const struct mg_cfg_virtual_node *v = &cfg->virtual_nodes[i];
+		struct rt_node *n = &t->nodes[i];
+
+		if (v->n_listeners > 0 &&
+		    (n->lists = calloc((size_t)v->n_listeners, sizeof(*n->lists))) == NULL)
+			goto bad;
+		for (j = 0; j < v->n_listeners; j++) {
+			rc = build_eplist(t, v, v->listeners[j].port, &n->lists[j]);
+			n->n_lists++;
+			if (rc != 0) {
+				snprintf(err, errlen, "virtual node '%s': out of memory", v->name);
+				goto bad;
+			}
+		}
+	}
+	*out = t;
+	return 0;
+bad:
+	if (rc == -ENOMEM)
+		snprintf(err, errlen, "out of memory building the routing table");
+	mg_route_table_free(t);
+	return rc;
+}
+
+void
+mg_route_table_free(struct mg_route_table *t)
+{
+	unsigned int i, j, k;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->n_gw; i++)
+		free_match(&t->gw[i].m);
+	free(t->gw);
+	for (i = 0; t->routes != NULL && i < (unsigned int)t->cfg->n_routes; i++)
+		free_match(&t->routes[i].m);
+	free(t->routes);
+	for (i = 0; t->routers != NULL && i < (unsigned int)t->cfg->n_virtual_routers; i++)
+		free(t->routers[i].routes);
+	free(t->routers);
+	for (i = 0; t->nodes != NULL && i < (unsigned int)t->cfg->n_virtual_nodes; i++) {
+		for (j = 0; j < t->nodes[i].n_lists; j++) {
+			struct rt_eplist *l = &t->nodes[i].lists[j];
+
+			for (k = 0; k < l->n; k++)
+				t->env.ep_put(t->env.arg, l->eps[k]);
+			free(l->eps);
+		}
+		free(t->nodes[i].lists);
+	}
+	free(t->nodes);
+	free(t);
+}
+
+/* ---- deciding -------------------------------------------------------------------------- */
+
+/* The request as the matchers see it: the normalised (or rewritten) path and the host. */
+struct view {
+	const char *path;
+	size_t path_len;
+	const char *host; /* without the port; NULL: none */
+	size_t host_len;
+	uint16_t port;
+};
+
+static bool
+match(struct mg_route_table *t, const struct rt_match *m, const struct mg_h1_request *r,
+      const struct view *v)
+{
+	char dec[1024];
+	unsigned int i;
+
+	if (m->port != 0 && m->port != v->port)
+		return false;
+	if (m->prefix != NULL &&
+	    (v->path_len < m->prefix_len || memcmp(v->path, m->prefix, m->prefix_len) != 0))
+		return false;
+	if (m->has_path && !mg_match_value(&m->path, v->path, v->path_len))
+		return false;
+	if (m->has_host && !mg_match_value(&m->host, v->host, v->host_len))
+		return false;
+	if (m->method != NULL &&
+	    (r->method.len != strlen(m->method) || memcmp(r->method.p, m->method, r->method.len) != 0))
+		return false;
+	for (i = 0; i < m->n_headers; i++) {
+		const struct rt_header *h = &m->headers[i];
+		const char *val;
+		int n = mg_match_header(r->head.fields, r->head.nfields, h->name, h->nlen, t->scratch,
+		                        sizeof(t->scratch), &val);
+
+		if (!mg_match_value(&h->m, val, n < 0 ? 0 : (size_t)n))
+			return false;
+	}
+	for (i = 0; i < m->n_query; i++) {
+		const struct rt_query *q = &m->query[i];
+		const char *val;
+		int n = mg_match_query_param(r->query.p, r->query.len, q->name, q->nlen, &val), d;
+
+		if (n < 0)
+			return false;
+		if (q->exact == NULL)
+			continue;
+		d = pct_decode(val, (size_t)n, dec, sizeof(dec));
+		if (d < 0 || (size_t)d != q->elen || memcmp(dec, q->exact, q->elen) != 0)
+			return false;
+	}
+	return true;
+}
+
+/* Appends <s> (<n> bytes) at *<o> in <buf> (<cap>); false when it does not fit. */
+static bool
+put(char *buf, size_t cap, size_t *o, const char *s, size_t n)
+{
+	if (cap - *o < n)
+		return false;
+	memcpy(buf + *o, s, n);
+	*o += n;
+	return true;
+}
+
+/*
+ * Replaces the matched prefix of <path> (<plen>) by <repl> into <out>: if <repl> ends with
+ * '/' and the rest starts with one, one of the two goes ("/chapter" on "/chapter/1" with "/"
+ * gives "/1", not "//1").
+ */
+static bool
+replace_prefix(const char *path, size_t plen, size_t prefix_len, const char *repl, char *out,
+               size_t cap, size_t *o)
+{
+	size_t rl = strlen(repl);
+	const char *rest = path + prefix_len;
+	size_t restl = plen - prefix_len;
+
+	if (rl > 0 && repl[rl - 1] == '/' && restl > 0 && rest[0] == '/') {
+		rest++;
+		restl--;
+	}
+	if (!put(out, cap, o, repl, rl) || !put(out, cap, o, rest, restl))
+		return false;
+	if (*o == 0)
+		return put(out, cap, o, "/", 1);
+	return true;
+}
+
+static struct mg_endpoint *
+pick_endpoint(struct mg_route_table *t, int node, uint16_t port)
+{
+	struct rt_node *n = &t->nodes[node];
+	unsigned int i;
+
+	for (i = 0; i < n->n_lists; i++) {
+		struct rt_eplist *l = &n->lists[i];
+		struct mg_endpoint *ep;
+
+		if (l->port != port)
+			continue;
+		if (l->n == 0)
+			return NULL;
+		ep = l->eps[l->next];
+		l->next = (l->next + 1) % l->n;
+		return ep;
+	}
+	return NULL;
+}
+
+static uint16_t
+node_port(const struct mg_cfg_virtual_node *v, uint16_t want)
+{
+	if (want != 0)
+		return want;
+	return v->n_listeners > 0 ? v->listeners[0].port : 0;
+}
+
+static enum mg_route_reason
+finish(struct mg_route_table *t, struct mg_route_decision *d, enum mg_route_reason why)
+{
+	d->reason = why;
+	t->counters[why]++;
+	return why;
+}
+
+enum mg_route_reason
+mg_route_decide(struct mg_route_table *t, const struct mg_h1_request *r, uint16_t port, char *buf,
+                size_t cap, struct mg_route_decision *d)
+{
+	const struct mg_config *cfg = t->cfg;
+	const struct mg_cfg_gateway_route *g = NULL;
+	const struct mg_cfg_virtual_service *vs;
+	char norm[MG_MATCH_PATH_MAX];
+	struct view v = {.port = port};
+	size_t o = 0;
+	unsigned int i;
+	int n, node = -1;
+	uint16_t tport = 0;
+
+	memset(d, 0, sizeof(*d));
+	d->chosen = -1;
+	if (r->form == MG_H1_FORM_ASTERISK || r->form == MG_H1_FORM_AUTHORITY)
+		return finish(t, d, MG_ROUTE_BAD_PATH);
+	if (r->path.len == 0) {
+		n = 1;
+		norm[0] = '/';
+	} else {
+		n = mg_match_path_normalize(r->path.p, r->path.len, norm, sizeof(norm));
+		if (n == -ENOSPC)
+			return finish(t, d, MG_ROUTE_PATH_TOO_LONG);
+		if (n < 0)
+			return finish(t, d, MG_ROUTE_BAD_PATH);
+	}
+	v.path = norm;
+	v.path_len = (size_t)n;
+	if (r->host.p != NULL) {
+		v.host = r->host.p;
+		v.host_len = mg_match_host_strip_port(r->host.p, r->host.len);
+	}
+
+	/* 1. The gateway route. */
+	for (i = 0; i < t->n_gw; i++) {
+		if (t->gw[i].c->kind == t->kind && match(t, &t->gw[i].m, r, &v)) {
+			g = t->gw[i].c;
+			break;
+		}
+	}
+	if (g == NULL)
+		return finish(t, d, MG_ROUTE_NO_GATEWAY_ROUTE);
+	d->gateway_route = g->name;
+
+	/* 2. Its rewrites: the path into buf, the Host. */
+	if (g->match.prefix != NULL && g->rewrite_prefix_value != NULL) {
+		if (!replace_prefix(norm, v.path_len, t->gw[i].m.prefix_len, g->rewrite_prefix_value,
+		                    buf, cap, &o))
+			return finish(t, d, MG_ROUTE_PATH_TOO_LONG);
+	} else if (g->match.prefix != NULL && g->rewrite_prefix_default != MG_CFG_REWRITE_DISABLED) {
+		if (!replace_prefix(norm, v.path_len, t->gw[i].m.prefix_len, "/", buf, cap, &o))
+			return finish(t, d, MG_ROUTE_PATH_TOO_LONG);
+	} else if (g->match.path.kind != MG_CFG_MATCH_NONE && g->rewrite_path != NULL) {
+		if (!put(buf, cap, &o, g->rewrite_path, strlen(g->rewrite_path)))
+			return finish(t, d, MG_ROUTE_PATH_TOO_LONG);
+	} else if (!put(buf, cap, &o, norm, v.path_len)) {
+		return finish(t, d, MG_ROUTE_PATH_TOO_LONG);
+	}
+	vs = &cfg->virtual_services[g->target_service_index];
+	d->virtual_service = vs->name;
+	if (g->rewrite_hostname != MG_CFG_REWRITE_DISABLED) {
+		d->host = vs->name;
+		d->host_len = strlen(vs->name);
+	} else {
+		d->host = r->host.p;
+		d->host_len = r->host.len;
+	}
+	/* What the virtual router's routes see: the rewritten request. */
+	v.path = buf;
+	v.path_len = o;
+	if (d->host != NULL) {
+		v.host = d->host;
+		v.host_len = mg_match_host_strip_port(d->host, d->host_len);
+	}
+
+	/* 3. The provider. */
+	switch (vs->provider_kind) {
+	case MG_CFG_PROVIDER_NONE:
+		return finish(t, d, MG_ROUTE_NO_PROVIDER);
+	case MG_CFG_PROVIDER_NODE:
+		node = vs->provider_index;
+		tport = node_port(&cfg->virtual_nodes[node], g->target_port);
+		d->n_targets = 1;
+		d->targets[0] = (struct mg_route_target){cfg->virtual_nodes[node].name, 100, tport};
+		d->chosen = 0;
+		break;
+	case MG_CFG_PROVIDER_ROUTER: {
+		const struct mg_cfg_virtual_router *vr = &cfg->virtual_routers[vs->provider_index];
+		struct rt_router *rr = &t->routers[vs->provider_index];
+		struct rt_route *rt = NULL;
+		enum mg_cfg_route_kind kind = MG_CFG_ROUTE_HTTP;
+		uint16_t lport = 0;
+		int k;
+
+		d->virtual_router = vr->name;
+		for (k = 0; k < vr->n_listeners; k++) {
+			if (g->target_port == 0 || vr->listeners[k].port == g->target_port) {
+				lport = vr->listeners[k].port;
+				kind = vr->listeners[k].protocol == MG_CFG_PP_HTTP2  ? MG_CFG_ROUTE_HTTP2
+				       : vr->listeners[k].protocol == MG_CFG_PP_GRPC ? MG_CFG_ROUTE_GRPC
+				       : vr->listeners[k].protocol == MG_CFG_PP_TCP  ? MG_CFG_ROUTE_TCP
+				                                                     : MG_CFG_ROUTE_HTTP;
+				break;
+			}
+		}
+		v.port = lport;
+		for (i = 0; i < rr->n; i++) {
+			if (rr->routes[i]->c->kind == kind && match(t, &rr->routes[i]->m, r, &v)) {
+				rt = rr->routes[i];
+				break;
+			}
+		}
+		if (rt == NULL)
+			return finish(t, d, MG_ROUTE_NO_ROUTE);
+		d->route = rt->c->name;
+		for (k = 0; k < rt->c->n_targets && k < MG_MATCH_MAX_TARGETS; k++) {
+			const struct mg_cfg_weighted_target *wt = &rt->c->targets[k];
+
+			d->targets[k] = (struct mg_route_target){
+			    wt->node, wt->weight,
+			    node_port(&cfg->virtual_nodes[wt->node_index], wt->port)};
+		}
+		d->n_targets = (unsigned int)k;
+		d->chosen = mg_match_wrr_pick(&rt->wrr);
+		if (d->chosen < 0)
+			return finish(t, d, MG_ROUTE_NO_TARGET);
+		node = rt->c->targets[d->chosen].node_index;
+		tport = d->targets[d->chosen].port;
+		break;
+	}
+	}
+
+	/* 4. The target: the origin-form with the original query. */
+	if (r->query.p != NULL &&
+	    (!put(buf, cap, &o, "?", 1) || !put(buf, cap, &o, r->query.p, r->query.len)))
+		return finish(t, d, MG_ROUTE_PATH_TOO_LONG);
+	d->path = buf;
+	d->path_len = o;
+	if (t->env.ep_get != NULL) {
+		d->ep = pick_endpoint(t, node, tport);
+		if (d->ep == NULL)
+			return finish(t, d, MG_ROUTE_NO_ENDPOINT);
+	}
+	return finish(t, d, MG_ROUTE_OK);
+}

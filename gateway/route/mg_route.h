@@ -1,0 +1,124 @@
+/*
+ * App Mesh routing: a routing table compiled from one configuration (one "generation"), and
+ * the decision for one request, as an App Mesh virtual gateway takes it:
+ *
+ *   gateway routes -> virtual service -> provider: a virtual node, or a virtual router
+ *   -> its routes -> weighted targets (virtual nodes) -> an endpoint of the chosen node.
+ *
+ * A table is immutable once built except for per-worker balancing state (the weighted split
+ * of each route, the round-robin position of each endpoint list), which only the worker that
+ * owns the table touches.  It borrows the configuration it was built from (names, strings),
+ * which must outlive it, and holds a reference on every upstream endpoint it can route to
+ * (gateway/upstream), so that keep-alive pools survive a reload that keeps an endpoint.
+ *
+ * Decisions do no allocation and no I/O; mg_route_decide() writes the rewritten path into
+ * the caller's buffer.  docs/ROUTING.md describes the order of evaluation, the match rules and
+ * the rewrites, with the App Mesh and Envoy behaviour each one follows.
+ */
+#ifndef MG_ROUTE_H
+#define MG_ROUTE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gateway/config/config.h"
+#include "gateway/http/mg_h1.h"
+#include "gateway/route/mg_match.h"
+
+struct mg_route_table;
+struct mg_endpoint;
+struct mg_tls_client;
+
+/*
+ * Why a request was or was not routed; one-to-one with a metric label
+ * (mg_route_reason_label()) and an HTTP status (mg_route_reason_status()).
+ */
+enum mg_route_reason {
+	MG_ROUTE_OK,               /* forwarded to an endpoint */
+	MG_ROUTE_BAD_PATH,         /* 400: malformed percent-encoding, or not an absolute path */
+	MG_ROUTE_PATH_TOO_LONG,    /* 414: the rewritten target does not fit */
+	MG_ROUTE_NO_GATEWAY_ROUTE, /* 404: no gateway route matches */
+	MG_ROUTE_NO_PROVIDER,      /* 503: the virtual service has no provider */
+	MG_ROUTE_NO_ROUTE,         /* 404: the virtual router has no matching route */
+	MG_ROUTE_NO_TARGET,        /* 503: every weighted target has weight 0 */
+	MG_ROUTE_NO_ENDPOINT,      /* 503: the chosen node has no endpoint (yet) */
+	MG_ROUTE_REASON_COUNT
+};
+
+const char *mg_route_reason_label(enum mg_route_reason r);
+/* A sentence for the error body and log ("no gateway route matches the request", ...). */
+const char *mg_route_reason_text(enum mg_route_reason r);
+int mg_route_reason_status(enum mg_route_reason r);
+
+/* A weighted target as a decision reports it. */
+struct mg_route_target {
+	const char *virtual_node;
+	uint8_t weight;
+	uint16_t port;
+};
+
+/*
+ * One decision.  Names are NULL where they do not apply (a request no gateway route matched
+ * has only <reason>).  <targets> are the candidate targets with their weights (one, weight
+ * 100, for a virtual node provider) and <chosen> the one picked (-1 if none).  <ep> is the
+ * endpoint to forward to, or NULL.  <host>/<host_len> is the Host to send upstream (the
+ * virtual service name or the client's), <path>/<path_len> the origin-form target to send
+ * (rewritten path and the original query), in the caller's buffer.
+ */
+struct mg_route_decision {
+	enum mg_route_reason reason;
+	const char *gateway_route, *virtual_service, *virtual_router, *route;
+	unsigned int n_targets;
+	struct mg_route_target targets[MG_MATCH_MAX_TARGETS];
+	int chosen;
+	struct mg_endpoint *ep;
+	const char *host;
+	size_t host_len;
+	const char *path;
+	size_t path_len;
+};
+
+/*
+ * What a table needs beyond the configuration: the endpoints it routes to.  ep_get() returns
+ * a referenced endpoint for an address (network byte order), port, whether TLS is originated
+ * to it (backendDefaults.clientPolicy.tls applies to that port) and the server name to send
+ * and verify (NULL: none), or NULL when out of memory; ep_put() drops the reference.  The
+ * gateway passes mg_endpoint_get()/mg_endpoint_unref() wrappers; with ep_get NULL no
+ * endpoints are made and decisions stop at the node (route-test).
+ */
+struct mg_route_env {
+	struct mg_endpoint *(*ep_get)(void *arg, uint32_t addr, uint16_t port, bool tls,
+	                              const char *sni);
+	void (*ep_put)(void *arg, struct mg_endpoint *ep);
+	void *arg;
+	const struct mg_cfg_client_tls *tls_policy; /* NULL: no TLS to any backend */
+};
+
+/*
+ * mg_route_table_build() compiles the gateway routes, virtual services, routers, routes and
+ * nodes of <cfg> (a loaded, valid configuration that must outlive the table).  Regexes are
+ * compiled here.  Returns 0 and sets *<out>, or a negative errno with a message in <err>.
+ */
+int mg_route_table_build(struct mg_route_table **out, const struct mg_config *cfg,
+                         const struct mg_route_env *env, char *err, size_t errlen);
+
+/* mg_route_table_free() frees <t> (NULL is fine) and drops its endpoint references. */
+void mg_route_table_free(struct mg_route_table *t);
+
+/* Buffer size mg_route_decide() needs for any target it can produce. */
+#define MG_ROUTE_PATH_BUF (MG_MATCH_PATH_MAX + 2048)
+
+/*
+ * mg_route_decide() routes request <r>, received on the listener port <port>, and fills <d>.
+ * <buf> (<cap> bytes, at least MG_ROUTE_PATH_BUF) receives the target to forward.  Advances
+ * the balancing state of the route and node chosen.  Returns d->reason.
+ */
+enum mg_route_reason mg_route_decide(struct mg_route_table *t, const struct mg_h1_request *r,
+                                     uint16_t port, char *buf, size_t cap,
+                                     struct mg_route_decision *d);
+
+/* Decisions counted by reason since the table was built. */
+const uint64_t *mg_route_table_counters(const struct mg_route_table *t);
+
+#endif /* MG_ROUTE_H */
