@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_bus_pci.h>
 #include <rte_cycles.h>
@@ -60,7 +61,8 @@
 #define MG_PROXY_RESPONSE_TIMEOUT_MS 15000
 #define EAL_ARGS_MAX                 (16 + 2 * MG_CFG_MAX_IFACES)
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, reload_requested;
+static const char *config_path_loaded; /* NULL with --demo */
 static struct mg_config config;
 static struct mg_worker worker;
 
@@ -94,6 +96,13 @@ version(void)
 {
 	printf("meshgate %s (%s, lwIP %s, %s)\n", MG_VERSION, rte_version(), LWIP_VERSION_STRING,
 	       MBEDTLS_VERSION_STRING_FULL);
+}
+
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	reload_requested = 1;
 }
 
 static void
@@ -205,6 +214,9 @@ load_config(const char *path, bool demo)
 	return rc;
 }
 
+static void run_control(void);
+static void tick_second(uint64_t now_s);
+
 static int
 start_data_path(void)
 {
@@ -214,6 +226,8 @@ start_data_path(void)
 
 	worker.cfg = &config;
 	worker.tick = tick_second;
+	worker.control_flag = &reload_requested;
+	worker.control = run_control;
 	worker.tsc_hz = rte_get_tsc_hz();
 	rc = mg_lwip_port_init(worker.tsc_hz);
 	if (rc != 0) {
@@ -323,6 +337,15 @@ route_request(void *arg, const struct mg_h1_request *req, uint16_t port, struct 
 }
 
 /* Once a second from the worker loop: TLS reseeding and ticket-key rotation. */
+static int gateway_reload(void);
+
+static void
+run_control(void)
+{
+	reload_requested = 0;
+	gateway_reload();
+}
+
 static void
 tick_second(uint64_t now_s)
 {
@@ -592,6 +615,124 @@ start_proxy(void)
 	return 0;
 }
 
+/*
+ * Hot reload (SIGHUP; the config shell calls gateway_reload() too).  The file the gateway
+ * started with is read again and validated; a configuration with any error never replaces
+ * the running one.  A valid one is compiled into a new routing table (a new generation) and
+ * swapped in between two requests: requests in flight keep the endpoint they were routed to
+ * (they hold a reference), endpoints both generations route to keep their pooled
+ * connections, and listeners are untouched, so no connection is dropped.
+ *
+ * What a reload applies: gatewayRoutes, virtualServices, virtualRouters, routes,
+ * virtualNodes and appliance.endpoints.  Everything else (interfaces, admin, the listener and
+ * its TLS, backend TLS, appliance.proxy) is read at boot only; a reload that changes it says
+ * so in the log and the change waits for a restart.
+ *
+ * Runs on the worker between two polls: the file is read and parsed there (a stall of a few
+ * milliseconds for a typical mesh, logged with the result).
+ */
+static struct mg_config *mesh_config = &config; /* the configuration the routing table uses */
+static unsigned int generation = 1;
+
+static void
+warn_restart_only(const struct mg_config *n)
+{
+	const struct mg_cfg_appliance *a = &config.appliance, *b = &n->appliance;
+	const char *what[8];
+	int k = 0, i;
+
+	if (a->n_ifaces != b->n_ifaces || memcmp(a->ifaces, b->ifaces, sizeof(a->ifaces)) != 0)
+		what[k++] = "appliance.interfaces";
+	if (memcmp(&a->admin, &b->admin, sizeof(a->admin)) != 0)
+		what[k++] = "appliance.admin";
+	if (memcmp(&a->diag, &b->diag, sizeof(a->diag)) != 0 ||
+	    memcmp(&a->dataplane, &b->dataplane, sizeof(a->dataplane)) != 0)
+		what[k++] = "appliance.diagnostics/dataplane";
+	if (memcmp(&a->proxy, &b->proxy, sizeof(a->proxy)) != 0)
+		what[k++] = "appliance.proxy";
+	if (memcmp(&a->dns, &b->dns, sizeof(a->dns)) != 0)
+		what[k++] = "appliance.dns";
+	if (config.has_virtual_gateway != n->has_virtual_gateway ||
+	    memcmp(&config.virtual_gateway, &n->virtual_gateway, sizeof(config.virtual_gateway)) !=
+	        0)
+		what[k++] = "virtualGateway";
+	for (i = 0; i < k; i++)
+		mg_warn("reload: %s changed; it takes effect at the next restart", what[i]);
+}
+
+static int
+gateway_reload(void)
+{
+	struct mg_route_table *table = NULL, *old;
+	struct mg_cfg_errors errs;
+	struct mg_config *n;
+	struct timespec t0, t1;
+	char err[256] = "";
+	int rc;
+
+	if (config_path_loaded == NULL) {
+		mg_warn(
+		    "reload: the gateway runs the embedded demo configuration; nothing to reload");
+		return -ENOENT;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	n = calloc(1, sizeof(*n));
+	if (n == NULL) {
+		mg_err("reload: out of memory; generation %u stays", generation);
+		return -ENOMEM;
+	}
+	rc = mg_config_load_file(n, config_path_loaded, &errs);
+	if (rc != 0) {
+		mg_cfg_errors_print(&errs, stderr);
+		mg_err("reload: %s has %lu error(s); generation %u stays in service",
+		       config_path_loaded, mg_cfg_errors_count(&errs), generation);
+		goto bad;
+	}
+	if (n->n_gateway_routes > 0) {
+		struct mg_route_env env = {
+		    .ep_get = table_ep_get,
+		    .ep_put = table_ep_put,
+		    .tls_policy = upstream_tls != NULL ? &config.virtual_gateway.backend_tls : NULL,
+		};
+
+		rc = mg_route_table_build(&table, n, &env, err, sizeof(err));
+		if (rc != 0) {
+			mg_err("reload: %s; generation %u stays in service", err, generation);
+			goto bad;
+		}
+	} else if (routes != NULL) {
+		mg_err("reload: %s has no gatewayRoutes; generation %u stays in service (removing "
+		       "every route takes a restart)",
+		       config_path_loaded, generation);
+		rc = -EINVAL;
+		goto bad;
+	}
+	mg_cfg_errors_free(&errs);
+	warn_restart_only(n);
+	old = routes;
+	routes = table;
+	mg_route_table_free(old);
+	if (mesh_config != &config) {
+		mg_config_free(mesh_config);
+		free(mesh_config);
+	}
+	mesh_config = n;
+	generation++;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	mg_info("reload: generation %u in service from %s in %ld ms: %d gateway route(s), %d "
+	        "virtual service(s), %d route(s), %d virtual node(s); %u upstream endpoint(s)",
+	        generation, config_path_loaded,
+	        (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000),
+	        n->n_gateway_routes, n->n_virtual_services, n->n_routes, n->n_virtual_nodes,
+	        mg_endpoint_count());
+	return 0;
+bad:
+	mg_cfg_errors_free(&errs);
+	mg_config_free(n);
+	free(n);
+	return rc;
+}
+
 static void
 stop_all(void)
 {
@@ -601,6 +742,11 @@ stop_all(void)
 	mg_evlog_flush(stderr);
 	mg_route_table_free(routes);
 	routes = NULL;
+	if (mesh_config != &config) {
+		mg_config_free(mesh_config);
+		free(mesh_config);
+		mesh_config = &config;
+	}
 	if (static_upstream != NULL)
 		mg_endpoint_unref(static_upstream);
 	static_upstream = NULL;
@@ -679,6 +825,7 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	config_path_loaded = demo ? NULL : config_path;
 	if (load_config(config_path, demo) != 0) {
 		mg_config_free(&config);
 		return 2;
@@ -695,6 +842,7 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, on_hup);
 
 	if (start_data_path() != 0 || start_services() != 0 || start_proxy() != 0) {
 		status = 1;

@@ -35,6 +35,8 @@ mg_worker_run(struct mg_worker *w, volatile sig_atomic_t *stop)
 		if (start >= next_timer) {
 			sys_check_timeouts();
 			next_timer = start + timer_period;
+			if (w->control_flag != NULL && *w->control_flag)
+				w->control();
 			if (start >= next_link) {
 				for (i = 0; i < w->n_ifaces; i++)
 					if (mg_port_link_poll(&w->ports[i]))

@@ -35,6 +35,10 @@ struct mg_worker {
 	uint64_t started_tsc;
 	/* Called about once a second from the loop (control-path work: key rotation, ...). */
 	void (*tick)(uint64_t now_s);
+	/* Control requests (a reload): when *control_flag is set, control() runs from the loop
+	 * within a millisecond, between two polls; it clears the flag. */
+	volatile sig_atomic_t *control_flag;
+	void (*control)(void);
 };
 
 /*

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 /* Orders routes without a priority after every route with one (priorities are 0..1000). */
 #define NO_PRIORITY 1001u
 
@@ -97,12 +96,12 @@ static const struct {
     [MG_ROUTE_OK] = {"ok", 200, "routed"},
     [MG_ROUTE_BAD_PATH] = {"bad_path", 400, "the request path is malformed"},
     [MG_ROUTE_PATH_TOO_LONG] = {"path_too_long", 414, "the rewritten request target is too long"},
-    [MG_ROUTE_NO_GATEWAY_ROUTE] = {"no_gateway_route", 404,
-                                   "no gateway route matches the request"},
+    [MG_ROUTE_NO_GATEWAY_ROUTE] = {"no_gateway_route", 404, "no gateway route matches the request"},
     [MG_ROUTE_NO_PROVIDER] = {"no_provider", 503, "the virtual service has no provider"},
     [MG_ROUTE_NO_ROUTE] = {"no_route", 404, "no route of the virtual router matches the request"},
     [MG_ROUTE_NO_TARGET] = {"no_target", 503, "every weighted target has weight 0"},
-    [MG_ROUTE_NO_ENDPOINT] = {"no_endpoint", 503, "no healthy upstream: the virtual node has no endpoint"},
+    [MG_ROUTE_NO_ENDPOINT] = {"no_endpoint", 503,
+                              "no healthy upstream: the virtual node has no endpoint"},
 };
 
 const char *
@@ -379,7 +378,8 @@ build_eplist(struct mg_route_table *t, const struct mg_cfg_virtual_node *v, uint
 		bool tls = tls_applies(env, port);
 		/* The name the endpoint's certificate must carry, and SNI: App Mesh's rule is the
 		 * node's DNS hostname; static endpoints have none (the policy's SANs decide). */
-		const char *sni = tls && v->dns_hostname != NULL && !literal ? v->dns_hostname : NULL;
+		const char *sni =
+		    tls && v->dns_hostname != NULL && !literal ? v->dns_hostname : NULL;
 
 		l->eps[i] = env->ep_get(env->arg, addr, port, tls, sni);
 		if (l->eps[i] == NULL)
@@ -392,7 +392,7 @@ build_eplist(struct mg_route_table *t, const struct mg_cfg_virtual_node *v, uint
 static enum mg_cfg_route_kind
 listener_kind(enum mg_cfg_protocol p)
 {
-	return p == MG_CFG_PROTO_HTTP2 ? MG_CFG_ROUTE_HTTP2
+	return p == MG_CFG_PROTO_HTTP2  ? MG_CFG_ROUTE_HTTP2
 	       : p == MG_CFG_PROTO_GRPC ? MG_CFG_ROUTE_GRPC
 	                                : MG_CFG_ROUTE_HTTP;
 }
@@ -442,7 +442,8 @@ mg_route_table_build(struct mg_route_table **out, const struct mg_config *cfg,
 	qsort(t->gw, t->n_gw, sizeof(*t->gw), cmp_gw);
 
 	rc = -ENOMEM;
-	if (cfg->n_routes > 0 && (t->routes = calloc((size_t)cfg->n_routes, sizeof(*t->routes))) == NULL)
+	if (cfg->n_routes > 0 &&
+	    (t->routes = calloc((size_t)cfg->n_routes, sizeof(*t->routes))) == NULL)
 		goto bad;
 	for (i = 0; i < cfg->n_routes; i++) {
 		const struct mg_cfg_route *r = &cfg->routes[i];
@@ -574,14 +575,14 @@ match(struct mg_route_table *t, const struct rt_match *m, const struct mg_h1_req
 		return false;
 	if (m->has_host && !mg_match_value(&m->host, v->host, v->host_len))
 		return false;
-	if (m->method != NULL &&
-	    (r->method.len != strlen(m->method) || memcmp(r->method.p, m->method, r->method.len) != 0))
+	if (m->method != NULL && (r->method.len != strlen(m->method) ||
+	                          memcmp(r->method.p, m->method, r->method.len) != 0))
 		return false;
 	for (i = 0; i < m->n_headers; i++) {
 		const struct rt_header *h = &m->headers[i];
 		const char *val;
-		int n = mg_match_header(r->head.fields, r->head.nfields, h->name, h->nlen, t->scratch,
-		                        sizeof(t->scratch), &val);
+		int n = mg_match_header(r->head.fields, r->head.nfields, h->name, h->nlen,
+		                        t->scratch, sizeof(t->scratch), &val);
 
 		if (!mg_match_value(&h->m, val, n < 0 ? 0 : (size_t)n))
 			return false;
@@ -722,10 +723,11 @@ mg_route_decide(struct mg_route_table *t, const struct mg_h1_request *r, uint16_
 
 	/* 2. Its rewrites: the path into buf, the Host. */
 	if (g->match.prefix != NULL && g->rewrite_prefix_value != NULL) {
-		if (!replace_prefix(norm, v.path_len, t->gw[i].m.prefix_len, g->rewrite_prefix_value,
-		                    buf, cap, &o))
+		if (!replace_prefix(norm, v.path_len, t->gw[i].m.prefix_len,
+		                    g->rewrite_prefix_value, buf, cap, &o))
 			return finish(t, d, MG_ROUTE_PATH_TOO_LONG);
-	} else if (g->match.prefix != NULL && g->rewrite_prefix_default != MG_CFG_REWRITE_DISABLED) {
+	} else if (g->match.prefix != NULL &&
+	           g->rewrite_prefix_default != MG_CFG_REWRITE_DISABLED) {
 		if (!replace_prefix(norm, v.path_len, t->gw[i].m.prefix_len, "/", buf, cap, &o))
 			return finish(t, d, MG_ROUTE_PATH_TOO_LONG);
 	} else if (g->match.path.kind != MG_CFG_MATCH_NONE && g->rewrite_path != NULL) {
@@ -774,10 +776,13 @@ mg_route_decide(struct mg_route_table *t, const struct mg_h1_request *r, uint16_
 		for (k = 0; k < vr->n_listeners; k++) {
 			if (g->target_port == 0 || vr->listeners[k].port == g->target_port) {
 				lport = vr->listeners[k].port;
-				kind = vr->listeners[k].protocol == MG_CFG_PP_HTTP2  ? MG_CFG_ROUTE_HTTP2
-				       : vr->listeners[k].protocol == MG_CFG_PP_GRPC ? MG_CFG_ROUTE_GRPC
-				       : vr->listeners[k].protocol == MG_CFG_PP_TCP  ? MG_CFG_ROUTE_TCP
-				                                                     : MG_CFG_ROUTE_HTTP;
+				kind = vr->listeners[k].protocol == MG_CFG_PP_HTTP2
+				           ? MG_CFG_ROUTE_HTTP2
+				       : vr->listeners[k].protocol == MG_CFG_PP_GRPC
+				           ? MG_CFG_ROUTE_GRPC
+				       : vr->listeners[k].protocol == MG_CFG_PP_TCP
+				           ? MG_CFG_ROUTE_TCP
+				           : MG_CFG_ROUTE_HTTP;
 				break;
 			}
 		}

@@ -19,14 +19,15 @@
 static void
 usage(FILE *out)
 {
-	fprintf(out,
-	        "usage: gateway route-test --config FILE [--json] METHOD URL [-H 'name: value']...\n"
-	        "  Prints the gateway route, virtual service, virtual router, route and weighted\n"
-	        "  targets the gateway chooses for the request, with the Host and path it sends,\n"
-	        "  or the status it answers itself.  URL is http[s]://host[:port]/path[?query];\n"
-	        "  its port is the listener port the request arrives on (default: the virtual\n"
-	        "  gateway listener's).  Exit status: 0 when a decision was printed, 2 for usage\n"
-	        "  or configuration errors.\n");
+	fprintf(
+	    out,
+	    "usage: gateway route-test --config FILE [--json] METHOD URL [-H 'name: value']...\n"
+	    "  Prints the gateway route, virtual service, virtual router, route and weighted\n"
+	    "  targets the gateway chooses for the request, with the Host and path it sends,\n"
+	    "  or the status it answers itself.  URL is http[s]://host[:port]/path[?query];\n"
+	    "  its port is the listener port the request arrives on (default: the virtual\n"
+	    "  gateway listener's).  Exit status: 0 when a decision was printed, 2 for usage\n"
+	    "  or configuration errors.\n");
 }
 
 /* Writes <s> (<n> bytes) as a JSON string. */
@@ -247,8 +248,8 @@ mg_route_cli(int argc, char **argv)
 		len += (size_t)snprintf(req + len, sizeof(req) - len, "%s\r\n", headers[i]);
 	}
 	if (!has_host && len < sizeof(req))
-		len += (size_t)snprintf(req + len, sizeof(req) - len, "Host: %.*s\r\n", (int)auth_len,
-		                        auth);
+		len += (size_t)snprintf(req + len, sizeof(req) - len, "Host: %.*s\r\n",
+		                        (int)auth_len, auth);
 	if (len < sizeof(req))
 		len += (size_t)snprintf(req + len, sizeof(req) - len, "\r\n");
 	if (len >= sizeof(req)) {

@@ -16,6 +16,7 @@ import copy
 import json
 import re
 import selectors
+import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -515,4 +516,62 @@ def gateway_logged(regex, timeout=5.0):
             if time.monotonic() >= deadline:
                 fail(f"{desc}: not within {timeout:g}s", text[-4000:])
             time.sleep(0.2)
+    return Step(desc, step)
+
+
+def reloads_under_load(variants, url, n=20, interval=0.4, clients=20):
+    """While h2load keeps <clients> keep-alive connections busy on <url> ({gw} expanded),
+    rewrite the gateway's configuration file <n> times, cycling through <variants> (dicts
+    merged onto the case's configuration; a variant may be the string "invalid" for a file
+    that fails validation), each followed by SIGHUP.  Passes when h2load saw no failed
+    request and no status other than 2xx, and the gateway logged one outcome per reload:
+    "generation N in service" for a valid file, "stays in service" for an invalid one."""
+    desc = f"{n} reloads under h2load load"
+
+    def step(ctx, desc):
+        import json as _json
+        import os
+        import signal
+        duration = int(n * interval + 4)
+        proc = ctx.spawn(["h2load", "--h1", "-c", str(clients), "-D", str(duration),
+                          "--warm-up-time=1", url], "h2load")
+        time.sleep(1.5)
+        path = ctx.logdir / "config.json"
+        want_ok = want_bad = 0
+        for i in range(n):
+            v = variants[i % len(variants)]
+            text = "{ this is not JSON" if v == "invalid" else ctx.fmt(
+                _json.dumps(deep_merge(ctx.config, v), indent=2))
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(text + "\n")
+            os.rename(tmp, path)  # the gateway never reads half a file
+            if v == "invalid":
+                want_bad += 1
+            else:
+                want_ok += 1
+            os.kill(ctx.gw.pid, signal.SIGHUP)
+            time.sleep(interval)
+        try:
+            out, _ = proc.communicate(timeout=duration + 30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            fail(f"{desc}: h2load did not finish")
+        out = out.decode(errors="replace")
+        ctx.log(out)
+        m = re.search(r"requests: (\d+) total, \d+ started, (\d+) done, (\d+) succeeded, "
+                      r"(\d+) failed, (\d+) errored", out)
+        codes = re.search(r"status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx", out)
+        if not m or not codes:
+            fail(f"{desc}: no h2load summary", out)
+        if int(m.group(4)) or int(m.group(5)) or int(m.group(3)) == 0 or any(
+                int(codes.group(k)) for k in (2, 3, 4)):
+            fail(f"{desc}: requests failed", out)
+        log = (ctx.logdir / "gateway.stderr").read_text(errors="replace")
+        applied = len(re.findall(r"reload: generation \d+ in service", log))
+        rejected = len(re.findall(r"reload: .* stays in service", log))
+        if applied != want_ok or rejected != want_bad:
+            fail(f"{desc}: {applied} reloads applied, {rejected} rejected of {n} "
+                 f"({want_ok} valid, {want_bad} invalid)", log[-3000:])
+        ctx.notes.append(f"{m.group(3)} requests, 0 failed; {applied} reloads applied, "
+                         f"{rejected} rejected")
     return Step(desc, step)
