@@ -40,6 +40,7 @@
 #include "gateway/diag/mg_diag.h"
 #include "gateway/mg_worker.h"
 #include "gateway/net/mg_conn.h"
+#include "gateway/net/mg_dns.h"
 #include "gateway/proxy/mg_proxy.h"
 #include "gateway/route/mg_route.h"
 #include "gateway/route/mg_route_cli.h"
@@ -437,6 +438,21 @@ table_ep_put(void *arg, struct mg_endpoint *ep)
 	mg_endpoint_unref(ep);
 }
 
+/* DNS service discovery for the routing table: the resolver's watches. */
+static void *
+table_dns_watch(void *arg, const char *name, mg_dns_fn *fn, void *cbarg)
+{
+	(void)arg;
+	return mg_dns_watch(name, fn, cbarg);
+}
+
+static void
+table_dns_unwatch(void *arg, void *handle)
+{
+	(void)arg;
+	mg_dns_unwatch(handle);
+}
+
 /* The routing table, or the static upstream. */
 static int
 start_routing(void)
@@ -445,11 +461,26 @@ start_routing(void)
 	struct mg_route_env env = {
 	    .ep_get = table_ep_get,
 	    .ep_put = table_ep_put,
+	    .dns_watch = table_dns_watch,
+	    .dns_unwatch = table_dns_unwatch,
 	    .tls_policy = upstream_tls != NULL ? &config.virtual_gateway.backend_tls : NULL,
 	};
 	char err[256] = "";
 	int rc;
 
+	if (config.appliance.dns.present) {
+		uint32_t servers[MG_CFG_MAX_RESOLVERS];
+		int i;
+
+		for (i = 0; i < config.appliance.dns.n_resolvers; i++)
+			servers[i] = htonl(config.appliance.dns.resolvers[i]);
+		rc = mg_dns_init(servers, (unsigned int)config.appliance.dns.n_resolvers,
+		                 config.appliance.dns.timeout_ms);
+		if (rc != 0) {
+			mg_err("DNS resolver: %s", strerror(-rc));
+			return rc;
+		}
+	}
 	if (config.n_gateway_routes > 0) {
 		rc = mg_route_table_build(&routes, &config, &env, err, sizeof(err));
 		if (rc != 0) {
@@ -692,6 +723,8 @@ gateway_reload(void)
 		struct mg_route_env env = {
 		    .ep_get = table_ep_get,
 		    .ep_put = table_ep_put,
+		    .dns_watch = table_dns_watch,
+		    .dns_unwatch = table_dns_unwatch,
 		    .tls_policy = upstream_tls != NULL ? &config.virtual_gateway.backend_tls : NULL,
 		};
 
@@ -747,6 +780,7 @@ stop_all(void)
 		free(mesh_config);
 		mesh_config = &config;
 	}
+	mg_dns_stop();
 	if (static_upstream != NULL)
 		mg_endpoint_unref(static_upstream);
 	static_upstream = NULL;

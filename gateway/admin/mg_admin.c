@@ -18,6 +18,7 @@
 #include "gateway/admin/mg_admin.h"
 #include "gateway/admin/mg_admin_http.h"
 #include "gateway/admin/mg_stats.h"
+#include "gateway/net/mg_dns.h"
 #include "gateway/core/mg_log.h"
 #include "gateway/core/mg_pool.h"
 #include "gateway/net/mg_conn.h"
@@ -177,6 +178,16 @@ serve(struct admin_conn *c, const struct mg_ahttp_req *r)
 		return;
 	}
 	if (path_is(r, "/ready")) {
+		/* As Envoy's initialisation: not ready until every DNS name of the configuration
+		 * has been resolved (or failed) once. */
+		const char *waiting = mg_dns_unsettled();
+
+		if (waiting != NULL) {
+			n = snprintf(body, sizeof(body), "waiting for DNS: %s\n", waiting);
+			respond(c, 503, "Service Unavailable", "text/plain", body, (size_t)n, head,
+			        NULL);
+			return;
+		}
 		respond(c, 200, "OK", "text/plain", "ready\n", 6, head, NULL);
 		return;
 	}

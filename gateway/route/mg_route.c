@@ -61,11 +61,15 @@ struct rt_router {
 	struct rt_route **routes; /* this router's routes in evaluation order */
 };
 
-/* The endpoints of one node for one port, taken in turn. */
+/* The endpoints of one node for one port, taken in turn.  For a node found through DNS,
+ * <watch> is its DNS watch and the list follows the answers. */
 struct rt_eplist {
 	uint16_t port;
 	unsigned int n, next;
 	struct mg_endpoint **eps;
+	struct mg_route_table *t;
+	const struct mg_cfg_virtual_node *v;
+	void *watch;
 };
 
 struct rt_node {
@@ -347,11 +351,57 @@ tls_applies(const struct mg_route_env *env, uint16_t port)
 	return false;
 }
 
+/* Drops the endpoints of <l>. */
+static void
+put_eps(struct mg_route_table *t, struct rt_eplist *l)
+{
+	unsigned int k;
+
+	for (k = 0; k < l->n; k++)
+		t->env.ep_put(t->env.arg, l->eps[k]);
+	free(l->eps);
+	l->eps = NULL;
+	l->n = 0;
+	l->next = 0;
+}
+
+/*
+ * New DNS answer for the node of <arg> (a struct rt_eplist): responseType ENDPOINTS uses every
+ * address, LOADBALANCER the first (the name is a load balancer).  Endpoints both answers
+ * name keep their pools.  Out of memory keeps the previous list.
+ */
+static void
+on_dns(void *arg, const char *name, const uint32_t *addrs, unsigned int n)
+{
+	struct rt_eplist *l = arg;
+	struct mg_route_table *t = l->t;
+	const struct mg_cfg_virtual_node *v = l->v;
+	bool tls = tls_applies(&t->env, l->port);
+	struct mg_endpoint **eps;
+	unsigned int i, k = 0;
+
+	(void)name;
+	if (v->dns_response == MG_CFG_DNS_LOADBALANCER && n > 1)
+		n = 1;
+	eps = n > 0 ? calloc(n, sizeof(*eps)) : NULL;
+	if (n > 0 && eps == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		eps[k] =
+		    t->env.ep_get(t->env.arg, addrs[i], l->port, tls, tls ? v->dns_hostname : NULL);
+		if (eps[k] != NULL)
+			k++;
+	}
+	put_eps(t, l);
+	l->eps = eps;
+	l->n = k;
+}
+
 /*
  * The endpoints of node <v> for its listener port <lport>: its static endpoints (a port left
- * out is <lport>), or its DNS hostname when that is an IPv4 literal.  DNS names get their
- * addresses from the resolver (mg_route_node_set_addrs(), later); until then the list is
- * empty and decisions for the node answer 503.
+ * out is <lport>), its DNS hostname when that is an IPv4 literal, or the addresses DNS gives
+ * for it (on_dns(); until the first answer the list is empty and decisions for the node
+ * answer 503).
  */
 static int
 build_eplist(struct mg_route_table *t, const struct mg_cfg_virtual_node *v, uint16_t lport,
@@ -363,11 +413,18 @@ build_eplist(struct mg_route_table *t, const struct mg_cfg_virtual_node *v, uint
 	bool literal = false;
 
 	l->port = lport;
+	l->t = t;
+	l->v = v;
+	if (env->ep_get == NULL)
+		return 0;
 	if (n == 0 && v->dns_hostname != NULL && inet_pton(AF_INET, v->dns_hostname, &lit) == 1) {
 		literal = true;
 		n = 1;
+	} else if (n == 0 && v->dns_hostname != NULL && env->dns_watch != NULL) {
+		l->watch = env->dns_watch(env->arg, v->dns_hostname, on_dns, l);
+		return l->watch != NULL ? 0 : -ENOMEM;
 	}
-	if (n == 0 || env->ep_get == NULL)
+	if (n == 0)
 		return 0;
 	l->eps = calloc((size_t)n, sizeof(*l->eps));
 	if (l->eps == NULL)
@@ -521,7 +578,7 @@ bad:
 void
 mg_route_table_free(struct mg_route_table *t)
 {
-	unsigned int i, j, k;
+	unsigned int i, j;
 
 	if (t == NULL)
 		return;
@@ -538,9 +595,9 @@ mg_route_table_free(struct mg_route_table *t)
 		for (j = 0; j < t->nodes[i].n_lists; j++) {
 			struct rt_eplist *l = &t->nodes[i].lists[j];
 
-			for (k = 0; k < l->n; k++)
-				t->env.ep_put(t->env.arg, l->eps[k]);
-			free(l->eps);
+			if (l->watch != NULL)
+				t->env.dns_unwatch(t->env.arg, l->watch);
+			put_eps(t, l);
 		}
 		free(t->nodes[i].lists);
 	}

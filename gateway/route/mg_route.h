@@ -91,6 +91,16 @@ struct mg_route_env {
 	struct mg_endpoint *(*ep_get)(void *arg, uint32_t addr, uint16_t port, bool tls,
 	                              const char *sni);
 	void (*ep_put)(void *arg, struct mg_endpoint *ep);
+	/*
+	 * DNS service discovery: dns_watch() starts watching <name>, calling <fn>(<cbarg>, ...)
+	 * with its addresses (network byte order) now if known and whenever they change, and
+	 * returns a handle for dns_unwatch() (NULL: failed).  NULL: DNS names get no endpoints.
+	 */
+	void *(*dns_watch)(void *arg, const char *name,
+	                   void (*fn)(void *cbarg, const char *name, const uint32_t *addrs,
+	                              unsigned int n),
+	                   void *cbarg);
+	void (*dns_unwatch)(void *arg, void *handle);
 	void *arg;
 	const struct mg_cfg_client_tls *tls_policy; /* NULL: no TLS to any backend */
 };

@@ -575,3 +575,17 @@ def reloads_under_load(variants, url, n=20, interval=0.4, clients=20):
         ctx.notes.append(f"{m.group(3)} requests, 0 failed; {applied} reloads applied, "
                          f"{rejected} rejected")
     return Step(desc, step)
+
+
+def server(script, *args, name=None):
+    """Start servers/<script> with <args> ({placeholders} expanded) in the namespace and
+    wait for it to print "ready"; its output goes to <name>.log."""
+    name = name or script.rsplit(".", 1)[0]
+    desc = f"{script} {' '.join(map(str, args))}"
+
+    def step(ctx, desc):
+        path = Path(__file__).resolve().parent / "servers" / script
+        proc = ctx.spawn([PYTHON, "-B", str(path), *map(str, args)], name)
+        if read_line(proc, 10) != "ready":
+            fail(f"{desc}: did not start", (ctx.logdir / f"{name}.log").read_text())
+    return Step(desc, step)

@@ -2,7 +2,8 @@
 gateway's own table, and hot reload (SIGHUP) while traffic flows.
 """
 
-from steps import Case, deep_merge, gateway_logged, nginx, reloads_under_load, sh
+from steps import (Case, client, deep_merge, gateway_logged, nginx, reloads_under_load, server,
+                   sh)
 
 # One virtual node (nginx on the namespace side) behind one virtual service; the gateway
 # route rewrites /x to a file, so which generation served a request shows in its size.
@@ -47,5 +48,35 @@ CASES = [
         reloads_under_load([TO_B, {}, "invalid", TO_B, {}], "http://{gw}:8080/x", n=20),
         size_of("/x", 1000, "the last valid generation (a.bin) is in service"),
         gateway_logged(r"reload: .* has 1 error\(s\); generation \d+ stays in service"),
+    ]),
+]
+
+# DNS service discovery: the node is found through the test's DNS server ({peer}:53); when
+# its A record changes, traffic follows within TTL + 1 s and no request fails.
+DNS = deep_merge(MESH, {
+    "appliance": {"dns": {"resolvers": ["10.99.0.1"]}},
+    "virtualNodes": [{"virtualNodeName": "web", "spec": {
+        "listeners": [{"portMapping": {"port": 8080, "protocol": "http"}}],
+        "serviceDiscovery": {"dns": {"hostname": "web.mesh.local",
+                                     "responseType": "ENDPOINTS"}}}}],
+})
+del DNS["appliance"]["endpoints"]
+DNS["gatewayRoutes"][0]["spec"]["httpRoute"]["match"]["prefix"] = "/"
+del DNS["gatewayRoutes"][0]["spec"]["httpRoute"]["action"]["rewrite"]
+RECORDS = "{logdir}/records.json"
+
+CASES += [
+    # The DNS server starts before the gateway (which resolves at boot; /ready waits for the
+    # first answer), listening on every address of the namespace.
+    Case("mesh_dns_moves_traffic", config=DNS, needs=("curl",), setup=[
+        sh("sh", "-c", "echo '{\"web.mesh.local\": {\"addrs\": [\"10.99.0.1\"], \"ttl\": 2}}' > "
+           + RECORDS, desc="web.mesh.local A 10.99.0.1, TTL 2"),
+        server("dns_server.py", "0.0.0.0", RECORDS),
+    ], steps=[
+        sh("ip", "addr", "add", "10.99.0.3/24", "dev", "{iface}", desc="a second upstream address"),
+        server("whoami_upstream.py", "10.99.0.1", 8080, name="upstream-1"),
+        server("whoami_upstream.py", "10.99.0.3", 8080, name="upstream-3"),
+        client("dns_switch.py", "http://{gw}:8080/", RECORDS, "web.mesh.local", "10.99.0.1",
+               "10.99.0.3", 2, timeout=60, note=True),
     ]),
 ]
