@@ -72,8 +72,8 @@ mg_dns_query_build(uint8_t *buf, size_t cap, uint16_t id, const char *name)
 		for (i = start; i < len && name[i] != '.'; i++) {
 			char c = name[i];
 
-			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			      c == '-' || c == '_'))
+			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			      (c >= '0' && c <= '9') || c == '-' || c == '_'))
 				return -EINVAL;
 		}
 		if (i == start || i - start > 63)
@@ -250,7 +250,8 @@ mg_dns_response_parse(const uint8_t *msg, size_t len, uint16_t id, const char *n
 			size_t t;
 
 			read_rr(msg, len, &off, &r);
-			if (r.type != TYPE_CNAME || r.class_ != CLASS_IN || strcmp(r.owner, cur) != 0)
+			if (r.type != TYPE_CNAME || r.class_ != CLASS_IN ||
+			    strcmp(r.owner, cur) != 0)
 				continue;
 			t = r.rdata;
 			if (!read_name(msg, r.rdata + r.rdlen, &t, cur) || t != r.rdata + r.rdlen)

@@ -39,3 +39,9 @@ fuzz: $(BUILD_ROOT)/fuzz/fuzz_$(FUZZ)
 FUZZ_http_request_SRCS  = gateway/http/mg_h1.c gateway/http/mg_http_lex.c gateway/http/mg_http_util.c
 FUZZ_http_response_SRCS = gateway/http/mg_h1.c gateway/http/mg_http_lex.c
 FUZZ_http_chunked_SRCS  = gateway/http/mg_chunked.c gateway/http/mg_http_lex.c
+FUZZ_dns_SRCS           = gateway/net/mg_dns_msg.c
+FUZZ_route_SRCS         = gateway/route/mg_route.c gateway/route/mg_match.c gateway/http/mg_h1.c \
+			  gateway/http/mg_http_lex.c gateway/http/mg_http_util.c gateway/config/json.c \
+			  gateway/config/schema.c gateway/config/config.c gateway/config/vgw.c \
+			  gateway/config/mesh.c
+FUZZ_route_LIBS         = -lpcre2-8

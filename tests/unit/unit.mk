@@ -20,3 +20,4 @@ UNIT_DEPS_SRCS += gateway/config/vgw.c gateway/config/mesh.c
 UNIT_SYS_LIBS += -lpcre2-8
 # Route matching (gateway/route).
 UNIT_DEPS_SRCS += $(wildcard gateway/route/*.c)
+UNIT_DEPS_SRCS += gateway/net/mg_dns_msg.c
