@@ -453,6 +453,8 @@ table_dns_unwatch(void *arg, void *handle)
 	mg_dns_unwatch(handle);
 }
 
+static const uint64_t *routing_counters(unsigned int *gen);
+
 /* The routing table, or the static upstream. */
 static int
 start_routing(void)
@@ -481,6 +483,7 @@ start_routing(void)
 			return rc;
 		}
 	}
+	mg_stats_set_routing(routing_counters);
 	if (config.n_gateway_routes > 0) {
 		rc = mg_route_table_build(&routes, &config, &env, err, sizeof(err));
 		if (rc != 0) {
@@ -689,6 +692,13 @@ warn_restart_only(const struct mg_config *n)
 		what[k++] = "virtualGateway";
 	for (i = 0; i < k; i++)
 		mg_warn("reload: %s changed; it takes effect at the next restart", what[i]);
+}
+
+static const uint64_t *
+routing_counters(unsigned int *gen)
+{
+	*gen = generation;
+	return routes != NULL ? mg_route_table_counters(routes) : NULL;
 }
 
 static int

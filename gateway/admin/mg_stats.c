@@ -18,6 +18,8 @@
 #include "gateway/mg_worker.h"
 #include "gateway/net/mg_conn.h"
 #include "gateway/proxy/mg_proxy.h"
+#include "gateway/net/mg_dns.h"
+#include "gateway/route/mg_route.h"
 #include "gateway/tls/mg_tls.h"
 
 struct out {
@@ -62,6 +64,13 @@ memp_used(memp_t t)
 }
 
 static const struct mg_tls_client *stats_upstream_tls;
+static const uint64_t *(*stats_routing)(unsigned int *generation);
+
+void
+mg_stats_set_routing(const uint64_t *(*fn)(unsigned int *generation))
+{
+	stats_routing = fn;
+}
 
 void
 mg_stats_set_upstream_tls(const struct mg_tls_client *c)
@@ -176,6 +185,30 @@ mg_stats_json(const struct mg_worker *w, char *buf, size_t cap)
 		for (f = 1; f < MG_TLS_FAIL_COUNT; f++)
 			out_printf(&o, "%s\"%s\":%" PRIu64, f > 1 ? "," : "",
 			           mg_tls_failure_label((enum mg_tls_failure)f), ts->failures[f]);
+		out_printf(&o, "}}");
+	}
+	if (stats_routing != NULL) {
+		unsigned int gen = 0;
+		const uint64_t *rc = stats_routing(&gen);
+		int r;
+
+		out_printf(&o, ",\"routing\":{\"generation\":%u", gen);
+		for (r = 0; rc != NULL && r < MG_ROUTE_REASON_COUNT; r++)
+			out_printf(&o, ",\"%s\":%" PRIu64,
+			           mg_route_reason_label((enum mg_route_reason)r), rc[r]);
+		out_printf(&o, "}");
+	}
+	{
+		const struct mg_dns_stats *ds = mg_dns_stats();
+		int e;
+
+		out_printf(&o,
+		           ",\"dns\":{\"names\":%u,\"queries\":%" PRIu64 ",\"answers\":%" PRIu64
+		           ",\"timeouts\":%" PRIu64 ",\"changes\":%" PRIu64 ",\"errors\":{",
+		           ds->names, ds->queries, ds->answers, ds->timeouts, ds->changes);
+		for (e = 1; e < MG_DNS_E_COUNT; e++)
+			out_printf(&o, "%s\"%s\":%" PRIu64, e > 1 ? "," : "",
+			           mg_dns_error_label((enum mg_dns_error)e), ds->errors[e]);
 		out_printf(&o, "}}");
 	}
 	mg_admin_counters(&admin_refused, &admin_timeouts);

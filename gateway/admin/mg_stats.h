@@ -13,6 +13,8 @@
  *     "tls":     { listener handshakes, ... }                  (with a TLS listener)
  *     "upstream_tls": { "handshakes", "resumed", "tls13", "failures": { "<reason>": n } }
  *                                                              (with TLS to the upstream)
+ *     "routing": { "generation", "<reason>": n, ... }           (decisions by reason)
+ *     "dns":     { "names", "queries", "answers", "timeouts", "changes", "errors": {...} }
  *     "pools":   { "<name>": { "capacity", "in_use", "high_water", "alloc_failures" } },
  *     "worker":  { "loops", "busy_cycles", "idle_cycles", "tsc_hz", "uptime_ms" } }
  */
@@ -27,6 +29,10 @@ struct mg_tls_client;
 /* mg_stats_set_upstream_tls() names the TLS client context whose counters "upstream_tls"
  * shows (NULL: none). */
 void mg_stats_set_upstream_tls(const struct mg_tls_client *c);
+
+/* mg_stats_set_routing() gives the function that returns the routing table's counters (by
+ * reason, NULL without a table) and sets *generation; NULL: no "routing" object. */
+void mg_stats_set_routing(const uint64_t *(*fn)(unsigned int *generation));
 
 /*
  * mg_stats_json() writes the snapshot into <buf> (<cap> bytes).  Returns the

@@ -37,7 +37,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	free(msg);
 	n = mg_dns_query_build(q, sizeof(q), 0x1234, "web.mesh.local");
-	if (n <= 0 || mg_dns_response_parse(q, (size_t)n, 0x1234, "web.mesh.local", &a) != MG_DNS_E_ID)
+	if (n <= 0 ||
+	    mg_dns_response_parse(q, (size_t)n, 0x1234, "web.mesh.local", &a) != MG_DNS_E_ID)
 		abort();
 	return 0;
 }

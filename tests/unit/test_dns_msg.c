@@ -13,8 +13,8 @@
 static size_t
 response(uint8_t *m, uint16_t flags, unsigned int n, const uint8_t *rr, size_t len)
 {
-	static const uint8_t q[] = {3, 'w', 'e', 'b', 4, 'm', 'e', 's', 'h', 5, 'l',
-	                            'o', 'c', 'a', 'l', 0, 0,   1,   0,   1};
+	static const uint8_t q[] = {3,   'w', 'e', 'b', 4,   'm', 'e', 's', 'h', 5,
+	                            'l', 'o', 'c', 'a', 'l', 0,   0,   1,   0,   1};
 	uint8_t h[12] = {0x12, 0x34, (uint8_t)(flags >> 8), (uint8_t)flags, 0, 1, 0, (uint8_t)n};
 
 	memcpy(m, h, 12);
@@ -73,7 +73,8 @@ MG_TEST(dns_response_errors)
 	MG_EXPECT_EQ_INT(mg_dns_response_parse(m, n, 0x1234, "web.mesh.local", &a),
 	                 MG_DNS_E_NXDOMAIN);
 	n = response(m, 0x8182, 0, NULL, 0);
-	MG_EXPECT_EQ_INT(mg_dns_response_parse(m, n, 0x1234, "web.mesh.local", &a), MG_DNS_E_SERVER);
+	MG_EXPECT_EQ_INT(mg_dns_response_parse(m, n, 0x1234, "web.mesh.local", &a),
+	                 MG_DNS_E_SERVER);
 	n = response(m, 0x8380, 0, NULL, 0);
 	MG_EXPECT_EQ_INT(mg_dns_response_parse(m, n, 0x1234, "web.mesh.local", &a),
 	                 MG_DNS_E_TRUNCATED);
@@ -100,8 +101,8 @@ MG_TEST(dns_response_follows_cnames)
 	static const uint8_t rr[] = {
 	    0xc0, 0x0c, 0, 5, 0, 1, 0, 0, 0, 60, 0, 6, 2, 'l', 'b', 1, 'x', 0,
 	    /* owner: pointer to "lb.x" at offset 32 + 12 = 44 */
-	    0xc0, 44, 0, 1, 0, 1, 0, 0, 0, 20, 0, 4, 10, 0, 0, 9,
-	    5, 'o', 't', 'h', 'e', 'r', 1, 'x', 0, 0, 1, 0, 1, 0, 0, 0, 1, 0, 4, 10, 0, 0, 8};
+	    0xc0, 44, 0, 1, 0, 1, 0, 0, 0, 20, 0, 4, 10, 0, 0, 9, 5, 'o', 't', 'h', 'e', 'r', 1,
+	    'x', 0, 0, 1, 0, 1, 0, 0, 0, 1, 0, 4, 10, 0, 0, 8};
 	struct mg_dns_answer a;
 	uint8_t m[512];
 	size_t n = response(m, 0x8180, 3, rr, sizeof(rr));

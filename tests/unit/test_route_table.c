@@ -11,8 +11,9 @@
 #include "mgtest.h"
 
 #define GR(name, extra, match, target)                                                             \
-	"{\"gatewayRouteName\":\"" name "\",\"spec\":{" extra "\"httpRoute\":{\"match\":{" match    \
-	"},\"action\":{\"target\":{\"virtualService\":{\"virtualServiceName\":\"" target "\"}}}}}}"
+	"{\"gatewayRouteName\":\"" name "\",\"spec\":{" extra "\"httpRoute\":{\"match\":{" match   \
+	"},\"action\":{\"target\":{\"virtualService\":{\"virtualServiceName\":\"" target           \
+	"\"}}}}}}"
 
 static const char mesh[] =
     "{\"appliance\":{\"interfaces\":[{\"name\":\"d\",\"address\":\"10.0.0.2/24\"}],"
@@ -22,29 +23,62 @@ static const char mesh[] =
     "\"virtualGateway\":{\"virtualGatewayName\":\"gw\",\"spec\":{\"listeners\":[{"
     "\"portMapping\":{\"port\":8080,\"protocol\":\"http\"}}]}},"
     "\"gatewayRoutes\":[" GR("p-short", "", "\"prefix\":\"/a\"", "svc") "," GR(
-        "regex", "", "\"path\":{\"regex\":\"/a/.*\"}", "svc") "," GR("p-long", "",
-                                                                    "\"prefix\":\"/a/b\"",
-                                                                    "svc") "," GR("exact", "",
-                                                                                  "\"path\":{"
-                                                                                  "\"exact\":"
-                                                                                  "\"/a/b/c\"}",
-                                                                                  "node-svc") ","
-        GR("prio", "\"priority\":5,",
-           "\"prefix\":\"/\",\"headers\":[{\"name\":\"x-prio\"}]", "node-svc") "],"
-    "\"virtualServices\":[{\"virtualServiceName\":\"svc\",\"spec\":{\"provider\":{"
-    "\"virtualRouter\":{\"virtualRouterName\":\"r\"}}}},{\"virtualServiceName\":\"node-svc\","
-    "\"spec\":{\"provider\":{\"virtualNode\":{\"virtualNodeName\":\"n1\"}}}}],"
-    "\"virtualRouters\":[{\"virtualRouterName\":\"r\",\"spec\":{\"listeners\":[{"
-    "\"portMapping\":{\"port\":80,\"protocol\":\"http\"}}]}}],"
-    "\"routes\":[{\"routeName\":\"all\",\"virtualRouterName\":\"r\",\"spec\":{\"httpRoute\":{"
-    "\"match\":{\"prefix\":\"/\"},\"action\":{\"weightedTargets\":[{\"virtualNode\":\"n1\","
-    "\"weight\":3},{\"virtualNode\":\"n2\",\"weight\":1}]}}}},"
-    "{\"routeName\":\"first\",\"virtualRouterName\":\"r\",\"spec\":{\"priority\":1,"
-    "\"httpRoute\":{\"match\":{\"prefix\":\"/\",\"method\":\"PUT\"},\"action\":{"
-    "\"weightedTargets\":[{\"virtualNode\":\"n2\",\"weight\":1}]}}}}],"
-    "\"virtualNodes\":[{\"virtualNodeName\":\"n1\",\"spec\":{\"listeners\":[{\"portMapping\":"
-    "{\"port\":8081,\"protocol\":\"http\"}}]}},{\"virtualNodeName\":\"n2\",\"spec\":{"
-    "\"listeners\":[{\"portMapping\":{\"port\":8082,\"protocol\":\"http\"}}]}}]}";
+        "regex", "", "\"path\":{\"regex\":\"/a/.*\"}",
+        "svc") "," GR("p-long", "", "\"prefix\":\"/a/b\"",
+                      "svc") "," GR("exact", "",
+                                    "\"path\":{"
+                                    "\"exact\":"
+                                    "\"/a/b/c\"}",
+                                    "node-svc") "," GR("prio", "\"priority\":5,",
+                                                       "\"prefix\":\"/"
+                                                       "\",\"headers\":[{\"name\":\"x-prio\"}]",
+                                                       "node-svc") "],"
+                                                                   "\"virtualServices\":[{"
+                                                                   "\"virtualServiceName\":\"svc\","
+                                                                   "\"spec\":{\"provider\":{"
+                                                                   "\"virtualRouter\":{"
+                                                                   "\"virtualRouterName\":\"r\"}}}}"
+                                                                   ",{\"virtualServiceName\":"
+                                                                   "\"node-svc\","
+                                                                   "\"spec\":{\"provider\":{"
+                                                                   "\"virtualNode\":{"
+                                                                   "\"virtualNodeName\":\"n1\"}}}}]"
+                                                                   ","
+                                                                   "\"virtualRouters\":[{"
+                                                                   "\"virtualRouterName\":\"r\","
+                                                                   "\"spec\":{\"listeners\":[{"
+                                                                   "\"portMapping\":{\"port\":80,"
+                                                                   "\"protocol\":\"http\"}}]}}],"
+                                                                   "\"routes\":[{\"routeName\":"
+                                                                   "\"all\",\"virtualRouterName\":"
+                                                                   "\"r\",\"spec\":{\"httpRoute\":{"
+                                                                   "\"match\":{\"prefix\":\"/"
+                                                                   "\"},\"action\":{"
+                                                                   "\"weightedTargets\":[{"
+                                                                   "\"virtualNode\":\"n1\","
+                                                                   "\"weight\":3},{\"virtualNode\":"
+                                                                   "\"n2\",\"weight\":1}]}}}},"
+                                                                   "{\"routeName\":\"first\","
+                                                                   "\"virtualRouterName\":\"r\","
+                                                                   "\"spec\":{\"priority\":1,"
+                                                                   "\"httpRoute\":{\"match\":{"
+                                                                   "\"prefix\":\"/"
+                                                                   "\",\"method\":\"PUT\"},"
+                                                                   "\"action\":{"
+                                                                   "\"weightedTargets\":[{"
+                                                                   "\"virtualNode\":\"n2\","
+                                                                   "\"weight\":1}]}}}}],"
+                                                                   "\"virtualNodes\":[{"
+                                                                   "\"virtualNodeName\":\"n1\","
+                                                                   "\"spec\":{\"listeners\":[{"
+                                                                   "\"portMapping\":"
+                                                                   "{\"port\":8081,\"protocol\":"
+                                                                   "\"http\"}}]}},{"
+                                                                   "\"virtualNodeName\":\"n2\","
+                                                                   "\"spec\":{"
+                                                                   "\"listeners\":[{"
+                                                                   "\"portMapping\":{\"port\":8082,"
+                                                                   "\"protocol\":\"http\"}}]}}]}";
 
 /* Fake endpoints: an array of (address, port) the table asked for, with reference counts. */
 struct fake_ep {
@@ -136,7 +170,8 @@ MG_TEST(route_table_order_rewrites_and_splits)
 	MG_EXPECT_EQ_INT(decide(t, "PUT /a/x HTTP/1.1\r\nHost: h\r\n\r\n", &d), MG_ROUTE_OK);
 	MG_EXPECT_STR(d.route, "first");
 	for (i = 0; i < 400; i++) {
-		MG_ASSERT_EQ_INT(decide(t, "GET /a/x HTTP/1.1\r\nHost: h\r\n\r\n", &d), MG_ROUTE_OK);
+		MG_ASSERT_EQ_INT(decide(t, "GET /a/x HTTP/1.1\r\nHost: h\r\n\r\n", &d),
+		                 MG_ROUTE_OK);
 		MG_ASSERT_EQ_UINT(d.n_targets, 2);
 		if (d.chosen == 0)
 			n1++;
