@@ -165,6 +165,12 @@ def main(argv):
         headers.append((n.strip(), v.strip()))
         i += 2
     cfg = json.load(open(cfg_path, encoding="utf-8"))
+    print(json.dumps(decide(cfg, method, url, headers)))
+    return 0
+
+
+def decide(cfg, method, url, headers):
+    """The decision for <method> <url> with <headers> [(name, value)] under <cfg>."""
     lport = cfg["virtualGateway"]["spec"]["listeners"][0]["portMapping"]["port"]
     u = url[len("http://"):]
     cut = min([k for k in (u.find("/"), u.find("?")) if k >= 0] or [len(u)])
@@ -180,7 +186,7 @@ def main(argv):
         path = normalise(raw_path)
     except BadPath:
         dec["status"] = 400
-        return out(dec)
+        return dec
     grs = sorted(enumerate(cfg.get("gatewayRoutes", [])),
                  key=lambda e: order_key(e[1]["spec"], e[0]))
     chosen = None
@@ -203,7 +209,7 @@ def main(argv):
         chosen = g
         break
     if chosen is None:
-        return out(dec)
+        return dec
     spec = chosen["spec"]["httpRoute"]
     m, action = spec["match"], spec["action"]
     rw = action.get("rewrite", {})
@@ -230,7 +236,7 @@ def main(argv):
         lp = tport or n["spec"]["listeners"][0]["portMapping"]["port"]
         dec.update(status=200, targets=[{"virtualNode": n["virtualNodeName"], "weight": 100,
                                          "port": lp}], host=new_host, path=full)
-        return out(dec)
+        return dec
     rname = prov["virtualRouter"]["virtualRouterName"]
     rtr = find(cfg["virtualRouters"], "virtualRouterName", rname)
     rport = tport or rtr["spec"]["listeners"][0]["portMapping"]["port"]
@@ -251,13 +257,8 @@ def main(argv):
             targets.append({"virtualNode": t["virtualNode"], "weight": t["weight"],
                             "port": t.get("port", n["spec"]["listeners"][0]["portMapping"]["port"])})
         dec.update(status=200, route=r["routeName"], targets=targets, host=new_host, path=full)
-        return out(dec)
-    return out(dec)
-
-
-def out(dec):
-    print(json.dumps(dec))
-    return 0
+        return dec
+    return dec
 
 
 if __name__ == "__main__":
