@@ -77,7 +77,7 @@ def value_match(m, v):
     if "regex" in m:
         return re.fullmatch(m["regex"], v) is not None
     if "range" in m:
-        if not re.fullmatch(r"-?[0-9]+", v):
+        if not re.fullmatch(r"[-+]?[0-9]+", v):
             return False
         return m["range"]["start"] <= int(v) < m["range"]["end"]
     return True
