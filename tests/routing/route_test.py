@@ -10,8 +10,9 @@ to build/tests/routing/<file>.json and must pass `gateway --check`; then each re
     gateway route-test --config build/tests/routing/<file>.json --json METHOD URL [-H 'n: v']...
 
 which must exit 0 and print one JSON object, compared key by key with the request's "expect"
-(see routing_cases.py).  Output: one line per failure ("FAIL file: request: what differs"),
-then exactly one line "N cases, M passed".  Exit status 1 iff a case failed, or if the
+(see routing_cases.py).  Output: one line per failure ("FAIL file: request: what differs";
+with -v also the command that reproduces it, and a PASS line per passed case), then exactly
+one line "N cases, M passed".  Exit status 1 iff a case failed, or if the
 gateway has no route-test command.
 
 --route-test CMD replaces "<gateway> route-test" (split on spaces), e.g. to check the case
@@ -62,6 +63,12 @@ def decision(rc, out):
     return got if isinstance(got, dict) and "status" in got else None
 
 
+def rerun(args, argv):
+    """With -v, the command that reproduces a failure, under its FAIL line."""
+    if args.verbose:
+        print(f"      $ {' '.join(map(shlex.quote, argv))}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--gateway", default=str(TOP / "build" / "gateway"),
@@ -100,8 +107,7 @@ def main():
         if rc != 0:
             total += len(reqs)
             print(f"FAIL {cf.name}: its configuration does not pass gateway --check "
-                  f"({len(reqs)} cases not run):\n      | " +
-                  "\n      | ".join((out + err).strip().splitlines()[-10:]))
+                  f"({len(reqs)} cases not run): {first_line(out + err)}")
             continue
         for r in reqs:
             argv = route_test + ["--config", str(cfg), "--json"] + r.route_test_args()
@@ -118,13 +124,13 @@ def main():
             total += 1
             if got is None:
                 why = "timed out" if rc is None else f"exit status {rc}"
-                print(f"FAIL {r.id}: no JSON decision ({why}): {first_line(out + err)}\n"
-                      f"      $ {' '.join(map(shlex.quote, argv))}")
+                print(f"FAIL {r.id}: no JSON decision ({why}): {first_line(out + err)}")
+                rerun(args, argv)
                 continue
             problems = routing_cases.compare(r.expect, got)
             if problems:
-                print(f"FAIL {r.id}: " + "; ".join(problems) +
-                      f"\n      $ {' '.join(map(shlex.quote, argv))}")
+                print(f"FAIL {r.id}: " + "; ".join(problems))
+                rerun(args, argv)
                 continue
             passed += 1
             if args.verbose:
