@@ -2,7 +2,7 @@
 #
 #   make            build build/gateway (fetching and building dependencies first if needed)
 #   make run        start the gateway on the embedded demo config in a network namespace
-#   make test       unit tests, fuzz smoke runs, end-to-end tests
+#   make test       unit tests, fuzz smoke runs, routing conformance, end-to-end tests
 #   make deps       install Debian packages, fetch and unpack mbedTLS and lwIP sources
 #   make help       everything else
 #
@@ -128,6 +128,7 @@ $(UNIT_BIN): $(UNIT_OBJS) $(UNIT_LIBS)
 
 test-unit: $(UNIT_BIN)
 	$(Q)$(UNIT_BIN)
+include tests/routing/routing.mk
 include tests/e2e/e2e.mk
 
 # Tests of the tooling itself (tests/tools/*.sh), each printing PASS/FAIL.
@@ -139,6 +140,7 @@ test: $(DEPS_STAMP)
 	$(Q)$(MAKE) --no-print-directory test-unit
 	$(Q)$(MAKE) --no-print-directory test-tools
 	$(Q)$(MAKE) --no-print-directory test-fuzz
+	$(Q)$(MAKE) --no-print-directory test-routing
 	$(Q)$(MAKE) --no-print-directory test-e2e
 
 # ---- housekeeping -------------------------------------------------------------------
@@ -165,6 +167,7 @@ help:
 	@echo "make test-tools   tests of the tooling (tests/tools/*.sh)"
 	@echo "make test-fuzz    each fuzz target for FUZZ_SECONDS (default $(FUZZ_SECONDS)) seconds"
 	@echo "make fuzz         one fuzz target (FUZZ=name) for FUZZ_SECONDS, keeping its corpus"
+	@echo "make test-routing routing conformance cases through gateway route-test (ROUTING_ARGS='-k name')"
 	@echo "make test-e2e     end-to-end tests (E2E_ARGS='-k name' to select)"
 	@echo "make deps         install/fetch dependencies (runs by itself when needed)"
 	@echo "make format       clang-format the tree"

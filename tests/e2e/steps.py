@@ -461,6 +461,22 @@ def recording_upstream(port=8081):
     return Step(desc, step)
 
 
+def multi_upstream(ports, log="upstream.jsonl"):
+    """Start servers/multi_upstream.py on {peer} at every port of <ports> ({port: label});
+    it answers 200 naming the port and label, echoing the method, Host and path it got,
+    and logs every request to {logdir}/<log>."""
+    desc = f"multi-port upstream on {{peer}}:{','.join(map(str, sorted(ports)))}"
+
+    def step(ctx, desc):
+        server = Path(__file__).resolve().parent / "servers" / "multi_upstream.py"
+        proc = ctx.spawn([PYTHON, "-B", str(server), ctx.vars["peer"], str(ctx.logdir / log),
+                          *(f"{p}={label}" for p, label in sorted(ports.items()))],
+                         "upstream")
+        if read_line(proc, 10) != "ready":
+            fail(f"{desc}: did not start", (ctx.logdir / "upstream.log").read_text())
+    return Step(desc, step)
+
+
 def gateway_rss_below(mib):
     """The gateway's resident memory (VmRSS) is below <mib> MiB."""
     desc = f"gateway RSS below {mib} MiB"
