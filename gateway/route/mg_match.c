@@ -50,17 +50,15 @@ is_unreserved(unsigned char c)
 	       c == '-' || c == '.' || c == '_' || c == '~';
 }
 
-/* Removes the last segment of out[0..*o) (which starts with '/'), keeping its '/'. */
+/* Removes the last segment of out[0..*o): back to (not keeping) its '/'. */
 static void
 pop_segment(const char *out, size_t *o)
 {
 	size_t n = *o;
 
-	if (n > 1 && out[n - 1] == '/')
+	while (n > 0 && out[n - 1] != '/')
 		n--;
-	while (n > 1 && out[n - 1] != '/')
-		n--;
-	*o = n;
+	*o = n > 0 ? n - 1 : 0;
 }
 
 int
@@ -68,13 +66,17 @@ mg_match_path_normalize(const char *in, size_t len, char *out, size_t cap)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	char seg[MG_MATCH_PATH_MAX];
-	size_t i = 0, o = 0;
+	size_t i = 0, o = 0, r, w;
 
 	if (len == 0 || in[0] != '/')
 		return -EINVAL;
-	if (cap < len || cap < 1)
+	if (cap < len + 1)
 		return -ENOSPC;
-	out[o++] = '/';
+	/*
+	 * Envoy's order: normalize_path first (decode, then remove dot segments, where an empty
+	 * segment is a segment: "/a//../b" is "/a/b"), merge_slashes second.  Here out holds
+	 * "/seg/seg..." (each segment after its '/'; "" is the root) while segments are resolved.
+	 */
 	while (i < len) {
 		size_t sl = 0;
 		bool last;
@@ -106,21 +108,26 @@ mg_match_path_normalize(const char *in, size_t len, char *out, size_t cap)
 			}
 		}
 		last = i >= len;
-		if (sl == 0 || (sl == 1 && seg[0] == '.')) {
-			/* "" (a merged slash) or ".": nothing; a trailing one keeps the '/'. */
+		if (sl == 1 && seg[0] == '.') {
+			/* "." goes; a final one leaves the path ending in '/'. */
 		} else if (sl == 2 && seg[0] == '.' && seg[1] == '.') {
 			pop_segment(out, &o);
 		} else {
-			if (out[o - 1] != '/')
-				out[o++] = '/';
+			out[o++] = '/';
 			memcpy(out + o, seg, sl);
 			o += sl;
 			continue;
 		}
-		if (last && out[o - 1] != '/')
+		if (last)
 			out[o++] = '/';
 	}
-	return (int)o;
+	if (o == 0)
+		out[o++] = '/';
+	/* merge_slashes */
+	for (r = 0, w = 0; r < o; r++)
+		if (!(out[r] == '/' && w > 0 && out[w - 1] == '/'))
+			out[w++] = out[r];
+	return (int)w;
 }
 
 /* ---- regexes -------------------------------------------------------------------------- */
@@ -265,8 +272,9 @@ match_present(const struct mg_match *m, const char *v, size_t len)
 bool
 mg_match_value(const struct mg_match *m, const char *v, size_t len)
 {
+	/* An absent value matches nothing, except an inverted presence match (Envoy). */
 	if (v == NULL)
-		return false;
+		return m->kind == MG_MATCH_PRESENT && m->invert;
 	return match_present(m, v, len) != m->invert;
 }
 

@@ -30,17 +30,18 @@
 
 /*
  * mg_match_path_normalize() writes the normalised form of the absolute path <in> (<len>
- * bytes, starting with '/', without the query) to <out> (<cap> bytes), as Envoy's
- * normalize_path + merge_slashes do before routing:
+ * bytes, starting with '/', without the query) to <out> (<cap> bytes, at least <len> + 1),
+ * as Envoy's normalize_path then merge_slashes do before routing:
  *   - percent-encoded unreserved characters (ALPHA, DIGIT, '-', '.', '_', '~') are decoded,
  *     other percent-encodings get upper-case hex digits ("%2f" -> "%2F", which stays
  *     encoded: an encoded slash never becomes a path separator);
- *   - runs of '/' are merged into one;
  *   - "." and ".." segments are removed (RFC 3986 section 5.2.4; ".." never climbs above
- *     the root), including those spelt with %2E.
- * Returns the length written, -EINVAL for a malformed percent-encoding ('%' not followed by
- * two hex digits) or a path not starting with '/', or -ENOSPC when <cap> is too small (the
- * result is never longer than the input).
+ *     the root), including those spelt with %2E; an empty segment counts as a segment, so
+ *     "/a//../b" is "/a/b";
+ *   - then runs of '/' are merged into one.
+ * Returns the length written (never more than <len>), -EINVAL for a malformed
+ * percent-encoding ('%' not followed by two hex digits) or a path not starting with '/', or
+ * -ENOSPC when <cap> is too small.
  */
 int mg_match_path_normalize(const char *in, size_t len, char *out, size_t cap);
 

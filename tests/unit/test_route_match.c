@@ -20,6 +20,9 @@ static const struct {
     {"/a/b/..", "/a/"},
     {"/a/b/../c", "/a/c"},
     {"/a/../../../c", "/c"},
+    /* Envoy: dot segments first (an empty segment is one), then slashes merged. */
+    {"/api//../x", "/api/x"},
+    {"/a//b/../../c", "/a/c"},
     {"/..", "/"},
     {"/../", "/"},
     {"/.", "/"},
@@ -60,8 +63,8 @@ MG_TEST(route_path_normalize)
 		MG_EXPECT_EQ_INT(n, (int)strlen(norm_cases[i].out));
 	}
 	/* The output is never longer than the input; too small an output is -ENOSPC. */
-	MG_EXPECT_EQ_INT(mg_match_path_normalize("/abc", 4, out, 3), -ENOSPC);
-	MG_EXPECT_EQ_INT(mg_match_path_normalize("/abc", 4, out, 4), 4);
+	MG_EXPECT_EQ_INT(mg_match_path_normalize("/abc", 4, out, 4), -ENOSPC);
+	MG_EXPECT_EQ_INT(mg_match_path_normalize("/abc", 4, out, 5), 4);
 }
 
 MG_TEST(route_string_matchers)
@@ -111,6 +114,9 @@ MG_TEST(route_string_matchers)
 	m = (struct mg_match){.kind = MG_MATCH_PRESENT};
 	MG_EXPECT(mg_match_value(&m, "", 0));
 	MG_EXPECT(!mg_match_value(&m, NULL, 0));
+	m.invert = true; /* "not present" */
+	MG_EXPECT(!mg_match_value(&m, "", 0));
+	MG_EXPECT(mg_match_value(&m, NULL, 0));
 
 	/* Regexes match the whole value (Envoy's RE2 full match). */
 	m = (struct mg_match){.kind = MG_MATCH_REGEX};
