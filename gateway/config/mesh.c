@@ -43,50 +43,59 @@
 
 /* Field helpers: the tables below are long, these keep each line to one field. */
 #define F_STR(n, T, m, lo, fl)                                                                     \
-	{.name = n, .type = MG_SCHEMA_STRING, .flags = fl, MG_SCHEMA_MEMBER(T, m), .min = lo}
+	{                                                                                          \
+		.name = n, .type = MG_SCHEMA_STRING, .flags = fl, MG_SCHEMA_MEMBER(T, m),          \
+		.min = lo                                                                          \
+	}
 #define F_STRC(n, T, m, lo, fl, chk)                                                               \
-	{.name = n,                                                                                \
-	 .type = MG_SCHEMA_STRING,                                                                 \
-	 .flags = fl,                                                                              \
-	 MG_SCHEMA_MEMBER(T, m),                                                                   \
-	 .min = lo,                                                                                \
-	 .check = chk}
+	{                                                                                          \
+		.name = n, .type = MG_SCHEMA_STRING, .flags = fl, MG_SCHEMA_MEMBER(T, m),          \
+		.min = lo, .check = chk                                                            \
+	}
 #define F_INT(n, T, m, lo, hi, fl)                                                                 \
-	{.name = n, .type = MG_SCHEMA_INT, .flags = fl, MG_SCHEMA_MEMBER(T, m), .min = lo, .max = hi}
+	{                                                                                          \
+		.name = n, .type = MG_SCHEMA_INT, .flags = fl, MG_SCHEMA_MEMBER(T, m), .min = lo,  \
+		.max = hi                                                                          \
+	}
 #define F_BOOL(n, T, m, d)                                                                         \
-	{.name = n, .type = MG_SCHEMA_BOOL, MG_SCHEMA_MEMBER(T, m), .def = d}
+	{                                                                                          \
+		.name = n, .type = MG_SCHEMA_BOOL, MG_SCHEMA_MEMBER(T, m), .def = d                \
+	}
 /* An enum whose int is 0 when absent and 1 + the index of the name when present. */
 #define F_OPT_ENUM(n, T, m, names, fl)                                                             \
-	{.name = n,                                                                                \
-	 .type = MG_SCHEMA_ENUM,                                                                   \
-	 .flags = fl,                                                                              \
-	 MG_SCHEMA_MEMBER(T, m),                                                                   \
-	 .enum_names = names,                                                                      \
-	 .check = enum_plus_one}
+	{                                                                                          \
+		.name = n, .type = MG_SCHEMA_ENUM, .flags = fl, MG_SCHEMA_MEMBER(T, m),            \
+		.enum_names = names, .check = enum_plus_one                                        \
+	}
 #define F_OBJ(n, T, m, o, fl)                                                                      \
-	{.name = n, .type = MG_SCHEMA_OBJECT, .flags = fl, MG_SCHEMA_MEMBER(T, m), .object = o}
+	{                                                                                          \
+		.name = n, .type = MG_SCHEMA_OBJECT, .flags = fl, MG_SCHEMA_MEMBER(T, m),          \
+		.object = o                                                                        \
+	}
 #define F_ALT(n, T, m, o, t)                                                                       \
-	{.name = n, .type = MG_SCHEMA_OBJECT, .tag = t, MG_SCHEMA_MEMBER(T, m), .object = o}
+	{                                                                                          \
+		.name = n, .type = MG_SCHEMA_OBJECT, .tag = t, MG_SCHEMA_MEMBER(T, m), .object = o \
+	}
 #define F_ARR(n, T, m, cnt, lo, hi, e, fl)                                                         \
-	{.name = n,                                                                                \
-	 .type = MG_SCHEMA_ARRAY,                                                                  \
-	 .flags = fl,                                                                              \
-	 MG_SCHEMA_MEMBER(T, m),                                                                   \
-	 .min = lo,                                                                                \
-	 .max = hi,                                                                                \
-	 .elem = e,                                                                                \
-	 .count_offset = offsetof(T, cnt)}
-#define F_IGNORED(n) {.name = n, .type = MG_SCHEMA_CUSTOM, .parse = parse_ignored}
+	{                                                                                          \
+		.name = n, .type = MG_SCHEMA_ARRAY, .flags = fl, MG_SCHEMA_MEMBER(T, m),           \
+		.min = lo, .max = hi, .elem = e, .count_offset = offsetof(T, cnt)                  \
+	}
+#define F_IGNORED(n)                                                                               \
+	{                                                                                          \
+		.name = n, .type = MG_SCHEMA_CUSTOM, .parse = parse_ignored                        \
+	}
 #define OBJ(nm, T, f, v)                                                                           \
-	{.name = nm, .size = sizeof(T), .fields = f, .n_fields = MG_SCHEMA_COUNT(f), .validate = v}
+	{                                                                                          \
+		.name = nm, .size = sizeof(T), .fields = f, .n_fields = MG_SCHEMA_COUNT(f),        \
+		.validate = v                                                                      \
+	}
 #define UNION(nm, T, f, v)                                                                         \
-	{.name = nm,                                                                               \
-	 .kind = MG_SCHEMA_UNION,                                                                  \
-	 .size = sizeof(T),                                                                        \
-	 .tag_offset = offsetof(T, kind),                                                          \
-	 .fields = f,                                                                              \
-	 .n_fields = MG_SCHEMA_COUNT(f),                                                           \
-	 .validate = v}
+	{                                                                                          \
+		.name = nm, .kind = MG_SCHEMA_UNION, .size = sizeof(T),                            \
+		.tag_offset = offsetof(T, kind), .fields = f, .n_fields = MG_SCHEMA_COUNT(f),      \
+		.validate = v                                                                      \
+	}
 
 /* ------------------------------------------------------------------------------------------ */
 /* The mirrors of the JSON trees                                                              */
@@ -483,8 +492,8 @@ static const char *const unit_names[] = {"s", "ms", NULL};
 static const char *const method_names[] = {"GET",     "HEAD",    "POST",  "PUT",   "DELETE",
                                            "CONNECT", "OPTIONS", "TRACE", "PATCH", NULL};
 static const char *const scheme_names[] = {"http", "https", NULL};
-static const char *const ip_names[] = {"IPv6_PREFERRED", "IPv4_PREFERRED", "IPv4_ONLY",
-                                       "IPv6_ONLY", NULL};
+static const char *const ip_names[] = {"IPv6_PREFERRED", "IPv4_PREFERRED", "IPv4_ONLY", "IPv6_ONLY",
+                                       NULL};
 static const char *const rewrite_names[] = {"ENABLED", "DISABLED", NULL};
 static const char *const egress_names[] = {"ALLOW_ALL", "DROP_ALL", NULL};
 static const char *const dns_response_names[] = {"LOADBALANCER", "ENDPOINTS", NULL};
@@ -627,8 +636,7 @@ check_gw_service(struct mg_schema_ctx *ctx, const struct mg_schema_field *f, int
 
 /* An HTTP header name: an RFC 9110 token, or a pseudo-header such as ":authority". */
 static int
-check_header_name(struct mg_schema_ctx *ctx, const struct mg_schema_field *f, int tok,
-                  void *base)
+check_header_name(struct mg_schema_ctx *ctx, const struct mg_schema_field *f, int tok, void *base)
 {
 	static const char tchar[] = "!#$%&'*+-.^_`|~";
 	const char *s = (const char *)base + f->offset;
@@ -676,8 +684,7 @@ check_host(struct mg_schema_ctx *ctx, const struct mg_schema_field *f, int tok, 
 
 /* DNS service discovery: a DNS name of labels of 1..63 characters, or an IPv4 address. */
 static int
-check_dns_hostname(struct mg_schema_ctx *ctx, const struct mg_schema_field *f, int tok,
-                   void *base)
+check_dns_hostname(struct mg_schema_ctx *ctx, const struct mg_schema_field *f, int tok, void *base)
 {
 	const char *s = (const char *)base + f->offset;
 	size_t i, label = 0;
@@ -752,8 +759,8 @@ validate_range(struct mg_schema_ctx *ctx, const struct mg_schema_object *o, int 
 
 	(void)o;
 	(void)base;
-	if (mg_json_get_int(ctx->doc, mg_json_obj_get(ctx->doc, tok, "start"), INT64_MIN,
-	                    INT64_MAX, &s) < 0 ||
+	if (mg_json_get_int(ctx->doc, mg_json_obj_get(ctx->doc, tok, "start"), INT64_MIN, INT64_MAX,
+	                    &s) < 0 ||
 	    mg_json_get_int(ctx->doc, mg_json_obj_get(ctx->doc, tok, "end"), INT64_MIN, INT64_MAX,
 	                    &e) < 0)
 		return 0; /* reported by the table */
@@ -839,8 +846,7 @@ validate_gw_http(struct mg_schema_ctx *ctx, const struct mg_schema_object *o, in
 	int rc = 0;
 
 	(void)o;
-	if (r->action.rewrite.prefix.present &&
-	    mg_json_lookup(ctx->doc, tok, "match.prefix") < 0) {
+	if (r->action.rewrite.prefix.present && mg_json_lookup(ctx->doc, tok, "match.prefix") < 0) {
 		mg_json_error(ctx->doc, member_or(ctx, tok, "action.rewrite.prefix"),
 		              "a prefix rewrite needs a prefix match (match.prefix)");
 		rc = -EINVAL;
@@ -1001,9 +1007,12 @@ static const struct mg_schema_field header_fields[] = {
     F_OBJ("match", struct m_header, match, &smatch_obj, 0),
     F_STRC("name", struct m_header, name, 1, REQ, check_header_name),
 };
-static const struct mg_schema_object header_obj = OBJ("header", struct m_header, header_fields, NULL);
-static const struct mg_schema_field header_elem = {
-    .name = "header", .type = MG_SCHEMA_OBJECT, .size = sizeof(struct m_header), .object = &header_obj};
+static const struct mg_schema_object header_obj =
+    OBJ("header", struct m_header, header_fields, NULL);
+static const struct mg_schema_field header_elem = {.name = "header",
+                                                   .type = MG_SCHEMA_OBJECT,
+                                                   .size = sizeof(struct m_header),
+                                                   .object = &header_obj};
 
 /* HttpPathMatch: exact | regex. */
 static const struct mg_schema_field path_fields[] = {
@@ -1085,7 +1094,8 @@ static const struct mg_schema_object gw_grpc_match_obj =
 static const struct mg_schema_field vs_ref_fields[] = {
     F_STR("virtualServiceName", struct m_name, name, 1, REQ),
 };
-static const struct mg_schema_object vs_ref_obj = OBJ("virtualService", struct m_name, vs_ref_fields, NULL);
+static const struct mg_schema_object vs_ref_obj =
+    OBJ("virtualService", struct m_name, vs_ref_fields, NULL);
 
 static const struct mg_schema_field gw_target_fields[] = {
     F_INT("port", struct m_gw_target, port, 1, 65535, 0),
@@ -1161,7 +1171,8 @@ static const struct mg_schema_field gw_grpc_fields[] = {
     F_OBJ("action", struct m_gw_grpc, action, &gw_grpc_action_obj, REQ),
     F_OBJ("match", struct m_gw_grpc, match, &gw_grpc_match_obj, REQ),
 };
-static const struct mg_schema_object gw_grpc_obj = OBJ("grpcRoute", struct m_gw_grpc, gw_grpc_fields, NULL);
+static const struct mg_schema_object gw_grpc_obj =
+    OBJ("grpcRoute", struct m_gw_grpc, gw_grpc_fields, NULL);
 
 static const struct mg_schema_field gw_spec_fields[] = {
     F_ALT("grpcRoute", struct m_gw_spec, grpc, &gw_grpc_obj, MG_CFG_ROUTE_GRPC + 1),
@@ -1175,7 +1186,8 @@ static const struct mg_schema_field gw_spec_fields[] = {
      .max = 1000,
      .check = mark_opt16},
 };
-static const struct mg_schema_object gw_spec_obj = UNION("spec", struct m_gw_spec, gw_spec_fields, NULL);
+static const struct mg_schema_object gw_spec_obj =
+    UNION("spec", struct m_gw_spec, gw_spec_fields, NULL);
 
 /* GatewayRouteData, as describe-gateway-route prints it. */
 static const struct mg_schema_field gw_route_fields[] = {
@@ -1198,8 +1210,10 @@ static const struct mg_schema_field wt_fields[] = {
     F_INT("weight", struct m_wt, weight, 0, 100, REQ),
 };
 static const struct mg_schema_object wt_obj = OBJ("weighted target", struct m_wt, wt_fields, NULL);
-static const struct mg_schema_field wt_elem = {
-    .name = "weighted target", .type = MG_SCHEMA_OBJECT, .size = sizeof(struct m_wt), .object = &wt_obj};
+static const struct mg_schema_field wt_elem = {.name = "weighted target",
+                                               .type = MG_SCHEMA_OBJECT,
+                                               .size = sizeof(struct m_wt),
+                                               .object = &wt_obj};
 
 static const struct mg_schema_field action_fields[] = {
     F_ARR("weightedTargets", struct m_action, targets, n, 1, 10, &wt_elem, REQ),
@@ -1360,7 +1374,8 @@ static const struct mg_schema_field vs_spec_fields[] = {
      .size = sizeof(struct m_provider),
      .object = &provider_obj},
 };
-static const struct mg_schema_object vs_spec_obj = OBJ("spec", struct m_provider, vs_spec_fields, NULL);
+static const struct mg_schema_object vs_spec_obj =
+    OBJ("spec", struct m_provider, vs_spec_fields, NULL);
 
 static const struct mg_schema_field vservice_fields[] = {
     F_IGNORED("meshName"),
@@ -1398,8 +1413,8 @@ static const struct mg_schema_field router_listener_elem = {.name = "listener",
                                                             .object = &router_listener_obj};
 
 static const struct mg_schema_field router_spec_fields[] = {
-    F_ARR("listeners", struct m_router_spec, listeners, n, 0, MAX_LISTENERS,
-          &router_listener_elem, 0),
+    F_ARR("listeners", struct m_router_spec, listeners, n, 0, MAX_LISTENERS, &router_listener_elem,
+          0),
 };
 static const struct mg_schema_object router_spec_obj =
     OBJ("spec", struct m_router_spec, router_spec_fields, NULL);
@@ -1426,7 +1441,8 @@ static const struct mg_schema_object file_cert_obj =
 static const struct mg_schema_field acm_cert_fields[] = {
     F_STR("certificateArn", struct m_opaque, s, 1, REQ),
 };
-static const struct mg_schema_object acm_cert_obj = OBJ("acm", struct m_opaque, acm_cert_fields, NULL);
+static const struct mg_schema_object acm_cert_obj =
+    OBJ("acm", struct m_opaque, acm_cert_fields, NULL);
 static const struct mg_schema_field sds_fields[] = {
     F_STR("secretName", struct m_opaque, s, 1, REQ),
 };
@@ -1484,7 +1500,8 @@ static const struct mg_schema_field san_elem = {
 static const struct mg_schema_field san_match_fields[] = {
     F_ARR("exact", struct m_san, names, n, 0, MAX_SANS, &san_elem, REQ),
 };
-static const struct mg_schema_object san_match_obj = OBJ("match", struct m_san, san_match_fields, NULL);
+static const struct mg_schema_object san_match_obj =
+    OBJ("match", struct m_san, san_match_fields, NULL);
 static const struct mg_schema_field sans_fields[] = {
     {.name = "match",
      .type = MG_SCHEMA_OBJECT,
@@ -1525,11 +1542,13 @@ static const struct mg_schema_field http_pool_fields[] = {
     F_INT("maxConnections", struct m_pool, max_connections, 1, INT32_MAX, REQ),
     F_INT("maxPendingRequests", struct m_pool, max_pending_requests, 1, INT32_MAX, 0),
 };
-static const struct mg_schema_object http_pool_obj = OBJ("http", struct m_pool, http_pool_fields, NULL);
+static const struct mg_schema_object http_pool_obj =
+    OBJ("http", struct m_pool, http_pool_fields, NULL);
 static const struct mg_schema_field tcp_pool_fields[] = {
     F_INT("maxConnections", struct m_pool, max_connections, 1, INT32_MAX, REQ),
 };
-static const struct mg_schema_object tcp_pool_obj = OBJ("tcp", struct m_pool, tcp_pool_fields, NULL);
+static const struct mg_schema_object tcp_pool_obj =
+    OBJ("tcp", struct m_pool, tcp_pool_fields, NULL);
 static const struct mg_schema_field req_pool_fields[] = {
     F_INT("maxRequests", struct m_pool, max_requests, 1, INT32_MAX, REQ),
 };
@@ -1538,12 +1557,10 @@ static const struct mg_schema_object req_pool_obj =
 
 /* VirtualNodeConnectionPool: every alternative is laid over the whole struct m_pool. */
 #define POOL_ALT(n, o, t)                                                                          \
-	{.name = n,                                                                                \
-	 .type = MG_SCHEMA_OBJECT,                                                                 \
-	 .tag = t,                                                                                 \
-	 .offset = 0,                                                                              \
-	 .size = sizeof(struct m_pool),                                                            \
-	 .object = o}
+	{                                                                                          \
+		.name = n, .type = MG_SCHEMA_OBJECT, .tag = t, .offset = 0,                        \
+		.size = sizeof(struct m_pool), .object = o                                         \
+	}
 static const struct mg_schema_field pool_fields[] = {
     POOL_ALT("grpc", &req_pool_obj, MG_CFG_NODE_POOL_GRPC),
     POOL_ALT("http", &http_pool_obj, MG_CFG_NODE_POOL_HTTP),
@@ -1659,14 +1676,20 @@ static const struct mg_schema_field format_fields[] = {
      .max = MAX_LOG_JSON,
      .elem = &log_json_elem,
      .count_offset = offsetof(struct m_format, n_json)},
-    {.name = "text", .type = MG_SCHEMA_STRING, .tag = 2, MG_SCHEMA_MEMBER(struct m_format, text), .min = 1},
+    {.name = "text",
+     .type = MG_SCHEMA_STRING,
+     .tag = 2,
+     MG_SCHEMA_MEMBER(struct m_format, text),
+     .min = 1},
 };
-static const struct mg_schema_object format_obj = UNION("format", struct m_format, format_fields, NULL);
+static const struct mg_schema_object format_obj =
+    UNION("format", struct m_format, format_fields, NULL);
 static const struct mg_schema_field file_log_fields[] = {
     F_OBJ("format", struct m_file_log, format, &format_obj, 0),
     F_STR("path", struct m_file_log, path, 1, REQ),
 };
-static const struct mg_schema_object file_log_obj = OBJ("file", struct m_file_log, file_log_fields, NULL);
+static const struct mg_schema_object file_log_obj =
+    OBJ("file", struct m_file_log, file_log_fields, NULL);
 static const struct mg_schema_field access_log_fields[] = {
     F_ALT("file", struct m_access_log, file, &file_log_obj, 1),
 };
@@ -1687,8 +1710,10 @@ static const struct mg_schema_field attr_fields[] = {
     F_STRC("value", struct m_attr, value, 1, REQ, check_printable),
 };
 static const struct mg_schema_object attr_obj = OBJ("attribute", struct m_attr, attr_fields, NULL);
-static const struct mg_schema_field attr_elem = {
-    .name = "attribute", .type = MG_SCHEMA_OBJECT, .size = sizeof(struct m_attr), .object = &attr_obj};
+static const struct mg_schema_field attr_elem = {.name = "attribute",
+                                                 .type = MG_SCHEMA_OBJECT,
+                                                 .size = sizeof(struct m_attr),
+                                                 .object = &attr_obj};
 static const struct mg_schema_field cloud_map_fields[] = {
     F_ARR("attributes", struct m_cloud_map, attrs, n_attrs, 0, MAX_ATTRS, &attr_elem, 0),
     F_OPT_ENUM("ipPreference", struct m_cloud_map, ip, ip_names, 0),
@@ -1710,8 +1735,8 @@ static const struct mg_schema_field discovery_fields[] = {
 static const struct mg_schema_object discovery_obj =
     UNION("serviceDiscovery", struct m_discovery, discovery_fields, NULL);
 
-static int parse_node_listeners(struct mg_schema_ctx *ctx, const struct mg_schema_field *f,
-                                int tok, void *base);
+static int parse_node_listeners(struct mg_schema_ctx *ctx, const struct mg_schema_field *f, int tok,
+                                void *base);
 static int parse_node_backends(struct mg_schema_ctx *ctx, const struct mg_schema_field *f, int tok,
                                void *base);
 
@@ -1738,7 +1763,8 @@ static const struct mg_schema_field node_fields[] = {
     F_IGNORED("status"),
     F_STR("virtualNodeName", struct m_node, name, 1, REQ),
 };
-static const struct mg_schema_object node_obj = OBJ("virtual node", struct m_node, node_fields, NULL);
+static const struct mg_schema_object node_obj =
+    OBJ("virtual node", struct m_node, node_fields, NULL);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Tables: the mesh                                                                           */
@@ -1920,7 +1946,8 @@ convert_gw_route(struct mg_schema_ctx *ctx, int tok, void *mirror, void *out)
 }
 
 static void
-convert_targets(struct mg_schema_ctx *ctx, int tok, const struct m_action *a, struct mg_cfg_route *r)
+convert_targets(struct mg_schema_ctx *ctx, int tok, const struct m_action *a,
+                struct mg_cfg_route *r)
 {
 	int i;
 
@@ -2020,9 +2047,8 @@ convert_vservice(struct mg_schema_ctx *ctx, int tok, void *mirror, void *out)
 
 	s->name = dup_opt(ctx, tok, m->name);
 	s->provider_kind = (enum mg_cfg_provider_kind)m->spec.kind;
-	s->provider_name = s->provider_kind != MG_CFG_PROVIDER_NONE
-	                       ? dup_opt(ctx, tok, m->spec.ref.name)
-	                       : NULL;
+	s->provider_name =
+	    s->provider_kind != MG_CFG_PROVIDER_NONE ? dup_opt(ctx, tok, m->spec.ref.name) : NULL;
 	s->provider_index = -1;
 	return 0;
 }
@@ -2283,7 +2309,8 @@ mg_cfg_parse_host_ipv4(struct mg_schema_ctx *ctx, int tok, uint32_t *out, const 
 	}
 	first = a >> 24;
 	if (first == 0 || first == 127 || first >= 224) {
-		mg_json_error(ctx->doc, tok, "%s is not a unicast address a host can have (%s)", buf,
+		mg_json_error(ctx->doc, tok, "%s is not a unicast address a host can have (%s)",
+		              buf,
 		              first == 0     ? "0.0.0.0/8 is \"this network\""
 		              : first == 127 ? "loopback"
 		              : first < 240  ? "multicast"
@@ -2385,8 +2412,8 @@ mg_cfg_endpoints_parse(struct mg_schema_ctx *ctx, const struct mg_schema_field *
 		              mg_json_type_name(mg_json_type(ctx->doc, tok)));
 		return -EINVAL;
 	}
-	ap->endpoint_sets = alloc_array(ctx, tok, (size_t)mg_json_size(ctx->doc, tok),
-	                                sizeof(*ap->endpoint_sets));
+	ap->endpoint_sets =
+	    alloc_array(ctx, tok, (size_t)mg_json_size(ctx->doc, tok), sizeof(*ap->endpoint_sets));
 	if (ap->endpoint_sets == NULL)
 		return mg_json_size(ctx->doc, tok) == 0 ? 0 : -ENOMEM;
 	for (key = mg_json_member_first(ctx->doc, tok); key >= 0;
@@ -2406,8 +2433,7 @@ mg_cfg_endpoints_parse(struct mg_schema_ctx *ctx, const struct mg_schema_field *
  * Returns the token at the path formatted from <fmt> under the root, or the nearest ancestor
  * that exists (the root at worst), so that an error always has a position.
  */
-static int __attribute__((format(printf, 2, 3)))
-at(struct mg_schema_ctx *ctx, const char *fmt, ...)
+static int __attribute__((format(printf, 2, 3))) at(struct mg_schema_ctx *ctx, const char *fmt, ...)
 {
 	char path[MG_JSON_PATH_MAX];
 	va_list ap;
@@ -2436,7 +2462,8 @@ find_node(const struct mg_config *cfg, const char *name)
 	int i;
 
 	for (i = 0; name != NULL && i < cfg->n_virtual_nodes; i++) {
-		if (cfg->virtual_nodes[i].name != NULL && strcmp(cfg->virtual_nodes[i].name, name) == 0)
+		if (cfg->virtual_nodes[i].name != NULL &&
+		    strcmp(cfg->virtual_nodes[i].name, name) == 0)
 			return i;
 	}
 	return -1;
@@ -2480,18 +2507,20 @@ check_duplicates(struct mg_schema_ctx *ctx, const char *sec, const char *field, 
 	int i, j, rc = 0;
 
 	for (i = 0; i < n; i++) {
-		const char *a = *(char *const *)(const void *)((const char *)arr + i * stride + name_off);
-		const char *as = scope_off != 0 ? *(char *const *)(const void *)((const char *)arr +
-		                                                                i * stride + scope_off)
-		                                : NULL;
+		const char *a =
+		    *(char *const *)(const void *)((const char *)arr + i * stride + name_off);
+		const char *as =
+		    scope_off != 0
+		        ? *(char *const *)(const void *)((const char *)arr + i * stride + scope_off)
+		        : NULL;
 
 		for (j = 0; a != NULL && j < i; j++) {
-			const char *b =
-			    *(char *const *)(const void *)((const char *)arr + j * stride + name_off);
-			const char *bs = scope_off != 0
-			                     ? *(char *const *)(const void *)((const char *)arr +
-			                                                     j * stride + scope_off)
-			                     : NULL;
+			const char *b = *(char *const *)(const void *)((const char *)arr +
+			                                               j * stride + name_off);
+			const char *bs =
+			    scope_off != 0 ? *(char *const *)(const void *)((const char *)arr +
+			                                                    j * stride + scope_off)
+			                   : NULL;
 
 			if (b == NULL || strcmp(a, b) != 0)
 				continue;
@@ -2519,7 +2548,8 @@ check_mesh_name(struct mg_schema_ctx *ctx, const struct mg_config *cfg, const ch
 	int t = mg_json_obj_get(ctx->doc, mg_json_lookup(ctx->doc, 0, res), "meshName");
 	char ex[MG_JSON_EXCERPT_MAX];
 
-	if (!cfg->has_mesh || cfg->mesh.name == NULL || mg_json_type(ctx->doc, t) != MG_JSON_STRING ||
+	if (!cfg->has_mesh || cfg->mesh.name == NULL ||
+	    mg_json_type(ctx->doc, t) != MG_JSON_STRING ||
 	    mg_json_str_eq(ctx->doc, t, cfg->mesh.name))
 		return 0;
 	mg_json_error(ctx->doc, t, "'%s' is not this configuration's mesh ('%s', mesh.meshName)",
@@ -2592,8 +2622,8 @@ resolve_services(struct mg_schema_ctx *ctx, struct mg_config *cfg)
 
 	for (i = 0; i < cfg->n_virtual_services; i++) {
 		struct mg_cfg_virtual_service *s = &cfg->virtual_services[i];
-		const char *kind = s->provider_kind == MG_CFG_PROVIDER_NODE ? "virtualNode"
-		                                                             : "virtualRouter";
+		const char *kind =
+		    s->provider_kind == MG_CFG_PROVIDER_NODE ? "virtualNode" : "virtualRouter";
 
 		if (s->provider_name == NULL)
 			continue;
@@ -2602,14 +2632,12 @@ resolve_services(struct mg_schema_ctx *ctx, struct mg_config *cfg)
 		                        : find_router(cfg, s->provider_name);
 		if (s->provider_index >= 0)
 			continue;
-		mg_json_error(ctx->doc,
-		              at(ctx, "virtualServices[%d].spec.provider.%s.%sName", i, kind, kind),
-		              "there is no %s named '%s' (in %s)",
-		              s->provider_kind == MG_CFG_PROVIDER_NODE ? "virtual node"
-		                                                       : "virtual router",
-		              s->provider_name,
-		              s->provider_kind == MG_CFG_PROVIDER_NODE ? "virtualNodes"
-		                                                       : "virtualRouters");
+		mg_json_error(
+		    ctx->doc, at(ctx, "virtualServices[%d].spec.provider.%s.%sName", i, kind, kind),
+		    "there is no %s named '%s' (in %s)",
+		    s->provider_kind == MG_CFG_PROVIDER_NODE ? "virtual node" : "virtual router",
+		    s->provider_name,
+		    s->provider_kind == MG_CFG_PROVIDER_NODE ? "virtualNodes" : "virtualRouters");
 		rc = -EINVAL;
 	}
 	return rc;
@@ -2627,12 +2655,13 @@ resolve_listener_ports(struct mg_schema_ctx *ctx, struct mg_config *cfg)
 			for (k = 0; k < j && r->listeners[j].port != 0; k++) {
 				if (r->listeners[k].port != r->listeners[j].port)
 					continue;
-				mg_json_error(ctx->doc,
-				              at(ctx,
-				                 "virtualRouters[%d].spec.listeners[%d].portMapping.port",
-				                 i, j),
-				              "port %u is already used by listeners[%d]",
-				              r->listeners[j].port, k);
+				mg_json_error(
+				    ctx->doc,
+				    at(ctx,
+				       "virtualRouters[%d].spec.listeners[%d].portMapping.port", i,
+				       j),
+				    "port %u is already used by listeners[%d]",
+				    r->listeners[j].port, k);
 				rc = -EINVAL;
 				break;
 			}
@@ -2645,12 +2674,12 @@ resolve_listener_ports(struct mg_schema_ctx *ctx, struct mg_config *cfg)
 			for (k = 0; k < j && n->listeners[j].port != 0; k++) {
 				if (n->listeners[k].port != n->listeners[j].port)
 					continue;
-				mg_json_error(ctx->doc,
-				              at(ctx,
-				                 "virtualNodes[%d].spec.listeners[%d].portMapping.port",
-				                 i, j),
-				              "port %u is already used by listeners[%d]",
-				              n->listeners[j].port, k);
+				mg_json_error(
+				    ctx->doc,
+				    at(ctx, "virtualNodes[%d].spec.listeners[%d].portMapping.port",
+				       i, j),
+				    "port %u is already used by listeners[%d]",
+				    n->listeners[j].port, k);
 				rc = -EINVAL;
 				break;
 			}
@@ -2685,28 +2714,31 @@ resolve_routes(struct mg_schema_ctx *ctx, struct mg_config *cfg)
 		for (j = 0; j < r->n_targets; j++) {
 			struct mg_cfg_weighted_target *t = &r->targets[j];
 			const struct mg_cfg_virtual_node *n;
-			int ttok = at(ctx, "routes[%d].spec.%s.action.weightedTargets[%d]", i, kn, j);
+			int ttok =
+			    at(ctx, "routes[%d].spec.%s.action.weightedTargets[%d]", i, kn, j);
 
 			if (t->node == NULL)
 				continue;
 			t->node_index = find_node(cfg, t->node);
 			if (t->node_index < 0) {
-				mg_json_error(ctx->doc, member_or(ctx, ttok, "virtualNode"),
-				              "there is no virtual node named '%s' (in virtualNodes)",
-				              t->node);
+				mg_json_error(
+				    ctx->doc, member_or(ctx, ttok, "virtualNode"),
+				    "there is no virtual node named '%s' (in virtualNodes)",
+				    t->node);
 				rc = -EINVAL;
 				continue;
 			}
 			n = &cfg->virtual_nodes[t->node_index];
 			if (n->n_listeners == 0) {
-				mg_json_error(ctx->doc, member_or(ctx, ttok, "virtualNode"),
-				              "virtual node '%s' has no listeners, so it cannot receive "
-				              "traffic",
-				              t->node);
+				mg_json_error(
+				    ctx->doc, member_or(ctx, ttok, "virtualNode"),
+				    "virtual node '%s' has no listeners, so it cannot receive "
+				    "traffic",
+				    t->node);
 				rc = -EINVAL;
-			} else if (check_target_port(ctx, member_or(ctx, ttok, "port"), ttok, t->port,
-			                             "virtual node", t->node, NULL, n->listeners,
-			                             n->n_listeners) < 0) {
+			} else if (check_target_port(ctx, member_or(ctx, ttok, "port"), ttok,
+			                             t->port, "virtual node", t->node, NULL,
+			                             n->listeners, n->n_listeners) < 0) {
 				rc = -EINVAL;
 			}
 		}
@@ -2723,11 +2755,12 @@ resolve_routes(struct mg_schema_ctx *ctx, struct mg_config *cfg)
 			continue;
 		}
 		if (kind_of_protocol[vr->listeners[l].protocol] != r->kind) {
-			mg_json_error(ctx->doc, at(ctx, "routes[%d].spec.%s", i, kn),
-			              "a %s cannot serve the %s listener (port %u) of virtual router "
-			              "'%s': its routes must be %s",
-			              kn, pp_name(vr->listeners[l].protocol), vr->listeners[l].port,
-			              vr->name, route_kind_names[kind_of_protocol[vr->listeners[l].protocol]]);
+			mg_json_error(
+			    ctx->doc, at(ctx, "routes[%d].spec.%s", i, kn),
+			    "a %s cannot serve the %s listener (port %u) of virtual router "
+			    "'%s': its routes must be %s",
+			    kn, pp_name(vr->listeners[l].protocol), vr->listeners[l].port, vr->name,
+			    route_kind_names[kind_of_protocol[vr->listeners[l].protocol]]);
 			rc = -EINVAL;
 		}
 	}
@@ -2776,8 +2809,8 @@ resolve_gateway_routes(struct mg_schema_ctx *ctx, struct mg_config *cfg)
 		char ex[MG_JSON_EXCERPT_MAX];
 
 		if (mg_json_type(ctx->doc, t) == MG_JSON_STRING &&
-		    mg_json_obj_get(ctx->doc, at(ctx, "gatewayRoutes[%d]", i), "virtualGatewayName") >=
-		        0 &&
+		    mg_json_obj_get(ctx->doc, at(ctx, "gatewayRoutes[%d]", i),
+		                    "virtualGatewayName") >= 0 &&
 		    !mg_json_str_eq(ctx->doc, t, cfg->virtual_gateway.name)) {
 			mg_json_error(ctx->doc, t,
 			              "this gateway route belongs to virtual gateway '%s', not to "
@@ -2792,11 +2825,13 @@ resolve_gateway_routes(struct mg_schema_ctx *ctx, struct mg_config *cfg)
 			mg_json_error(ctx->doc, at(ctx, "gatewayRoutes[%d].spec.%s", i, kn),
 			              "a %s cannot serve the virtual gateway's %s listener: its "
 			              "gateway routes must be %s",
-			              kn, vgw_protocols[gl->protocol], route_kind_names[gl->protocol]);
+			              kn, vgw_protocols[gl->protocol],
+			              route_kind_names[gl->protocol]);
 			rc = -EINVAL;
 		}
 		if (gl->port != 0 && g->match.port != 0 && g->match.port != gl->port) {
-			mg_json_error(ctx->doc, at(ctx, "gatewayRoutes[%d].spec.%s.match.port", i, kn),
+			mg_json_error(ctx->doc,
+			              at(ctx, "gatewayRoutes[%d].spec.%s.match.port", i, kn),
 			              "port %u is not the virtual gateway's listener port (%u)",
 			              g->match.port, gl->port);
 			rc = -EINVAL;
@@ -2804,9 +2839,11 @@ resolve_gateway_routes(struct mg_schema_ctx *ctx, struct mg_config *cfg)
 		t = at(ctx, "gatewayRoutes[%d].spec.%s.action.target", i, kn);
 		g->target_service_index = find_service(cfg, g->target_service);
 		if (g->target_service_index < 0) {
-			mg_json_error(ctx->doc, at(ctx, "gatewayRoutes[%d].spec.%s.action.target."
-			                                "virtualService.virtualServiceName",
-			                           i, kn),
+			mg_json_error(ctx->doc,
+			              at(ctx,
+			                 "gatewayRoutes[%d].spec.%s.action.target."
+			                 "virtualService.virtualServiceName",
+			                 i, kn),
 			              "there is no virtual service named '%s' (in virtualServices)",
 			              g->target_service);
 			rc = -EINVAL;
@@ -2816,7 +2853,8 @@ resolve_gateway_routes(struct mg_schema_ctx *ctx, struct mg_config *cfg)
 		if (vs->provider_index < 0)
 			continue; /* no provider (nothing to check), or reported */
 		if (vs->provider_kind == MG_CFG_PROVIDER_ROUTER) {
-			const struct mg_cfg_virtual_router *vr = &cfg->virtual_routers[vs->provider_index];
+			const struct mg_cfg_virtual_router *vr =
+			    &cfg->virtual_routers[vs->provider_index];
 
 			if (check_target_port(ctx, member_or(ctx, t, "port"), t, g->target_port,
 			                      "virtual router", vr->name, vr->listeners, NULL,
@@ -2824,7 +2862,8 @@ resolve_gateway_routes(struct mg_schema_ctx *ctx, struct mg_config *cfg)
 			    vr->n_listeners > 0)
 				rc = -EINVAL;
 		} else {
-			const struct mg_cfg_virtual_node *n = &cfg->virtual_nodes[vs->provider_index];
+			const struct mg_cfg_virtual_node *n =
+			    &cfg->virtual_nodes[vs->provider_index];
 
 			if (check_target_port(ctx, member_or(ctx, t, "port"), t, g->target_port,
 			                      "virtual node", n->name, NULL, n->listeners,
@@ -2868,21 +2907,25 @@ resolve_endpoints(struct mg_schema_ctx *ctx, struct mg_config *cfg)
 
 		if (n->ip_preference == MG_CFG_IP_NONE && cfg->has_mesh)
 			n->ip_preference = cfg->mesh.ip_preference;
-		if (n->name == NULL || n->n_listeners == 0 || n->n_endpoints > 0)
+		/* Nodes without a name, or whose name repeats an earlier one, were reported. */
+		if (n->name == NULL || find_node(cfg, n->name) != i || n->n_listeners == 0 ||
+		    n->n_endpoints > 0)
 			continue;
 		if (n->discovery == MG_CFG_DISCOVERY_NONE) {
 			/* Only nodes that are not refused for awsCloudMap already. */
 			if (mg_json_lookup(ctx->doc, at(ctx, "virtualNodes[%d]", i),
 			                   "spec.serviceDiscovery") >= 0)
 				continue;
-			mg_json_error(ctx->doc, at(ctx, "virtualNodes[%d].spec", i),
-			              "virtual node '%s' has listeners but no way to reach them: give "
-			              "it serviceDiscovery.dns, or its addresses in "
-			              "appliance.endpoints[\"%s\"]",
-			              n->name, n->name);
+			mg_json_error(
+			    ctx->doc, at(ctx, "virtualNodes[%d].spec", i),
+			    "virtual node '%s' has listeners but no way to reach them: give "
+			    "it serviceDiscovery.dns, or its addresses in "
+			    "appliance.endpoints[\"%s\"]",
+			    n->name, n->name);
 			rc = -EINVAL;
 		} else if (!ap->dns.present) {
-			mg_json_error(ctx->doc, at(ctx, "virtualNodes[%d].spec.serviceDiscovery.dns", i),
+			mg_json_error(ctx->doc,
+			              at(ctx, "virtualNodes[%d].spec.serviceDiscovery.dns", i),
 			              "DNS service discovery needs resolvers: add appliance.dns "
 			              "{\"resolvers\": [...]}, or list the node's addresses in "
 			              "appliance.endpoints");
@@ -2895,8 +2938,8 @@ resolve_endpoints(struct mg_schema_ctx *ctx, struct mg_config *cfg)
 int
 mg_cfg_mesh_resolve(struct mg_schema_ctx *ctx, struct mg_config *cfg)
 {
-	static const char *const sections[] = {"gatewayRoutes", "virtualServices",
-	                                        "virtualRouters", "routes", "virtualNodes"};
+	static const char *const sections[] = {"gatewayRoutes", "virtualServices", "virtualRouters",
+	                                       "routes", "virtualNodes"};
 	const int counts[] = {cfg->n_gateway_routes, cfg->n_virtual_services,
 	                      cfg->n_virtual_routers, cfg->n_routes, cfg->n_virtual_nodes};
 	char res[64];
@@ -2911,37 +2954,30 @@ mg_cfg_mesh_resolve(struct mg_schema_ctx *ctx, struct mg_config *cfg)
 				rc = -EINVAL;
 		}
 	}
-	if (check_duplicates(ctx, "gatewayRoutes", "gatewayRouteName", cfg->gateway_routes,
+	rc |=
+	    check_duplicates(ctx, "gatewayRoutes", "gatewayRouteName", cfg->gateway_routes,
 	                     sizeof(*cfg->gateway_routes),
-	                     offsetof(struct mg_cfg_gateway_route, name), 0,
-	                     cfg->n_gateway_routes) < 0 ||
-	    check_duplicates(ctx, "virtualServices", "virtualServiceName", cfg->virtual_services,
-	                     sizeof(*cfg->virtual_services),
-	                     offsetof(struct mg_cfg_virtual_service, name), 0,
-	                     cfg->n_virtual_services) < 0 ||
-	    check_duplicates(ctx, "virtualRouters", "virtualRouterName", cfg->virtual_routers,
-	                     sizeof(*cfg->virtual_routers),
-	                     offsetof(struct mg_cfg_virtual_router, name), 0,
-	                     cfg->n_virtual_routers) < 0 ||
-	    check_duplicates(ctx, "routes", "routeName", cfg->routes, sizeof(*cfg->routes),
-	                     offsetof(struct mg_cfg_route, name),
-	                     offsetof(struct mg_cfg_route, router), cfg->n_routes) < 0 ||
-	    check_duplicates(ctx, "virtualNodes", "virtualNodeName", cfg->virtual_nodes,
-	                     sizeof(*cfg->virtual_nodes),
-	                     offsetof(struct mg_cfg_virtual_node, name), 0,
-	                     cfg->n_virtual_nodes) < 0)
-		rc = -EINVAL;
-	if (resolve_listener_ports(ctx, cfg) < 0)
-		rc = -EINVAL;
-	if (resolve_services(ctx, cfg) < 0)
-		rc = -EINVAL;
-	if (resolve_routes(ctx, cfg) < 0)
-		rc = -EINVAL;
-	if (resolve_gateway_routes(ctx, cfg) < 0)
-		rc = -EINVAL;
-	if (resolve_endpoints(ctx, cfg) < 0)
-		rc = -EINVAL;
-	return rc;
+	                     offsetof(struct mg_cfg_gateway_route, name), 0, cfg->n_gateway_routes);
+	rc |= check_duplicates(ctx, "virtualServices", "virtualServiceName", cfg->virtual_services,
+	                       sizeof(*cfg->virtual_services),
+	                       offsetof(struct mg_cfg_virtual_service, name), 0,
+	                       cfg->n_virtual_services);
+	rc |= check_duplicates(ctx, "virtualRouters", "virtualRouterName", cfg->virtual_routers,
+	                       sizeof(*cfg->virtual_routers),
+	                       offsetof(struct mg_cfg_virtual_router, name), 0,
+	                       cfg->n_virtual_routers);
+	rc |= check_duplicates(ctx, "routes", "routeName", cfg->routes, sizeof(*cfg->routes),
+	                       offsetof(struct mg_cfg_route, name),
+	                       offsetof(struct mg_cfg_route, router), cfg->n_routes);
+	rc |= check_duplicates(ctx, "virtualNodes", "virtualNodeName", cfg->virtual_nodes,
+	                       sizeof(*cfg->virtual_nodes),
+	                       offsetof(struct mg_cfg_virtual_node, name), 0, cfg->n_virtual_nodes);
+	rc |= resolve_listener_ports(ctx, cfg);
+	rc |= resolve_services(ctx, cfg);
+	rc |= resolve_routes(ctx, cfg);
+	rc |= resolve_gateway_routes(ctx, cfg);
+	rc |= resolve_endpoints(ctx, cfg);
+	return rc < 0 ? -EINVAL : 0;
 }
 
 /* ------------------------------------------------------------------------------------------ */
