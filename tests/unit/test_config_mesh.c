@@ -52,49 +52,49 @@ expand(const char *fmt, int fill)
 	"\"virtualGateway\":{\"virtualGatewayName\":\"gw\",\"spec\":{\"listeners\":[{"             \
 	"\"portMapping\":{\"port\":8080,\"protocol\":\"http\"}}]}}"
 #define DOC(appx, gr, vs, vr, rt, vn)                                                              \
-	"{" APPL_X(appx) "," VGW ",\"gatewayRoutes\":[" gr "],\"virtualServices\":[" vs          \
-	"],\"virtualRouters\":[" vr "],\"routes\":[" rt "],\"virtualNodes\":[" vn "]}"
+	"{" APPL_X(appx) "," VGW ",\"gatewayRoutes\":[" gr "],\"virtualServices\":[" vs            \
+	                 "],\"virtualRouters\":[" vr "],\"routes\":[" rt "],\"virtualNodes\":[" vn \
+	                 "]}"
 
-#define TGT "{\"target\":{\"virtualService\":{\"virtualServiceName\":\"svc\"}}}"
-#define GRS(spec) "{\"gatewayRouteName\":\"gr\",\"spec\":" spec "}"
+#define TGT                "{\"target\":{\"virtualService\":{\"virtualServiceName\":\"svc\"}}}"
+#define GRS(spec)          "{\"gatewayRouteName\":\"gr\",\"spec\":" spec "}"
 #define GRH(match, action) GRS("{\"httpRoute\":{\"match\":" match ",\"action\":" action "}}")
-#define GRM(match) GRH(match, TGT)
+#define GRM(match)         GRH(match, TGT)
 #define GRRW(match, rw)                                                                            \
 	GRH(match, "{\"target\":{\"virtualService\":{\"virtualServiceName\":\"svc\"}},"            \
 	           "\"rewrite\":" rw "}")
 #define GR0 GRM("{\"prefix\":\"/\"}")
 #define VS0                                                                                        \
-	"{\"virtualServiceName\":\"svc\",\"spec\":{\"provider\":{\"virtualRouter\":{"               \
+	"{\"virtualServiceName\":\"svc\",\"spec\":{\"provider\":{\"virtualRouter\":{"              \
 	"\"virtualRouterName\":\"vr\"}}}}"
-#define VR_L(l) "{\"virtualRouterName\":\"vr\",\"spec\":{\"listeners\":[" l "]}}"
-#define PM(port, proto) "{\"portMapping\":{\"port\":" port ",\"protocol\":\"" proto "\"}}"
-#define VR0 VR_L(PM("8080", "http"))
-#define WT1 "{\"weightedTargets\":[{\"virtualNode\":\"vn\",\"weight\":1}]}"
-#define RTS(spec) "{\"routeName\":\"rt\",\"virtualRouterName\":\"vr\",\"spec\":" spec "}"
+#define VR_L(l)           "{\"virtualRouterName\":\"vr\",\"spec\":{\"listeners\":[" l "]}}"
+#define PM(port, proto)   "{\"portMapping\":{\"port\":" port ",\"protocol\":\"" proto "\"}}"
+#define VR0               VR_L(PM("8080", "http"))
+#define WT1               "{\"weightedTargets\":[{\"virtualNode\":\"vn\",\"weight\":1}]}"
+#define RTS(spec)         "{\"routeName\":\"rt\",\"virtualRouterName\":\"vr\",\"spec\":" spec "}"
 #define RTH(match, extra) RTS("{\"httpRoute\":{\"match\":" match ",\"action\":" WT1 extra "}}")
-#define RTA(action) RTS("{\"httpRoute\":{\"match\":{\"prefix\":\"/\"},\"action\":" action "}}")
-#define RTX(extra) RTH("{\"prefix\":\"/\"}", extra)
-#define RT0 RTX("")
-#define VNS(spec) "{\"virtualNodeName\":\"vn\",\"spec\":" spec "}"
-#define LST(x) VNS("{\"listeners\":[{\"portMapping\":{\"port\":8080,\"protocol\":\"http\"}" x "}]}")
-#define VN0 LST("")
-#define VNX(x) VNS("{\"listeners\":[" PM("8080", "http") "]," x "}")
-#define VSD(sd)                                                                                    \
-	VNS("{\"listeners\":[" PM("8080", "http") "],\"serviceDiscovery\":" sd "}")
+#define RTA(action)       RTS("{\"httpRoute\":{\"match\":{\"prefix\":\"/\"},\"action\":" action "}}")
+#define RTX(extra)        RTH("{\"prefix\":\"/\"}", extra)
+#define RT0               RTX("")
+#define VNS(spec)         "{\"virtualNodeName\":\"vn\",\"spec\":" spec "}"
+#define LST(x)            VNS("{\"listeners\":[{\"portMapping\":{\"port\":8080,\"protocol\":\"http\"}" x "}]}")
+#define VN0               LST("")
+#define VNX(x)            VNS("{\"listeners\":[" PM("8080", "http") "]," x "}")
+#define VSD(sd)           VNS("{\"listeners\":[" PM("8080", "http") "],\"serviceDiscovery\":" sd "}")
 
-#define W_GR(gr)  DOC(EPS_VN, gr, VS0, VR0, RT0, VN0)
-#define W_VS(vs)  DOC(EPS_VN, GR0, vs, VR0, RT0, VN0)
-#define W_VR(vr)  DOC(EPS_VN, GR0, VS0, vr, RT0, VN0)
-#define W_RT(rt)  DOC(EPS_VN, GR0, VS0, VR0, rt, VN0)
-#define W_VN(vn)  DOC(EPS_VN, GR0, VS0, VR0, RT0, vn)
-#define W_APP(x)  DOC(x, GR0, VS0, VR0, RT0, VN0)
-#define DUR       "{\"unit\":\"ms\",\"value\":100}"
-#define RETRY(r)  W_RT(RTX(",\"retryPolicy\":" r))
-#define HDR(h)    W_GR(GRM("{\"prefix\":\"/\",\"headers\":[" h "]}"))
-#define MATCH(m)  "{\"name\":\"x-h\",\"match\":" m "}"
-#define N5(x)     x "," x "," x "," x "," x
-#define N10(x)    N5(x) "," N5(x)
-#define N11(x)    N10(x) "," x
+#define W_GR(gr) DOC(EPS_VN, gr, VS0, VR0, RT0, VN0)
+#define W_VS(vs) DOC(EPS_VN, GR0, vs, VR0, RT0, VN0)
+#define W_VR(vr) DOC(EPS_VN, GR0, VS0, vr, RT0, VN0)
+#define W_RT(rt) DOC(EPS_VN, GR0, VS0, VR0, rt, VN0)
+#define W_VN(vn) DOC(EPS_VN, GR0, VS0, VR0, RT0, vn)
+#define W_APP(x) DOC(x, GR0, VS0, VR0, RT0, VN0)
+#define DUR      "{\"unit\":\"ms\",\"value\":100}"
+#define RETRY(r) W_RT(RTX(",\"retryPolicy\":" r))
+#define HDR(h)   W_GR(GRM("{\"prefix\":\"/\",\"headers\":[" h "]}"))
+#define MATCH(m) "{\"name\":\"x-h\",\"match\":" m "}"
+#define N5(x)    x "," x "," x "," x "," x
+#define N10(x)   N5(x) "," N5(x)
+#define N11(x)   N10(x) "," x
 
 #define P_GR  "gatewayRoutes[0].spec.httpRoute"
 #define P_GRM P_GR ".match"
@@ -491,8 +491,8 @@ static const struct mesh_err gateway_route_errors[] = {
     {W_GR(GRM("{\"port\":9090}")), P_GRM ".port",
      "port 9090 is not the virtual gateway's listener port (8080)"},
     {W_GR(GRM("{\"queryParameters\":[]}")), P_GRM ".queryParameters", "must not be empty"},
-    {W_GR(GRM("{\"queryParameters\":[" N11("{\"name\":\"q\"}") "]}")),
-     P_GRM ".queryParameters", "has 11 elements, at most 10 allowed"},
+    {W_GR(GRM("{\"queryParameters\":[" N11("{\"name\":\"q\"}") "]}")), P_GRM ".queryParameters",
+     "has 11 elements, at most 10 allowed"},
     {W_GR(GRM("{\"queryParameters\":[{}]}")), P_GRM ".queryParameters[0]",
      "missing required field 'name'"},
     {W_GR(GRM("{\"queryParameters\":[{\"name\":\"q\",\"match\":{\"regex\":\"x\"}}]}")),
@@ -537,15 +537,16 @@ static const struct mesh_err gateway_route_errors[] = {
     /* rewrites */
     {W_GR(GRRW("{\"path\":{\"exact\":\"/a\"}}", "{\"prefix\":{\"value\":\"/b\"}}")),
      P_GR ".action.rewrite.prefix", "a prefix rewrite needs a prefix match (match.prefix)"},
-    {W_GR(GRRW("{\"prefix\":\"/\"}", "{\"path\":{\"exact\":\"/b\"}}")),
-     P_GR ".action.rewrite.path", "a path rewrite needs a path match (match.path)"},
+    {W_GR(GRRW("{\"prefix\":\"/\"}", "{\"path\":{\"exact\":\"/b\"}}")), P_GR ".action.rewrite.path",
+     "a path rewrite needs a path match (match.path)"},
     {W_GR(GRRW("{\"prefix\":\"/\"}",
                "{\"prefix\":{\"defaultPrefix\":\"ENABLED\",\"value\":\"/b\"}}")),
      P_GR ".action.rewrite.prefix.value", "'value' cannot be combined with 'defaultPrefix'"},
     {W_GR(GRRW("{\"prefix\":\"/\"}", "{\"prefix\":{}}")), P_GR ".action.rewrite.prefix",
      "set 'defaultPrefix' or 'value'"},
     {W_GR(GRRW("{\"prefix\":\"/\"}", "{\"prefix\":{\"defaultPrefix\":\"ON\"}}")),
-     P_GR ".action.rewrite.prefix.defaultPrefix", "'ON' is not valid (expected ENABLED or DISABLED)"},
+     P_GR ".action.rewrite.prefix.defaultPrefix",
+     "'ON' is not valid (expected ENABLED or DISABLED)"},
     {W_GR(GRRW("{\"prefix\":\"/\"}", "{\"prefix\":{\"value\":\"b\"}}")),
      P_GR ".action.rewrite.prefix.value", "must start with '/'"},
     {W_GR(GRRW("{\"prefix\":\"/\"}", "{\"hostname\":{\"defaultTargetHostname\":\"NO\"}}")),
@@ -556,8 +557,8 @@ static const struct mesh_err gateway_route_errors[] = {
     {W_GR(GRS("{\"grpcRoute\":{\"match\":{\"serviceName\":\"aws.appmesh.Health\"},\"action\":" TGT
               "}}")),
      "gatewayRoutes[0].spec.grpcRoute.match.serviceName", "are reserved", 2},
-    {W_GR(GRS("{\"grpcRoute\":{\"match\":{\"metadata\":[" N11("{\"name\":\"m\"}") "]},\"action\":" TGT
-              "}}")),
+    {W_GR(GRS("{\"grpcRoute\":{\"match\":{\"metadata\":[" N11(
+         "{\"name\":\"m\"}") "]},\"action\":" TGT "}}")),
      "gatewayRoutes[0].spec.grpcRoute.match.metadata", "has 11 elements, at most 10 allowed", 2},
     {W_GR(GRS("{\"grpcRoute\":{\"match\":{},\"action\":{\"target\":{\"virtualService\":{"
               "\"virtualServiceName\":\"svc\"}},\"rewrite\":{\"prefix\":{}}}}}")),
@@ -620,8 +621,8 @@ static const struct mesh_err route_errors[] = {
     {W_RT(RTA("{\"weightedTargets\":[{\"virtualNode\":\"ghost\",\"weight\":1}]}")),
      P_RT ".action.weightedTargets[0].virtualNode",
      "there is no virtual node named 'ghost' (in virtualNodes)"},
-    {DOC(EPS_VN, GR0, VS0, VR0, RT0, LST(
-         "},{\"portMapping\":{\"port\":8081,\"protocol\":\"http\"}")),
+    {DOC(EPS_VN, GR0, VS0, VR0, RT0,
+         LST("},{\"portMapping\":{\"port\":8081,\"protocol\":\"http\"}")),
      P_RT ".action.weightedTargets[0]",
      "virtual node 'vn' has 2 listeners (ports 8080, 8081): set the port to pick one"},
     {DOC("", GR0, VS0, VR0, RT0, VNS("{}")), P_RT ".action.weightedTargets[0].virtualNode",
@@ -635,8 +636,8 @@ static const struct mesh_err route_errors[] = {
     {W_RT(RTH("{\"hostname\":{\"exact\":\"a\"}}", "")), P_RT ".match.hostname",
      "unknown field 'hostname'"},
     {W_RT(RTH("{\"method\":\"get\"}", "")), P_RT ".match.method", "'get' is not valid"},
-    {W_RT(RTH("{\"headers\":[{\"name\":\"h\",\"match\":{\"range\":{\"start\":9,\"end\":2}}}]}",
-              "")),
+    {W_RT(
+         RTH("{\"headers\":[{\"name\":\"h\",\"match\":{\"range\":{\"start\":9,\"end\":2}}}]}", "")),
      P_RT ".match.headers[0].match.range", "start (9) must be less than end (2)"},
     /* retry policy */
     {RETRY("{}"), P_RP, "missing required field 'maxRetries'", 3},
@@ -680,7 +681,7 @@ static const struct mesh_err route_errors[] = {
      "routes[0].spec.grpcRoute.match.methodName", "is too long (51 bytes, at most 50)", 2, 51},
     {W_RT(RTS("{\"grpcRoute\":{\"match\":{},\"action\":" WT1 ",\"retryPolicy\":{\"maxRetries\":1,"
               "\"perRetryTimeout\":" DUR ",\"grpcRetryEvents\":[" N5("\"internal\"") ",\"internal\""
-              "]}}}")),
+                                                                                     "]}}}")),
      "routes[0].spec.grpcRoute.retryPolicy.grpcRetryEvents", "has 6 elements, at most 5 allowed",
      2},
     {W_RT(RTS("{\"grpcRoute\":{\"match\":{},\"action\":" WT1 ",\"retryPolicy\":{\"maxRetries\":1,"
@@ -709,7 +710,8 @@ MG_TEST(mesh_route_errors)
 
 static const struct mesh_err service_router_errors[] = {
     {W_VS("{\"virtualServiceName\":\"svc\",\"spec\":{\"provider\":{}}}"),
-     "virtualServices[0].spec.provider", "expected exactly one of 'virtualNode' or 'virtualRouter'"},
+     "virtualServices[0].spec.provider",
+     "expected exactly one of 'virtualNode' or 'virtualRouter'"},
     {W_VS("{\"virtualServiceName\":\"svc\",\"spec\":{\"provider\":{\"virtualNode\":{"
           "\"virtualNodeName\":\"vn\"},\"virtualRouter\":{\"virtualRouterName\":\"vr\"}}}}"),
      "virtualServices[0].spec.provider.virtualRouter", "cannot be combined with 'virtualNode'"},
@@ -753,7 +755,8 @@ static const struct mesh_err service_router_errors[] = {
      "'IPv5' is not valid (expected IPv6_PREFERRED, IPv4_PREFERRED, IPv4_ONLY or IPv6_ONLY)"},
     {"{" APPL_X("") ",\"mesh\":{\"meshName\":\"m\",\"spec\":{}},\"virtualServices\":[{"
                     "\"meshName\":\"other\",\"virtualServiceName\":\"s\",\"spec\":{}}]}",
-     "virtualServices[0].meshName", "'other' is not this configuration's mesh ('m', mesh.meshName)"},
+     "virtualServices[0].meshName",
+     "'other' is not this configuration's mesh ('m', mesh.meshName)"},
 };
 
 MG_TEST(mesh_service_router_and_mesh_errors)
@@ -805,8 +808,8 @@ static const struct mesh_err node_errors[] = {
     {W_VN(LST(",\"outlierDetection\":{\"maxServerErrors\":1,\"maxEjectionPercent\":1,"
               "\"baseEjectionDuration\":" DUR "}")),
      P_VL ".outlierDetection", "missing required field 'interval'"},
-    {W_VN(LST(",\"timeout\":{\"tcp\":{\"perRequest\":" DUR "}}")),
-     P_VL ".timeout.tcp.perRequest", "unknown field 'perRequest' (expected 'idle')", 2},
+    {W_VN(LST(",\"timeout\":{\"tcp\":{\"perRequest\":" DUR "}}")), P_VL ".timeout.tcp.perRequest",
+     "unknown field 'perRequest' (expected 'idle')", 2},
     {W_VN(LST(",\"timeout\":{\"grpc\":{\"idle\":" DUR "}}")), P_VL ".timeout",
      "timeout 'grpc' does not match portMapping.protocol 'http'"},
     {W_VN(LST(",\"tls\":{\"mode\":\"STRICT\"}")), P_VL ".tls",
@@ -872,7 +875,7 @@ MG_TEST(mesh_virtual_node_errors)
 	run_err_cases(node_errors, MG_SCHEMA_COUNT(node_errors));
 }
 
-#define EP(x) W_APP(",\"endpoints\":{\"vn\":" x "}")
+#define EP(x)  W_APP(",\"endpoints\":{\"vn\":" x "}")
 #define DNS(x) W_APP(EPS_VN ",\"dns\":" x)
 
 static const struct mesh_err appliance_errors[] = {
@@ -928,8 +931,7 @@ struct mesh_ok {
 };
 
 static const struct mesh_ok mesh_accepts[] = {
-    {W_GR(GRS("{\"priority\":0,\"httpRoute\":{\"match\":{\"prefix\":\"/\"},\"action\":" TGT
-              "}}"))},
+    {W_GR(GRS("{\"priority\":0,\"httpRoute\":{\"match\":{\"prefix\":\"/\"},\"action\":" TGT "}}"))},
     {W_GR(GRS("{\"priority\":1000,\"httpRoute\":{\"match\":{},\"action\":" TGT "}}"))},
     {W_GR(GRM("{\"port\":8080,\"method\":\"PATCH\",\"hostname\":{\"exact\":\"%s\"}}")), 253},
     {W_GR(GRM("{\"path\":{\"exact\":\"/%s\"}}")), 254},
@@ -967,13 +969,16 @@ static const struct mesh_ok mesh_accepts[] = {
          GRH("{\"prefix\":\"/\"}", "{\"target\":{\"virtualService\":{\"virtualServiceName\":"
                                    "\"svc\"},\"port\":8081}}"),
          VS0, VR_L(PM("8080", "http") "," PM("8081", "grpc")),
-         RTH("{\"prefix\":\"/\",\"port\":8080}", "") ","
-         "{\"routeName\":\"g\",\"virtualRouterName\":\"vr\",\"spec\":{\"grpcRoute\":{\"match\":{"
-         "\"serviceName\":\"s\",\"methodName\":\"%s\",\"port\":8081,\"metadata\":[{\"name\":"
-         "\"m\",\"match\":{\"regex\":\"a+\"}}]},\"action\":" WT1 ",\"retryPolicy\":{"
-         "\"maxRetries\":3,\"perRetryTimeout\":" DUR ",\"grpcRetryEvents\":[\"cancelled\","
-         "\"deadline-exceeded\",\"internal\",\"resource-exhausted\",\"unavailable\"]},"
-         "\"timeout\":{\"perRequest\":" DUR "}}}}",
+         RTH("{\"prefix\":\"/\",\"port\":8080}",
+             "") ","
+                 "{\"routeName\":\"g\",\"virtualRouterName\":\"vr\",\"spec\":{\"grpcRoute\":{"
+                 "\"match\":{"
+                 "\"serviceName\":\"s\",\"methodName\":\"%s\",\"port\":8081,\"metadata\":[{"
+                 "\"name\":"
+                 "\"m\",\"match\":{\"regex\":\"a+\"}}]},\"action\":" WT1 ",\"retryPolicy\":{"
+                 "\"maxRetries\":3,\"perRetryTimeout\":" DUR ",\"grpcRetryEvents\":[\"cancelled\","
+                 "\"deadline-exceeded\",\"internal\",\"resource-exhausted\",\"unavailable\"]},"
+                 "\"timeout\":{\"perRequest\":" DUR "}}}}",
          VN0),
      50},
     {DOC(EPS_VN, GR0, VS0, VR_L(PM("65535", "tcp")),
@@ -1001,10 +1006,11 @@ static const struct mesh_ok mesh_accepts[] = {
     {DOC(EPS_VN ",\"dns\":{\"resolvers\":[\"10.0.0.1\",\"10.0.0.2\",\"10.0.0.3\",\"10.0.0.4\"],"
                 "\"timeoutMs\":100}",
          GR0, VS0, VR0, RT0,
-         VN0 ",{\"virtualNodeName\":\"dns\",\"spec\":{\"listeners\":[" PM("8080", "tcp")
-             "],\"serviceDiscovery\":{\"dns\":{\"hostname\":\"a.b.svc.cluster.local.\","
-             "\"responseType\":\"LOADBALANCER\",\"ipPreference\":\"IPv4_ONLY\"}}}},"
-             "{\"virtualNodeName\":\"client-only\",\"spec\":{}}")},
+         VN0 ",{\"virtualNodeName\":\"dns\",\"spec\":{\"listeners\":[" PM(
+             "8080",
+             "tcp") "],\"serviceDiscovery\":{\"dns\":{\"hostname\":\"a.b.svc.cluster.local.\","
+                    "\"responseType\":\"LOADBALANCER\",\"ipPreference\":\"IPv4_ONLY\"}}}},"
+                    "{\"virtualNodeName\":\"client-only\",\"spec\":{}}")},
     {W_APP(",\"endpoints\":{\"vn\":[{\"address\":\"10.0.0.5\",\"port\":1},{\"address\":"
            "\"10.0.0.5\",\"port\":65535},{\"address\":\"10.0.0.5\"}]}")},
 };
@@ -1048,35 +1054,41 @@ MG_TEST(mesh_reports_all_errors_at_once)
 	    "      { \"portMapping\": { \"port\": 8080, \"protocol\": \"http\" } } ] } }\n"
 	    "  ],\n"
 	    "  \"gatewayRoutes\": [\n"
-	    "    { \"gatewayRouteName\": \"gr\", \"meshName\": \"x\", \"spec\": { \"httpRoute\": {\n"
+	    "    { \"gatewayRouteName\": \"gr\", \"meshName\": \"x\", \"spec\": { \"httpRoute\": "
+	    "{\n"
 	    "      \"match\": { \"prefix\": \"/aws-app-mesh\" },\n"
 	    "      \"action\": { \"target\": { \"virtualService\": { \"virtualServiceName\": "
 	    "\"nope\" } } } } } }\n"
 	    "  ],\n"
 	    "  \"routes\": [\n"
-	    "    { \"routeName\": \"rt\", \"virtualRouterName\": \"vr\", \"spec\": { \"httpRoute\": {\n"
+	    "    { \"routeName\": \"rt\", \"virtualRouterName\": \"vr\", \"spec\": { "
+	    "\"httpRoute\": {\n"
 	    "      \"match\": { \"path\": { \"regex\": \"*\" } },\n"
-	    "      \"action\": { \"weightedTargets\": [ { \"virtualNode\": \"vn\", \"weight\": 0 } ] "
+	    "      \"action\": { \"weightedTargets\": [ { \"virtualNode\": \"vn\", \"weight\": 0 } "
+	    "] "
 	    "} } } }\n"
 	    "  ]\n"
 	    "}\n";
 	static const char want[] =
 	    "c.json:5:20: appliance.endpoints.ghost: there is no virtual node named 'ghost' (in "
 	    "virtualNodes)\n"
-	    "c.json:11:40: virtualNodes[0].spec: virtual node 'vn' has listeners but no way to reach "
+	    "c.json:11:40: virtualNodes[0].spec: virtual node 'vn' has listeners but no way to "
+	    "reach "
 	    "them: give it serviceDiscovery.dns, or its addresses in appliance.endpoints[\"vn\"]\n"
 	    "c.json:15:45: gatewayRoutes[0].meshName: 'x' is not this configuration's mesh ('m', "
 	    "mesh.meshName)\n"
 	    "c.json:16:28: gatewayRoutes[0].spec.httpRoute.match.prefix: prefixes starting with "
 	    "/aws-appmesh or /aws-app-mesh are reserved (App Mesh refuses them too)\n"
 	    "c.json:17:73: "
-	    "gatewayRoutes[0].spec.httpRoute.action.target.virtualService.virtualServiceName: there "
+	    "gatewayRoutes[0].spec.httpRoute.action.target.virtualService.virtualServiceName: "
+	    "there "
 	    "is no virtual service named 'nope' (in virtualServices)\n"
 	    "c.json:20:47: routes[0].virtualRouterName: there is no virtual router named 'vr' (in "
 	    "virtualRouters)\n"
 	    "c.json:21:37: routes[0].spec.httpRoute.match.path.regex: invalid regular expression: "
 	    "quantifier does not follow a repeatable item (at offset 0)\n"
-	    "c.json:22:38: routes[0].spec.httpRoute.action.weightedTargets: every weight is 0, so no "
+	    "c.json:22:38: routes[0].spec.httpRoute.action.weightedTargets: every weight is 0, so "
+	    "no "
 	    "target would get any traffic\n";
 	static struct mg_config cfg;
 	struct mg_cfg_errors errs;
