@@ -131,8 +131,9 @@ test-unit: $(UNIT_BIN)
 include tests/routing/routing.mk
 include tests/e2e/e2e.mk
 
-# Tests of the tooling itself (tests/tools/*.sh), each printing PASS/FAIL.
-test-tools: $(DEPS_STAMP)
+# Tests of the tooling itself (tests/tools/*.sh), each printing PASS/FAIL;
+# appmesh_import.sh checks its output with the gateway.
+test-tools: $(DEPS_STAMP) $(GATEWAY)
 	$(Q)fail=0; for t in tests/tools/*.sh; do $$t || fail=1; done; exit $$fail
 
 test: $(DEPS_STAMP)

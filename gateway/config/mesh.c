@@ -2907,7 +2907,9 @@ resolve_endpoints(struct mg_schema_ctx *ctx, struct mg_config *cfg)
 
 		if (n->ip_preference == MG_CFG_IP_NONE && cfg->has_mesh)
 			n->ip_preference = cfg->mesh.ip_preference;
-		if (n->name == NULL || n->n_listeners == 0 || n->n_endpoints > 0)
+		/* Nodes without a name, or whose name repeats an earlier one, were reported. */
+		if (n->name == NULL || find_node(cfg, n->name) != i || n->n_listeners == 0 ||
+		    n->n_endpoints > 0)
 			continue;
 		if (n->discovery == MG_CFG_DISCOVERY_NONE) {
 			/* Only nodes that are not refused for awsCloudMap already. */
@@ -2952,37 +2954,30 @@ mg_cfg_mesh_resolve(struct mg_schema_ctx *ctx, struct mg_config *cfg)
 				rc = -EINVAL;
 		}
 	}
-	if (check_duplicates(ctx, "gatewayRoutes", "gatewayRouteName", cfg->gateway_routes,
+	rc |=
+	    check_duplicates(ctx, "gatewayRoutes", "gatewayRouteName", cfg->gateway_routes,
 	                     sizeof(*cfg->gateway_routes),
-	                     offsetof(struct mg_cfg_gateway_route, name), 0,
-	                     cfg->n_gateway_routes) < 0 ||
-	    check_duplicates(ctx, "virtualServices", "virtualServiceName", cfg->virtual_services,
-	                     sizeof(*cfg->virtual_services),
-	                     offsetof(struct mg_cfg_virtual_service, name), 0,
-	                     cfg->n_virtual_services) < 0 ||
-	    check_duplicates(ctx, "virtualRouters", "virtualRouterName", cfg->virtual_routers,
-	                     sizeof(*cfg->virtual_routers),
-	                     offsetof(struct mg_cfg_virtual_router, name), 0,
-	                     cfg->n_virtual_routers) < 0 ||
-	    check_duplicates(ctx, "routes", "routeName", cfg->routes, sizeof(*cfg->routes),
-	                     offsetof(struct mg_cfg_route, name),
-	                     offsetof(struct mg_cfg_route, router), cfg->n_routes) < 0 ||
-	    check_duplicates(ctx, "virtualNodes", "virtualNodeName", cfg->virtual_nodes,
-	                     sizeof(*cfg->virtual_nodes),
-	                     offsetof(struct mg_cfg_virtual_node, name), 0,
-	                     cfg->n_virtual_nodes) < 0)
-		rc = -EINVAL;
-	if (resolve_listener_ports(ctx, cfg) < 0)
-		rc = -EINVAL;
-	if (resolve_services(ctx, cfg) < 0)
-		rc = -EINVAL;
-	if (resolve_routes(ctx, cfg) < 0)
-		rc = -EINVAL;
-	if (resolve_gateway_routes(ctx, cfg) < 0)
-		rc = -EINVAL;
-	if (resolve_endpoints(ctx, cfg) < 0)
-		rc = -EINVAL;
-	return rc;
+	                     offsetof(struct mg_cfg_gateway_route, name), 0, cfg->n_gateway_routes);
+	rc |= check_duplicates(ctx, "virtualServices", "virtualServiceName", cfg->virtual_services,
+	                       sizeof(*cfg->virtual_services),
+	                       offsetof(struct mg_cfg_virtual_service, name), 0,
+	                       cfg->n_virtual_services);
+	rc |= check_duplicates(ctx, "virtualRouters", "virtualRouterName", cfg->virtual_routers,
+	                       sizeof(*cfg->virtual_routers),
+	                       offsetof(struct mg_cfg_virtual_router, name), 0,
+	                       cfg->n_virtual_routers);
+	rc |= check_duplicates(ctx, "routes", "routeName", cfg->routes, sizeof(*cfg->routes),
+	                       offsetof(struct mg_cfg_route, name),
+	                       offsetof(struct mg_cfg_route, router), cfg->n_routes);
+	rc |= check_duplicates(ctx, "virtualNodes", "virtualNodeName", cfg->virtual_nodes,
+	                       sizeof(*cfg->virtual_nodes),
+	                       offsetof(struct mg_cfg_virtual_node, name), 0, cfg->n_virtual_nodes);
+	rc |= resolve_listener_ports(ctx, cfg);
+	rc |= resolve_services(ctx, cfg);
+	rc |= resolve_routes(ctx, cfg);
+	rc |= resolve_gateway_routes(ctx, cfg);
+	rc |= resolve_endpoints(ctx, cfg);
+	return rc < 0 ? -EINVAL : 0;
 }
 
 /* ------------------------------------------------------------------------------------------ */

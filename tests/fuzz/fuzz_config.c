@@ -1,12 +1,15 @@
 /*
- * libFuzzer target: the configuration loader (gateway/config: json.c, schema.c, config.c).
+ * libFuzzer target: the configuration loader (gateway/config: json.c, schema.c, config.c,
+ * vgw.c, mesh.c).
  *
  * The input is copied to a heap buffer of exactly its size, without a NUL after it, so that
  * any read past the end is caught by AddressSanitizer. Beyond not crashing or leaking, the
  * contracts are checked:
  *   - mg_config_parse() returns 0 exactly when it reported no error, and otherwise -EINVAL
  *     (or -EFBIG / -ENOMEM);
- *   - a configuration it accepts satisfies every documented range and cross-reference;
+ *   - a configuration it accepts satisfies every documented range and cross-reference (the
+ *     mesh resources' indices point at the resources they name);
+ *   - whatever the outcome, mg_config_free() releases everything (LeakSanitizer checks);
  *   - the error list is sorted by offset, with bounded, terminated texts and valid positions;
  *   - over a document that parses, every accessor works on every token: paths and excerpts are
  *     terminated, decoded strings are valid UTF-8 (NUL bytes aside) and never longer than
@@ -138,6 +141,100 @@ check_config(const struct mg_config *cfg)
 	CHECK(ap->dataplane.burst >= 1 && ap->dataplane.burst <= 64);
 }
 
+static void
+check_matches(const struct mg_cfg_header_match *h, int n)
+{
+	int i;
+
+	CHECK(n >= 0 && n <= 10);
+	for (i = 0; i < n; i++) {
+		CHECK(h[i].name != NULL && h[i].name[0] != '\0' && strlen(h[i].name) <= 50);
+		if (h[i].match.kind == MG_CFG_MATCH_RANGE)
+			CHECK(h[i].match.range_start < h[i].match.range_end &&
+			      h[i].match.value == NULL);
+		else if (h[i].match.kind != MG_CFG_MATCH_NONE)
+			CHECK(h[i].match.value != NULL && strlen(h[i].match.value) <= 255);
+	}
+}
+
+/* The mesh resources of an accepted configuration: names set, every index valid. */
+static void
+check_mesh(const struct mg_config *cfg)
+{
+	int i, j, sum;
+
+	for (i = 0; i < cfg->n_virtual_services; i++) {
+		const struct mg_cfg_virtual_service *s = &cfg->virtual_services[i];
+
+		CHECK(s->name != NULL);
+		if (s->provider_kind == MG_CFG_PROVIDER_NODE)
+			CHECK(s->provider_index >= 0 && s->provider_index < cfg->n_virtual_nodes &&
+			      strcmp(cfg->virtual_nodes[s->provider_index].name,
+			             s->provider_name) == 0);
+		else if (s->provider_kind == MG_CFG_PROVIDER_ROUTER)
+			CHECK(s->provider_index >= 0 &&
+			      s->provider_index < cfg->n_virtual_routers &&
+			      strcmp(cfg->virtual_routers[s->provider_index].name,
+			             s->provider_name) == 0);
+		else
+			CHECK(s->provider_index == -1 && s->provider_name == NULL);
+	}
+	for (i = 0; i < cfg->n_gateway_routes; i++) {
+		const struct mg_cfg_gateway_route *g = &cfg->gateway_routes[i];
+
+		CHECK(cfg->has_virtual_gateway && g->name != NULL);
+		CHECK(g->target_service_index >= 0 &&
+		      g->target_service_index < cfg->n_virtual_services);
+		CHECK(strcmp(cfg->virtual_services[g->target_service_index].name,
+		             g->target_service) == 0);
+		CHECK(!g->has_priority || g->priority <= 1000);
+		CHECK(g->match.prefix == NULL || g->match.prefix[0] == '/');
+		CHECK(g->match.prefix == NULL || g->match.path.kind == MG_CFG_MATCH_NONE);
+		check_matches(g->match.headers, g->match.n_headers);
+	}
+	for (i = 0; i < cfg->n_routes; i++) {
+		const struct mg_cfg_route *r = &cfg->routes[i];
+		const struct mg_cfg_virtual_router *vr;
+		bool listed = false;
+
+		CHECK(r->name != NULL && r->router_index >= 0 &&
+		      r->router_index < cfg->n_virtual_routers);
+		vr = &cfg->virtual_routers[r->router_index];
+		CHECK(strcmp(vr->name, r->router) == 0);
+		for (j = 0; j < vr->n_routes; j++)
+			listed |= vr->routes[j] == i;
+		CHECK(listed);
+		CHECK(r->n_targets >= 1 && r->n_targets <= 10);
+		for (j = 0, sum = 0; j < r->n_targets; j++) {
+			const struct mg_cfg_weighted_target *t = &r->targets[j];
+
+			CHECK(t->node_index >= 0 && t->node_index < cfg->n_virtual_nodes);
+			CHECK(strcmp(cfg->virtual_nodes[t->node_index].name, t->node) == 0);
+			CHECK(cfg->virtual_nodes[t->node_index].n_listeners > 0);
+			CHECK(t->weight <= 100);
+			sum += t->weight;
+		}
+		CHECK(sum > 0);
+		check_matches(r->match.headers, r->match.n_headers);
+	}
+	for (i = 0; i < cfg->n_virtual_nodes; i++) {
+		const struct mg_cfg_virtual_node *n = &cfg->virtual_nodes[i];
+
+		CHECK(n->name != NULL);
+		CHECK(n->n_listeners == 0 || n->n_endpoints > 0 ||
+		      (n->discovery == MG_CFG_DISCOVERY_DNS && n->dns_hostname != NULL &&
+		       cfg->appliance.dns.present));
+		for (j = 0; j < n->n_endpoints; j++)
+			CHECK(n->endpoints[j].addr != 0);
+	}
+	for (i = 0; i < cfg->appliance.n_endpoint_sets; i++) {
+		const struct mg_cfg_endpoint_set *s = &cfg->appliance.endpoint_sets[i];
+
+		CHECK(s->node_index >= 0 && s->node_index < cfg->n_virtual_nodes);
+		CHECK(s->n >= 1 && s->n <= MG_CFG_MAX_ENDPOINTS_PER_NODE);
+	}
+}
+
 /* Runs every accessor over every token of a document that parsed into a tree. */
 static void
 walk_doc(const char *buf, size_t size)
@@ -224,9 +321,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(rc == 0 || rc == -EINVAL || rc == -EFBIG || rc == -ENOMEM);
 	CHECK((rc == 0) == (mg_cfg_errors_count(&errs) == 0));
 	check_errors(&errs.list, size);
-	if (rc == 0)
+	if (rc == 0) {
 		check_config(&cfg);
+		check_mesh(&cfg);
+	}
 	mg_cfg_errors_free(&errs);
+	mg_config_free(&cfg);
 
 	walk_doc(buf, size);
 	free(buf);
