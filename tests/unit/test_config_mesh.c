@@ -1100,3 +1100,35 @@ MG_TEST(mesh_reports_all_errors_at_once)
 	mg_cfg_errors_free(&errs);
 	mg_config_free(&cfg);
 }
+
+/* ------------------------------------------------------------------------------------------ */
+/* The fuzz seeds stay what their names say (the unit binary runs from the repository top).   */
+
+MG_TEST(mesh_fuzz_seeds_are_what_their_names_say)
+{
+	static const struct {
+		const char *path;
+		int rc;
+		int n_routes, n_nodes;
+	} seeds[] = {
+	    {"tests/fuzz/corpus/config/valid_mesh_colors.json", 0, 1, 3},
+	    {"tests/fuzz/corpus/config/valid_mesh_shop.json", 0, 3, 4},
+	    {"tests/fuzz/corpus/config/invalid_mesh_many.json", -EINVAL, 2, 4},
+	};
+	static struct mg_config cfg;
+	struct mg_cfg_errors errs;
+	static char out[16384];
+	size_t i;
+
+	for (i = 0; i < MG_SCHEMA_COUNT(seeds); i++) {
+		MG_CASE("%s", seeds[i].path);
+		if (!MG_EXPECT_EQ_INT(mg_config_load_file(&cfg, seeds[i].path, &errs), seeds[i].rc))
+			printf("%s", mg_cfgtest_errors(&errs, out, sizeof(out)));
+		MG_EXPECT_EQ_INT(cfg.n_routes, seeds[i].n_routes);
+		MG_EXPECT_EQ_INT(cfg.n_virtual_nodes, seeds[i].n_nodes);
+		if (seeds[i].rc != 0)
+			MG_EXPECT(mg_cfg_errors_count(&errs) >= 10);
+		mg_cfg_errors_free(&errs);
+		mg_config_free(&cfg);
+	}
+}
