@@ -24,6 +24,7 @@ cleanup() {
 		for _ in $(seq 30); do kill -0 "$gwpid" 2>/dev/null || break; sleep 0.1; done
 		kill -KILL "$gwpid" 2>/dev/null || true
 	fi
+	ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true
 	ip netns del "$ns" 2>/dev/null || true
 }
 trap cleanup EXIT
@@ -48,12 +49,20 @@ ip -n "$ns" link show "$tap" >/dev/null 2>&1 || { echo "make run: $tap did not a
 ip -n "$ns" addr add "$peer" dev "$tap"
 ip -n "$ns" link set "$tap" up
 
+# The demo mesh's two virtual nodes (colors-blue, colors-green): tiny upstreams in the
+# namespace that say which color answered.
+here=$(cd "$(dirname "$0")/.." && pwd)
+ip netns exec "$ns" /usr/bin/python3 -B "$here/tests/e2e/servers/whoami_upstream.py" 10.77.0.1 9001 >/dev/null &
+ip netns exec "$ns" /usr/bin/python3 -B "$here/tests/e2e/servers/whoami_upstream.py" 10.77.0.1 9002 >/dev/null &
+
 cat <<MSG
 
 Meshgate is running in network namespace '$ns' at $addr (Ctrl-C stops it).
 Try, from another terminal:
   ip netns exec $ns ping -c 3 $addr
   ip netns exec $ns curl -s http://$addr:9901/ready
+  ip netns exec $ns curl -s http://$addr:8080/color/hello    # gateway route -> router -> 90/10 canary
+  ip netns exec $ns sh -c 'for i in \$(seq 20); do curl -s http://$addr:8080/color/; done | sort | uniq -c'
   ip netns exec $ns curl -s http://$addr:9901/stats
   ip netns exec $ns sh -c 'echo hello | nc -N $addr 7'      # echo service
   ip netns exec $ns sh -c 'head -c 10M /dev/zero | nc -N $addr 9'  # discard service
