@@ -50,11 +50,38 @@ struct mg_endpoint {
 	/* counters */
 	uint64_t connects, reuses, overflows, idle_closed;
 	uint64_t tls_refused; /* connections not opened: no TLS connection object or memory */
+	/*
+	 * Health, from two sources (docs/RESILIENCE.md): active health checks set <hc_state>
+	 * (MG_EP_HC_*); outlier detection ejects the endpoint until <ejected_until_ms> (clock of
+	 * sys_now()) after <consecutive_errors> reached its threshold, <times_ejected> so far.
+	 * mg_endpoint_usable() combines them.
+	 */
+	uint8_t hc_state;
+	uint32_t consecutive_errors, times_ejected;
+	uint64_t ejected_until_ms;
+	uint64_t ejections;
 	/* Shared endpoints (mg_endpoint_get()): references and the registry link. */
 	uint32_t refs;
 	LIST_ENTRY(mg_endpoint) reg;
 	char sni_buf[254];
 };
+
+/* Active health-check states of an endpoint. */
+enum {
+	MG_EP_HC_NONE = 0,  /* not checked: healthy as far as checks go */
+	MG_EP_HC_PENDING,   /* checked, no result yet: gets no traffic (as Envoy's new hosts) */
+	MG_EP_HC_HEALTHY,   /* passed healthy_threshold checks (one for a new endpoint) */
+	MG_EP_HC_UNHEALTHY, /* failed unhealthy_threshold checks in a row */
+};
+
+/* mg_endpoint_usable() tells whether <ep> may get new requests at <now_ms> (sys_now()): not
+ * failing its active health checks and not ejected by outlier detection. */
+static inline bool
+mg_endpoint_usable(const struct mg_endpoint *ep, uint64_t now_ms)
+{
+	return ep->hc_state != MG_EP_HC_PENDING && ep->hc_state != MG_EP_HC_UNHEALTHY &&
+	       ep->ejected_until_ms <= now_ms;
+}
 
 /*
  * mg_upool_init() creates the pool of idle-list entries (<capacity>).
