@@ -335,6 +335,8 @@ route_request(void *arg, const struct mg_h1_request *req, uint16_t port, struct 
 	out->host_len = d.host_len;
 	out->target = d.path;
 	out->target_len = d.path_len;
+	out->cluster = d.cluster;
+	out->policy = d.policy;
 }
 
 /* Once a second from the worker loop: TLS reseeding and ticket-key rotation. */

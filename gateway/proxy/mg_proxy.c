@@ -34,7 +34,9 @@
 #include "gateway/http/mg_http_util.h"
 #include "gateway/net/mg_conn.h"
 #include "gateway/proxy/mg_proxy.h"
+#include "gateway/route/mg_route.h"
 #include "gateway/tls/mg_tls.h"
+#include "lwip/sys.h"
 
 #define MAX_LISTENERS  4
 #define SCRATCH_FIELDS 256
@@ -45,7 +47,8 @@
  * body moves only while this much room is free, so that its end always fits at once. */
 #define END_ROOM (MG_CHUNKED_DEFAULT_MAX_TRAILER + 16)
 
-enum req_state { RQ_IDLE, RQ_HEAD, RQ_CONNECT, RQ_BODY, RQ_DONE, RQ_TUNNEL };
+/* RQ_QUEUED: waiting for the circuit breaker; RQ_BACKOFF: waiting to retry. */
+enum req_state { RQ_IDLE, RQ_HEAD, RQ_QUEUED, RQ_CONNECT, RQ_BODY, RQ_DONE, RQ_TUNNEL, RQ_BACKOFF };
 enum resp_state { RS_NONE, RS_WAIT, RS_BODY, RS_DONE, RS_TUNNEL };
 
 struct buf {
@@ -62,7 +65,18 @@ struct session {
 	struct mg_endpoint *ep;
 	LIST_ENTRY(session) link; /* open sessions, for shutdown */
 	struct buf *din, *uin;    /* unparsed input from the client, the upstream */
-	struct buf *hout;         /* the request head to forward, while connecting */
+	struct buf *hout;         /* the request head to forward, kept until the response head */
+	struct buf *replay;       /* request body bytes as sent upstream, for a retry */
+	bool replayable;          /* <replay> holds every body byte sent so far */
+	/* The exchange's routing (App Mesh): its cluster (holding a reference on the routing
+	 * table), timeouts and retries, and its place in the circuit breaker. */
+	struct mg_route_cluster *cluster;
+	struct mg_route_policy pol;
+	struct mg_route_waiter waiter;
+	bool admitted, in_retry;
+	bool head_sent; /* the first attempt sent the head: din's head is consumed */
+	uint32_t attempts;
+	uint32_t deadline; /* sys_now() by which the response head must come; 0: none */
 	uint8_t rq, rs;
 	bool down_close; /* close the client connection after this exchange */
 	bool up_reusable;
@@ -260,6 +274,38 @@ up_fill(struct session *s)
 
 /* ---- session lifetime ----------------------------------------------------------- */
 
+/*
+ * Ends the exchange's hold on what routing lent it: its place in the circuit breaker (which
+ * may let a waiting exchange go), the retry budget, its endpoint and the routing table, and
+ * the kept head and replay buffers.
+ */
+static void
+exchange_release(struct session *s)
+{
+	if (s->cluster != NULL) {
+		struct mg_route_cluster *c = s->cluster;
+
+		s->cluster = NULL;
+		mg_route_cluster_cancel(c, &s->waiter);
+		if (s->in_retry)
+			mg_route_cluster_retry_end(c);
+		s->in_retry = false;
+		if (s->admitted)
+			mg_route_cluster_done(c);
+		s->admitted = false;
+		mg_route_table_unref(mg_route_cluster_table(c));
+	}
+	if (s->hout != NULL)
+		mg_pool_put(&px.bufs, s->hout);
+	s->hout = NULL;
+	if (s->replay != NULL)
+		mg_pool_put(&px.bufs, s->replay);
+	s->replay = NULL;
+	if (s->ep != NULL)
+		mg_endpoint_unref(s->ep);
+	s->ep = NULL;
+}
+
 static void
 session_free(struct session *s)
 {
@@ -268,10 +314,7 @@ session_free(struct session *s)
 		mg_pool_put(&px.bufs, s->din);
 	if (s->uin != NULL)
 		mg_pool_put(&px.bufs, s->uin);
-	if (s->hout != NULL)
-		mg_pool_put(&px.bufs, s->hout);
-	if (s->ep != NULL)
-		mg_endpoint_unref(s->ep);
+	exchange_release(s);
 	mg_tls_conn_free(s->tls);
 	px.st.active_sessions--;
 	mg_pool_put(&px.sessions, s);
@@ -371,7 +414,7 @@ log_failure(const struct session *s, int status, const char *detail)
  * connection is reset instead (a truncated response must not look whole).
  */
 static void
-session_fail(struct session *s, int status, const char *detail)
+session_fail_extra(struct session *s, int status, const char *detail, const char *extra)
 {
 	ssize_t n;
 
@@ -381,12 +424,18 @@ session_fail(struct session *s, int status, const char *detail)
 		session_end(s, true);
 		return;
 	}
-	n = mg_http_write_error(px.out, sizeof(px.out), status, detail, strlen(detail), NULL, 0,
-	                        s->method == MG_H1_M_HEAD);
+	n = mg_http_write_error(px.out, sizeof(px.out), status, detail, strlen(detail), extra,
+	                        extra != NULL ? strlen(extra) : 0, s->method == MG_H1_M_HEAD);
 	if (n > 0)
 		down_write(s, px.out, (size_t)n, false);
 	count_status(status);
 	session_end(s, false);
+}
+
+static void
+session_fail(struct session *s, int status, const char *detail)
+{
+	session_fail_extra(s, status, detail, NULL);
 }
 
 /* ---- request side ------------------------------------------------------------------ */
@@ -513,46 +562,234 @@ reparse_request(struct session *s, struct mg_h1_request *r)
 	mg_h1_request_parse(r, s->din->data, s->head_len);
 }
 
-/* The upstream connection is ready: send the request head <head> (<n> bytes, built by
- * start_exchange()), then as much of the body as fits.  Returns false if the session
- * ended. */
-static bool
-send_request_head(struct session *s, const char *head, size_t n)
+/* ---- exchanges: attempts, deadlines, retries ---------------------------------------- */
+
+/* Milliseconds left before the response head is due (UINT32_MAX: no deadline); 0: late. */
+static uint32_t
+left_ms(const struct session *s)
 {
-	if (up_space(s) < n) {
+	int32_t d;
+
+	if (s->deadline == 0)
+		return UINT32_MAX;
+	d = (int32_t)(s->deadline - sys_now());
+	return d > 0 ? (uint32_t)d : 0;
+}
+
+/* The request is complete: the per-request time starts (Envoy's route timeout runs from the
+ * end of the request, so a slow upload is not cut by it). */
+static void
+arm_deadline(struct session *s)
+{
+	if (s->deadline != 0 || s->pol.per_request_ms == 0)
+		return;
+	s->deadline = sys_now() + s->pol.per_request_ms;
+	if (s->deadline == 0)
+		s->deadline = 1;
+}
+
+/* The deadline for the response head of this attempt: the per-try timeout, within what is
+ * left of the per-request one. */
+static uint32_t
+wait_ms(const struct session *s)
+{
+	uint32_t left = left_ms(s), t = s->pol.per_try_ms;
+
+	if (t == 0 || t > left)
+		t = left;
+	return t == UINT32_MAX ? 0 : (t > 0 ? t : 1);
+}
+
+static void attempt(struct session *s);
+
+/*
+ * Whether the failed attempt may be retried, and if so schedules it: the condition is in the
+ * route's retry events, retries are left, the request is complete and its body is in the
+ * replay buffer, nothing reached the client, time is left and the retry budget allows.  The
+ * attempt's upstream connection is dropped; the retry waits a fully jittered exponential
+ * back-off (25 ms base, 250 ms cap, as Envoy) on the client connection's timer, then goes to
+ * another endpoint when there is one.  Returns true when a retry is scheduled.
+ */
+static bool
+maybe_retry(struct session *s, uint32_t cond)
+{
+	uint32_t cap = 25, delay;
+
+	/* Replayable: nothing was sent yet (a connection failure), or the whole request was and
+	 * its body is kept. */
+	if (s->cluster == NULL || s->attempts > s->pol.max_retries || !(s->pol.retry_on & cond) ||
+	    (s->head_sent && (s->rq != RQ_DONE || !s->replayable)) || s->resp_started ||
+	    left_ms(s) == 0)
+		return false;
+	if (!s->in_retry) {
+		if (!mg_route_cluster_retry_begin(s->cluster))
+			return false;
+		s->in_retry = true;
+	}
+	up_abort(s);
+	if (s->uin != NULL)
+		s->uin->len = 0;
+	buf_trim(&s->uin);
+	s->rs = RS_NONE;
+	s->rq = RQ_BACKOFF;
+	for (delay = 1; delay < s->attempts && cap < 250; delay++)
+		cap *= 2;
+	if (cap > 250)
+		cap = 250;
+	delay = 1 + (uint32_t)(rte_rand() % cap);
+	if (delay > left_ms(s))
+		delay = left_ms(s) > 0 ? left_ms(s) : 1;
+	px.st.retries++;
+	mg_conn_set_deadline(s->down, delay);
+	return true;
+}
+
+/* The back-off is over: the next attempt, on another endpoint when there is one. */
+static void
+retry_now(struct session *s)
+{
+	struct mg_endpoint *ep = mg_route_cluster_pick(s->cluster, s->ep);
+
+	mg_conn_set_deadline(s->down, 0);
+	if (ep == NULL) {
+		session_fail(s, 503, "no healthy upstream");
+		return;
+	}
+	if (ep != s->ep) {
+		mg_endpoint_ref(ep);
+		mg_endpoint_unref(s->ep);
+		s->ep = ep;
+	}
+	attempt(s);
+}
+
+/* Reports the attempt's outcome to outlier detection (routed exchanges only). */
+static void
+report(struct session *s, bool failed)
+{
+	if (s->cluster != NULL && s->ep != NULL &&
+	    mg_route_cluster_report(s->cluster, s->ep, failed)) {
+		char ip[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &s->ep->addr, ip, sizeof(ip));
+		mg_evlog("outlier detection: endpoint %s:%u of virtual node %s ejected (%u "
+		         "time(s))",
+		         ip, s->ep->port, mg_route_cluster_node(s->cluster), s->ep->times_ejected);
+	}
+}
+
+/* An attempt could not reach the upstream (refused, unreachable, connect or TLS timeout,
+ * TLS handshake failure): retry, or 503. */
+static void
+connect_failed(struct session *s, const char *detail)
+{
+	report(s, true);
+	if (maybe_retry(s, MG_RETRY_CONNECT | MG_RETRY_SERVER_ERROR))
+		return;
+	session_fail(s, 503, detail);
+}
+
+/* The upstream connection is ready: send the request head kept in hout, then, on the first
+ * attempt, as much of the body as fits; on a retry, the body bytes kept in replay.  Returns
+ * false if the session ended. */
+static bool
+send_request_head(struct session *s)
+{
+	size_t n = s->hout->len, extra = s->head_sent && s->replay != NULL ? s->replay->len : 0;
+
+	if (up_space(s) < n + extra) {
 		session_fail(s, 431, "request head too large to forward");
 		return false;
 	}
-	up_write(s, head, n, s->req_body != MG_H1_BODY_NONE);
-	buf_consume(s->din, s->head_len);
-	s->head_len = 0;
-	if (s->req_body == MG_H1_BODY_CHUNKED)
-		mg_chunked_init(&s->req_ch, NULL, px.trailers, MAX_TRAILERS);
-	s->rq =
-	    s->req_body == MG_H1_BODY_NONE || (s->req_body == MG_H1_BODY_LENGTH && s->req_left == 0)
-	        ? RQ_DONE
-	        : RQ_BODY;
+	up_write(s, s->hout->data, n, s->req_body != MG_H1_BODY_NONE || extra > 0);
+	if (!s->head_sent) {
+		s->head_sent = true;
+		buf_consume(s->din, s->head_len);
+		s->head_len = 0;
+		if (s->req_body == MG_H1_BODY_CHUNKED)
+			mg_chunked_init(&s->req_ch, NULL, px.trailers, MAX_TRAILERS);
+		s->rq = s->req_body == MG_H1_BODY_NONE ||
+		                (s->req_body == MG_H1_BODY_LENGTH && s->req_left == 0)
+		            ? RQ_DONE
+		            : RQ_BODY;
+		if (s->rq == RQ_DONE)
+			arm_deadline(s);
+	} else {
+		if (extra > 0)
+			up_write(s, s->replay->data, extra, false);
+		s->rq = RQ_DONE;
+	}
 	s->rs = RS_WAIT;
 	mg_h1_response_init(&s->resp, NULL, 0, NULL, s->method);
-	/* As Envoy's route timeout, the response timeout runs from the end of
-	 * the request; while the body flows, the stream idle timeout applies. */
-	mg_conn_set_deadline(s->up, s->rq == RQ_DONE ? s->lc->response_timeout_ms
-	                                             : s->lc->idle_timeout_ms);
+	/* As Envoy's route timeout, the response head is due from the end of the request;
+	 * while the body flows, the stream idle timeout applies. */
+	mg_conn_set_deadline(s->up, s->rq == RQ_DONE ? wait_ms(s) : s->lc->idle_timeout_ms);
 	mg_conn_set_deadline(s->down, 0);
 	return s->rq != RQ_BODY || forward_request_body(s);
 }
 
-/* After a fresh connection (and its TLS handshake): send the head kept in hout. */
-static bool
-send_kept_head(struct session *s)
+/* The circuit breaker has room again for a queued exchange. */
+static void
+waiter_wake(struct mg_route_waiter *w)
 {
-	struct buf *h = s->hout;
-	bool ok;
+	struct session *s = (struct session *)((char *)w - offsetof(struct session, waiter));
 
-	s->hout = NULL;
-	ok = send_request_head(s, h->data, h->len);
-	mg_pool_put(&px.bufs, h);
-	return ok;
+	if (s->rq == RQ_QUEUED)
+		attempt(s);
+}
+
+/*
+ * One attempt of the exchange: through the cluster's circuit breaker (first attempt only: a
+ * retry is already counted), then an upstream connection from the endpoint's pool.
+ */
+static void
+attempt(struct session *s)
+{
+	bool fresh;
+	int err = 0;
+
+	if (s->cluster != NULL && !s->admitted) {
+		switch (mg_route_cluster_admit(s->cluster, s->ep, &s->waiter)) {
+		case MG_ADMIT_GO:
+			s->admitted = true;
+			break;
+		case MG_ADMIT_WAIT:
+			s->rq = RQ_QUEUED;
+			mg_conn_set_deadline(s->down,
+			                     s->deadline != 0 ? wait_ms(s) : s->pol.per_request_ms);
+			return;
+		case MG_ADMIT_OVERFLOW:
+			px.st.upstream_overflows++;
+			/* As Envoy: at once, never retried, and marked for the client. */
+			session_fail_extra(s, 503, "upstream overflow: the circuit breaker is open",
+			                   "x-envoy-overloaded: true\r\n");
+			return;
+		}
+	}
+	s->attempts++;
+	s->up = mg_upool_acquire(s->ep, &up_ops, s, &fresh, &s->up_tls, &err);
+	if (s->up == NULL) {
+		if (err == -EBUSY) {
+			px.st.upstream_overflows++;
+			session_fail_extra(s, 503, "upstream connection limit reached",
+			                   "x-envoy-overloaded: true\r\n");
+		} else {
+			px.st.upstream_connect_failures++;
+			connect_failed(s, "upstream connect failed");
+		}
+		return;
+	}
+	s->up_reusable = true;
+	s->resp_started = false;
+	if (!fresh) {
+		send_request_head(s);
+		return;
+	}
+	s->rq = RQ_CONNECT;
+	mg_conn_set_deadline(s->down, 0);
+	mg_conn_set_deadline(s->up, s->lc->connect_timeout_ms < left_ms(s)
+	                                ? s->lc->connect_timeout_ms
+	                                : (left_ms(s) > 0 ? left_ms(s) : 1));
 }
 
 /*
@@ -594,16 +831,14 @@ redirect_to_https(struct session *s, const struct mg_h1_request *r)
 	session_end(s, false);
 }
 
-/* A request head is complete in din: route it, build the head to forward, and get an
- * upstream connection. */
+/* A request head is complete in din: route it, build the head to forward, and make the
+ * first attempt. */
 static void
 start_exchange(struct session *s)
 {
 	struct mg_proxy_route rt = {0};
 	struct mg_h1_request r;
-	bool fresh;
 	ssize_t n;
-	int err = 0;
 
 	px.st.requests++;
 	reparse_request(s, &r);
@@ -628,24 +863,34 @@ start_exchange(struct session *s)
 	}
 	s->ep = rt.ep;
 	mg_endpoint_ref(s->ep);
+	s->attempts = 0;
+	s->deadline = 0;
+	if (rt.cluster != NULL) {
+		s->cluster = rt.cluster;
+		mg_route_table_ref(mg_route_cluster_table(rt.cluster));
+		s->pol = rt.policy;
+	} else {
+		/* The static upstream: the default response timeout, no retries. */
+		memset(&s->pol, 0, sizeof(s->pol));
+		s->pol.per_request_ms = s->lc->response_timeout_ms;
+	}
+	s->head_sent = false;
 	s->req_body = (uint8_t)r.head.body;
 	s->req_left = r.head.content_length;
+	/* A body can be replayed to a retry when it fits in one buffer (docs/RESILIENCE.md). */
+	s->replayable = s->cluster != NULL && s->pol.max_retries > 0;
 	n = build_request_head(s, &r, &rt);
-	if (n < 0) {
+	if (n < 0 || (size_t)n > px.buf_size) {
 		session_fail(s, 431, "request head too large to forward");
 		return;
 	}
-	s->up = mg_upool_acquire(s->ep, &up_ops, s, &fresh, &s->up_tls, &err);
-	if (s->up == NULL) {
-		if (err == -EBUSY) {
-			px.st.upstream_overflows++;
-			session_fail(s, 503, "upstream connection limit reached");
-		} else {
-			px.st.upstream_connect_failures++;
-			session_fail(s, 503, "upstream connect failed");
-		}
+	s->hout = buf_get();
+	if (s->hout == NULL) {
+		session_fail(s, 503, "out of buffers");
 		return;
 	}
+	memcpy(s->hout->data, px.out, (size_t)n);
+	s->hout->len = (uint32_t)n;
 	s->up_reusable = true;
 	s->resp_started = false;
 	if (r.expect_100_continue) {
@@ -653,22 +898,7 @@ start_exchange(struct session *s)
 		 * pump_up). */
 		down_write(s, "HTTP/1.1 100 Continue\r\n\r\n", 25, false);
 	}
-	if (!fresh) {
-		send_request_head(s, px.out, (size_t)n);
-		return;
-	}
-	/* Kept until the connection (and its TLS handshake) is up. */
-	if ((size_t)n > px.buf_size || (s->hout = buf_get()) == NULL) {
-		up_abort(s);
-		session_fail(s, (size_t)n > px.buf_size ? 431 : 503,
-		             (size_t)n > px.buf_size ? "request head too large to forward"
-		                                     : "out of buffers");
-		return;
-	}
-	memcpy(s->hout->data, px.out, (size_t)n);
-	s->hout->len = (uint32_t)n;
-	s->rq = RQ_CONNECT;
-	mg_conn_set_deadline(s->up, s->lc->connect_timeout_ms);
+	attempt(s);
 }
 
 /*
@@ -687,6 +917,32 @@ forwardable_trailers(struct mg_h1_field *t, unsigned int n)
 		if (mg_http_trailer_allowed(t[i].name.p, t[i].name.len))
 			t[k++] = t[i];
 	return k;
+}
+
+/* Writes request body bytes (with the gateway's framing) upstream, keeping a copy for a
+ * retry while the whole body fits in one buffer. */
+static void
+body_write(struct session *s, const void *p, size_t n, bool more)
+{
+	up_write(s, p, n, more);
+	if (!s->replayable)
+		return;
+	if (s->replay == NULL) {
+		s->replay = buf_get();
+		if (s->replay == NULL) {
+			s->replayable = false;
+			return;
+		}
+		s->replay->len = 0;
+	}
+	if (s->replay->len + n > px.buf_size) {
+		s->replayable = false;
+		mg_pool_put(&px.bufs, s->replay);
+		s->replay = NULL;
+		return;
+	}
+	memcpy(s->replay->data + s->replay->len, p, n);
+	s->replay->len += (uint32_t)n;
 }
 
 /* Forwards request body bytes from din / the client to the upstream. */
@@ -727,7 +983,7 @@ forward_request_body(struct session *s)
 				take = (size_t)s->req_left;
 			if (take > space)
 				take = space;
-			up_write(s, s->din->data, take, take < s->req_left);
+			body_write(s, s->din->data, take, take < s->req_left);
 			buf_consume(s->din, take);
 			s->req_left -= take;
 			if (s->req_left == 0)
@@ -746,9 +1002,9 @@ forward_request_body(struct session *s)
 		}
 		if (sp.data_len > 0) {
 			n = mg_chunked_write_size(line, sizeof(line), sp.data_len);
-			up_write(s, line, (size_t)n, true);
-			up_write(s, sp.data, sp.data_len, true);
-			up_write(s, "\r\n", 2, true);
+			body_write(s, line, (size_t)n, true);
+			body_write(s, sp.data, sp.data_len, true);
+			body_write(s, "\r\n", 2, true);
 		}
 		if (mg_chunked_done(&s->req_ch)) {
 			ssize_t e = mg_chunked_write_end(
@@ -759,7 +1015,7 @@ forward_request_body(struct session *s)
 				session_fail(s, 400, "chunked trailer section too large");
 				return false;
 			}
-			up_write(s, px.out, (size_t)e, false);
+			body_write(s, px.out, (size_t)e, false);
 			buf_consume(s->din, (size_t)used);
 			break;
 		}
@@ -781,8 +1037,9 @@ forward_request_body(struct session *s)
 		}
 	}
 	s->rq = RQ_DONE;
+	arm_deadline(s);
 	if (s->rs == RS_WAIT)
-		mg_conn_set_deadline(s->up, s->lc->response_timeout_ms);
+		mg_conn_set_deadline(s->up, wait_ms(s));
 	return true;
 }
 
@@ -926,6 +1183,31 @@ send_response_head(struct session *s, uint32_t len)
 	}
 	if (down_space(s) < (size_t)n)
 		return false; /* wait for room: `writable' on the client resumes */
+	/* The attempt's outcome: outlier detection counts 5xx; a retriable status is retried
+	 * unless the upstream says it is overloaded (Envoy's rule). */
+	report(s, r.status >= 500);
+	if (mg_http_field_find(r.head.fields, r.head.nfields, "x-envoy-overloaded", NULL) == NULL) {
+		uint32_t cond = 0;
+
+		if (r.status >= 500)
+			cond |= MG_RETRY_SERVER_ERROR;
+		if (r.status == 502 || r.status == 503 || r.status == 504)
+			cond |= MG_RETRY_GATEWAY_ERROR;
+		if (r.status == 503)
+			cond |= MG_RETRY_503;
+		if (r.status == 409)
+			cond |= MG_RETRY_CLIENT_ERROR;
+		if (cond != 0 && maybe_retry(s, cond))
+			return false;
+	}
+	/* From here nothing is retried: the kept request is not needed any more. */
+	if (s->hout != NULL)
+		mg_pool_put(&px.bufs, s->hout);
+	s->hout = NULL;
+	if (s->replay != NULL)
+		mg_pool_put(&px.bufs, s->replay);
+	s->replay = NULL;
+	s->replayable = false;
 	down_write(s, px.out, (size_t)n, r.head.body != MG_H1_BODY_NONE);
 	count_status(r.status);
 	s->resp_started = true;
@@ -1106,6 +1388,16 @@ pump_tunnel(struct session *s)
 		tunnel_move(s, false);
 }
 
+/* The upstream went away before a complete response head: retry, or 502. */
+static void
+reset_before_head(struct session *s, const char *detail)
+{
+	report(s, true);
+	if (maybe_retry(s, MG_RETRY_RESET | MG_RETRY_SERVER_ERROR))
+		return;
+	session_fail(s, 502, detail);
+}
+
 /* Moves the upstream's side along. */
 static void
 pump_up(struct session *s)
@@ -1125,13 +1417,13 @@ pump_up(struct session *s)
 			}
 			if (n == -EIO) {
 				px.st.upstream_resets++;
-				session_fail(s, 502, "upstream TLS error");
+				reset_before_head(s, "upstream TLS error");
 				return;
 			}
 			if (s->uin == NULL || s->uin->len == 0) {
 				if (n == 0) {
 					px.st.upstream_resets++;
-					session_fail(s, 502, "upstream closed before responding");
+					reset_before_head(s, "upstream closed before responding");
 				}
 				return;
 			}
@@ -1140,12 +1432,13 @@ pump_up(struct session *s)
 				if (n == 0 ||
 				    (s->up != NULL && s->up_tls == NULL && mg_conn_rx_eof(s->up))) {
 					px.st.upstream_resets++;
-					session_fail(s, 502, "upstream closed mid-response head");
+					reset_before_head(s, "upstream closed mid-response head");
 				}
 				return;
 			}
 			if (rc == MG_H1_ERROR) {
 				px.st.upstream_bad_responses++;
+				report(s, true);
 				session_fail(s, 502, mg_h1_reason_text(s->resp.head.err_reason));
 				return;
 			}
@@ -1167,9 +1460,7 @@ static void
 finish_exchange(struct session *s)
 {
 	up_release(s, s->up_reusable);
-	if (s->ep != NULL)
-		mg_endpoint_unref(s->ep);
-	s->ep = NULL;
+	exchange_release(s);
 	s->rq = RQ_IDLE;
 	s->rs = RS_NONE;
 	s->method = MG_H1_M_OTHER;
@@ -1281,6 +1572,12 @@ down_timeout(struct mg_conn *c)
 	if (s->rq == RQ_HEAD) {
 		px.st.header_timeouts++;
 		session_fail(s, 408, "request head not received in time");
+	} else if (s->rq == RQ_BACKOFF) {
+		retry_now(s);
+	} else if (s->rq == RQ_QUEUED) {
+		/* The per-request time ran out waiting for the circuit breaker. */
+		px.st.upstream_timeouts++;
+		session_fail(s, 504, "upstream request timeout (waiting for a connection)");
 	} else {
 		px.st.idle_timeouts++;
 		session_end(s, false);
@@ -1312,7 +1609,7 @@ up_handshake_step(struct session *s)
 	int rc = mg_tls_handshake(s->up_tls);
 
 	if (rc == 0) {
-		send_kept_head(s);
+		send_request_head(s);
 		return;
 	}
 	if (rc == MG_TLS_WANT_READ || rc == MG_TLS_WANT_WRITE)
@@ -1321,7 +1618,7 @@ up_handshake_step(struct session *s)
 	snprintf(detail, sizeof(detail), "upstream TLS handshake failed: %s",
 	         mg_tls_failure_label(mg_tls_conn_failure(s->up_tls)));
 	up_abort(s);
-	session_fail(s, 503, detail);
+	connect_failed(s, detail);
 }
 
 /* Whether the upstream side is still in its TLS handshake (which owns its I/O events). */
@@ -1341,7 +1638,7 @@ up_connected(struct mg_conn *c)
 	if (s->up_tls != NULL)
 		up_handshake_step(s);
 	else
-		send_kept_head(s);
+		send_request_head(s);
 }
 
 static void
@@ -1391,16 +1688,27 @@ up_timeout(struct mg_conn *c)
 		px.st.upstream_connect_failures++;
 		up_tls_drop(s, MG_TLS_FAIL_HANDSHAKE_TIMEOUT);
 		up_abort(s);
-		session_fail(s, 503, "upstream connect timeout");
+		if (left_ms(s) == 0) {
+			report(s, true);
+			session_fail(s, 504, "upstream request timeout");
+		} else {
+			connect_failed(s, "upstream connect timeout");
+		}
 	} else if (s->rq == RQ_BODY && s->rs == RS_WAIT) {
 		/* The client stopped sending its body for the idle timeout. */
 		px.st.idle_timeouts++;
 		up_abort(s);
 		session_fail(s, 408, "request body not received in time");
 	} else if (s->rs == RS_WAIT) {
+		/* The per-try timeout (retried as a 504 would be) or the per-request one (final).
+		 */
 		px.st.upstream_timeouts++;
+		report(s, true);
+		if (left_ms(s) > 0 &&
+		    maybe_retry(s, MG_RETRY_SERVER_ERROR | MG_RETRY_GATEWAY_ERROR))
+			return;
 		up_abort(s);
-		session_fail(s, 504, "upstream response timeout");
+		session_fail(s, 504, "upstream request timeout");
 	} else {
 		px.st.upstream_timeouts++;
 		session_end(s, true);
@@ -1417,7 +1725,7 @@ up_closed(struct mg_conn *c, enum mg_conn_reason why)
 	mg_upool_forget(s->ep);
 	if (why == MG_CONN_CONNECT_FAILED) {
 		px.st.upstream_connect_failures++;
-		session_fail(s, 503, "upstream connect failed");
+		connect_failed(s, "upstream connect failed");
 		return;
 	}
 	px.st.upstream_resets++;
@@ -1428,7 +1736,11 @@ up_closed(struct mg_conn *c, enum mg_conn_reason why)
 		return;
 	}
 	if (s->rq == RQ_CONNECT) {
-		session_fail(s, 503, "upstream reset the connection during the TLS handshake");
+		connect_failed(s, "upstream reset the connection during the TLS handshake");
+		return;
+	}
+	if (s->rs == RS_WAIT) {
+		reset_before_head(s, "upstream connection reset");
 		return;
 	}
 	session_fail(s, 502, "upstream connection reset");
@@ -1458,6 +1770,7 @@ on_accept(void *arg, struct mg_conn *c, const struct mg_conn_ops **ops, void **o
 		return false;
 	s->lc = arg;
 	s->down = c;
+	s->waiter.wake = waiter_wake;
 	if (s->lc->tls != NULL && s->lc->tls_permissive) {
 		s->sniffing = true;
 	} else if (s->lc->tls != NULL) {

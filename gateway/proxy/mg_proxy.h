@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "gateway/http/mg_h1.h"
+#include "gateway/route/mg_route.h"
 #include "gateway/upstream/mg_upool.h"
 
 struct mg_proxy_listener;
@@ -50,6 +51,11 @@ struct mg_proxy_route {
 	size_t host_len;
 	const char *target; /* the origin-form target to send, or NULL: the client's */
 	size_t target_len;
+	/* App Mesh routing: the node listener (cluster) chosen, whose circuit breaker, outlier
+	 * detection and retry budget apply, and the route's timeouts and retries; NULL for a
+	 * static upstream (default response timeout, no retries). */
+	struct mg_route_cluster *cluster;
+	struct mg_route_policy policy;
 };
 
 typedef void mg_proxy_route_fn(void *arg, const struct mg_h1_request *req, uint16_t port,
@@ -87,6 +93,7 @@ struct mg_proxy_stats {
 	uint64_t tls_refused;           /* no TLS connection object or memory at accept */
 	uint64_t upstream_tls_failures; /* TLS handshakes toward upstreams that failed (503) */
 	uint64_t unrouted; /* requests answered without an upstream (404, 503 from routing) */
+	uint64_t retries;  /* retry attempts started */
 	uint32_t active_sessions;
 };
 

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gateway/upstream/mg_upool.h"
+
 /* Orders routes without a priority after every route with one (priorities are 0..1000). */
 #define NO_PRIORITY 1001u
 
@@ -61,23 +63,34 @@ struct rt_router {
 	struct rt_route **routes; /* this router's routes in evaluation order */
 };
 
-/* The endpoints of one node for one port, taken in turn.  For a node found through DNS,
- * <watch> is its DNS watch and the list follows the answers. */
-struct rt_eplist {
+/*
+ * A cluster, as Envoy calls it: one virtual node listener (a node and a port) with its
+ * endpoints, taken in turn.  For a node found through DNS, <watch> is its DNS watch and the
+ * list follows the answers.  It carries the listener's circuit breaker (connectionPool), its
+ * outlier detection and the retry budget; the counters are per generation.
+ */
+struct mg_route_cluster {
 	uint16_t port;
 	unsigned int n, next;
 	struct mg_endpoint **eps;
 	struct mg_route_table *t;
 	const struct mg_cfg_virtual_node *v;
+	const struct mg_cfg_node_listener *nl; /* NULL: no such listener (a target port) */
 	void *watch;
+	/* circuit breaker */
+	uint32_t max_connections, max_pending, max_requests;
+	uint32_t active, n_pending, retries_active;
+	LIST_HEAD(, mg_route_waiter) pending;
+	struct mg_route_cluster_stats st;
 };
 
 struct rt_node {
 	unsigned int n_lists;
-	struct rt_eplist *lists;
+	struct mg_route_cluster *lists;
 };
 
 struct mg_route_table {
+	uint32_t refs;
 	const struct mg_config *cfg;
 	struct mg_route_env env;
 	enum mg_cfg_route_kind kind; /* the listener's protocol, as a route kind */
@@ -353,7 +366,7 @@ tls_applies(const struct mg_route_env *env, uint16_t port)
 
 /* Drops the endpoints of <l>. */
 static void
-put_eps(struct mg_route_table *t, struct rt_eplist *l)
+put_eps(struct mg_route_table *t, struct mg_route_cluster *l)
 {
 	unsigned int k;
 
@@ -366,14 +379,14 @@ put_eps(struct mg_route_table *t, struct rt_eplist *l)
 }
 
 /*
- * New DNS answer for the node of <arg> (a struct rt_eplist): responseType ENDPOINTS uses every
- * address, LOADBALANCER the first (the name is a load balancer).  Endpoints both answers
- * name keep their pools.  Out of memory keeps the previous list.
+ * New DNS answer for the node of <arg> (a struct mg_route_cluster): responseType ENDPOINTS uses
+ * every address, LOADBALANCER the first (the name is a load balancer).  Endpoints both answers name
+ * keep their pools.  Out of memory keeps the previous list.
  */
 static void
 on_dns(void *arg, const char *name, const uint32_t *addrs, unsigned int n)
 {
-	struct rt_eplist *l = arg;
+	struct mg_route_cluster *l = arg;
 	struct mg_route_table *t = l->t;
 	const struct mg_cfg_virtual_node *v = l->v;
 	bool tls = tls_applies(&t->env, l->port);
@@ -404,10 +417,11 @@ on_dns(void *arg, const char *name, const uint32_t *addrs, unsigned int n)
  * answer 503).
  */
 static int
-build_eplist(struct mg_route_table *t, const struct mg_cfg_virtual_node *v, uint16_t lport,
-             struct rt_eplist *l)
+build_eplist(struct mg_route_table *t, const struct mg_cfg_virtual_node *v,
+             const struct mg_cfg_node_listener *nl, struct mg_route_cluster *l)
 {
 	const struct mg_route_env *env = &t->env;
+	uint16_t lport = nl->port;
 	struct in_addr lit;
 	int i, n = v->n_endpoints;
 	bool literal = false;
@@ -415,6 +429,17 @@ build_eplist(struct mg_route_table *t, const struct mg_cfg_virtual_node *v, uint
 	l->port = lport;
 	l->t = t;
 	l->v = v;
+	l->nl = nl;
+	LIST_INIT(&l->pending);
+	/* connectionPool: App Mesh leaves what is not given unlimited (2147483647). */
+	l->max_connections = l->max_pending = l->max_requests = MG_CFG_POOL_UNLIMITED;
+	if (nl->pool_kind == MG_CFG_NODE_POOL_HTTP) {
+		l->max_connections = nl->max_connections;
+		l->max_pending = nl->max_pending_requests;
+	} else if (nl->pool_kind == MG_CFG_NODE_POOL_HTTP2 ||
+	           nl->pool_kind == MG_CFG_NODE_POOL_GRPC) {
+		l->max_requests = nl->max_requests;
+	}
 	if (env->ep_get == NULL)
 		return 0;
 	if (n == 0 && v->dns_hostname != NULL && inet_pton(AF_INET, v->dns_hostname, &lit) == 1) {
@@ -465,6 +490,7 @@ mg_route_table_build(struct mg_route_table **out, const struct mg_config *cfg,
 	*out = NULL;
 	if (t == NULL)
 		goto bad;
+	t->refs = 1;
 	t->cfg = cfg;
 	t->env = *env;
 	t->kind = listener_kind(cfg->virtual_gateway.listener.protocol);
@@ -558,7 +584,7 @@ mg_route_table_build(struct mg_route_table **out, const struct mg_config *cfg,
 		    (n->lists = calloc((size_t)v->n_listeners, sizeof(*n->lists))) == NULL)
 			goto bad;
 		for (j = 0; j < v->n_listeners; j++) {
-			rc = build_eplist(t, v, v->listeners[j].port, &n->lists[j]);
+			rc = build_eplist(t, v, &v->listeners[j], &n->lists[j]);
 			n->n_lists++;
 			if (rc != 0) {
 				snprintf(err, errlen, "virtual node '%s': out of memory", v->name);
@@ -575,8 +601,8 @@ bad:
 	return rc;
 }
 
-void
-mg_route_table_free(struct mg_route_table *t)
+static void
+table_destroy(struct mg_route_table *t)
 {
 	unsigned int i, j;
 
@@ -593,7 +619,7 @@ mg_route_table_free(struct mg_route_table *t)
 	free(t->routers);
 	for (i = 0; t->nodes != NULL && i < (unsigned int)t->cfg->n_virtual_nodes; i++) {
 		for (j = 0; j < t->nodes[i].n_lists; j++) {
-			struct rt_eplist *l = &t->nodes[i].lists[j];
+			struct mg_route_cluster *l = &t->nodes[i].lists[j];
 
 			if (l->watch != NULL)
 				t->env.dns_unwatch(t->env.arg, l->watch);
@@ -603,6 +629,31 @@ mg_route_table_free(struct mg_route_table *t)
 	}
 	free(t->nodes);
 	free(t);
+}
+
+void
+mg_route_table_ref(struct mg_route_table *t)
+{
+	t->refs++;
+}
+
+void
+mg_route_table_unref(struct mg_route_table *t)
+{
+	if (t != NULL && --t->refs == 0)
+		table_destroy(t);
+}
+
+void
+mg_route_table_free(struct mg_route_table *t)
+{
+	mg_route_table_unref(t);
+}
+
+struct mg_route_table *
+mg_route_cluster_table(struct mg_route_cluster *c)
+{
+	return c->t;
 }
 
 /* ---- deciding -------------------------------------------------------------------------- */
@@ -695,25 +746,189 @@ replace_prefix(const char *path, size_t plen, size_t prefix_len, const char *rep
 	return true;
 }
 
-static struct mg_endpoint *
-pick_endpoint(struct mg_route_table *t, int node, uint16_t port)
+static uint64_t
+now_ms(const struct mg_route_table *t)
+{
+	return t->env.now_ms != NULL ? t->env.now_ms() : 0;
+}
+
+/* The cluster of node <node> for its listener port <port>, or NULL. */
+static struct mg_route_cluster *
+find_cluster(struct mg_route_table *t, int node, uint16_t port)
 {
 	struct rt_node *n = &t->nodes[node];
 	unsigned int i;
 
-	for (i = 0; i < n->n_lists; i++) {
-		struct rt_eplist *l = &n->lists[i];
-		struct mg_endpoint *ep;
-
-		if (l->port != port)
-			continue;
-		if (l->n == 0)
-			return NULL;
-		ep = l->eps[l->next];
-		l->next = (l->next + 1) % l->n;
-		return ep;
-	}
+	for (i = 0; i < n->n_lists; i++)
+		if (n->lists[i].port == port)
+			return &n->lists[i];
 	return NULL;
+}
+
+struct mg_endpoint *
+mg_route_cluster_pick(struct mg_route_cluster *c, const struct mg_endpoint *avoid)
+{
+	uint64_t now = now_ms(c->t);
+	unsigned int i, usable = 0, pick = c->n;
+	bool panic;
+
+	if (c->n == 0)
+		return NULL;
+	for (i = 0; i < c->n; i++)
+		if (mg_endpoint_usable(c->eps[i], now))
+			usable++;
+	/* Envoy's healthy panic threshold, 50 %: with fewer usable, every endpoint is a
+	 * candidate. */
+	panic = usable * 2 < c->n;
+	for (i = 0; i < c->n; i++) {
+		unsigned int k = (c->next + i) % c->n;
+		struct mg_endpoint *ep = c->eps[k];
+
+		if (!panic && !mg_endpoint_usable(ep, now))
+			continue;
+		if (ep == avoid && pick == c->n) {
+			pick = k; /* only if nothing else */
+			continue;
+		}
+		if (ep != avoid) {
+			pick = k;
+			break;
+		}
+	}
+	if (pick == c->n)
+		return NULL;
+	c->next = (pick + 1) % c->n;
+	return c->eps[pick];
+}
+
+enum mg_route_admit
+mg_route_cluster_admit(struct mg_route_cluster *c, const struct mg_endpoint *ep,
+                       struct mg_route_waiter *w)
+{
+	uint64_t open = 0;
+	unsigned int i;
+
+	if (c->active < c->max_requests) {
+		if (ep != NULL && ep->idle > 0)
+			goto go;
+		for (i = 0; i < c->n; i++)
+			open += c->eps[i]->open;
+		if (open < c->max_connections)
+			goto go;
+	}
+	if (w != NULL && c->n_pending < c->max_pending) {
+		if (!w->queued) {
+			LIST_INSERT_HEAD(&c->pending, w, link);
+			w->queued = true;
+			c->n_pending++;
+		}
+		return MG_ADMIT_WAIT;
+	}
+	if (w != NULL)
+		mg_route_cluster_cancel(c, w);
+	c->st.overflows++;
+	return MG_ADMIT_OVERFLOW;
+go:
+	if (w != NULL)
+		mg_route_cluster_cancel(c, w);
+	c->active++;
+	c->st.requests++;
+	return MG_ADMIT_GO;
+}
+
+void
+mg_route_cluster_cancel(struct mg_route_cluster *c, struct mg_route_waiter *w)
+{
+	if (!w->queued)
+		return;
+	LIST_REMOVE(w, link);
+	w->queued = false;
+	c->n_pending--;
+}
+
+void
+mg_route_cluster_done(struct mg_route_cluster *c)
+{
+	struct mg_route_waiter *w, *last = NULL;
+
+	c->active--;
+	/* The oldest waiter (the list's tail) asks again. */
+	LIST_FOREACH(w, &c->pending, link)
+	last = w;
+	if (last != NULL)
+		last->wake(last);
+}
+
+bool
+mg_route_cluster_report(struct mg_route_cluster *c, struct mg_endpoint *ep, bool failed)
+{
+	const struct mg_cfg_node_listener *nl = c->nl;
+	uint64_t now, dur, interval;
+	unsigned int i, ejected = 0, limit;
+
+	if (!failed) {
+		ep->consecutive_errors = 0;
+		return false;
+	}
+	ep->consecutive_errors++;
+	if (nl == NULL || !nl->has_outlier_detection ||
+	    ep->consecutive_errors < nl->outlier_detection.max_server_errors)
+		return false;
+	now = now_ms(c->t);
+	if (ep->ejected_until_ms > now)
+		return false;
+	for (i = 0; i < c->n; i++)
+		if (c->eps[i]->ejected_until_ms > now)
+			ejected++;
+	limit = c->n * nl->outlier_detection.max_ejection_percent / 100;
+	if (ejected >= (limit > 0 ? limit : 1))
+		return false;
+	ep->times_ejected++;
+	dur = nl->outlier_detection.base_ejection_duration.ms * ep->times_ejected;
+	if (dur > 300000)
+		dur = 300000;
+	/* Ejections end at a sweep: a multiple of the interval after they began. */
+	interval = nl->outlier_detection.interval.ms;
+	if (interval > 0)
+		dur = (dur + interval - 1) / interval * interval;
+	ep->ejected_until_ms = now + dur;
+	ep->consecutive_errors = 0;
+	ep->ejections++;
+	c->st.ejections++;
+	return true;
+}
+
+bool
+mg_route_cluster_retry_begin(struct mg_route_cluster *c)
+{
+	uint32_t budget = c->active / 5 > 3 ? c->active / 5 : 3;
+
+	if (c->retries_active >= budget) {
+		c->st.retry_overflows++;
+		return false;
+	}
+	c->retries_active++;
+	c->st.retries++;
+	return true;
+}
+
+void
+mg_route_cluster_retry_end(struct mg_route_cluster *c)
+{
+	if (c->retries_active > 0)
+		c->retries_active--;
+}
+
+const struct mg_route_cluster_stats *
+mg_route_cluster_stats(const struct mg_route_cluster *c)
+{
+	return &c->st;
+}
+
+const char *
+mg_route_cluster_node(const struct mg_route_cluster *c)
+{
+	return c->v->name;
 }
 
 static uint16_t
@@ -722,6 +937,58 @@ node_port(const struct mg_cfg_virtual_node *v, uint16_t want)
 	if (want != 0)
 		return want;
 	return v->n_listeners > 0 ? v->listeners[0].port : 0;
+}
+
+/*
+ * The decision's timeouts and retries: the route's (App Mesh defaults: perRequest 15 s, idle
+ * 300 s), never longer than the node listener's own timeouts (its proxy would cut the
+ * request there); without a retryPolicy, App Mesh's hidden default: 2 retries on a
+ * connection failure, a reset before the response, or a 503.
+ */
+static void
+set_policy(struct mg_route_decision *d, const struct mg_cfg_route *r,
+           const struct mg_cfg_node_listener *nl)
+{
+	struct mg_route_policy *p = &d->policy;
+
+	p->per_request_ms = MG_ROUTE_DEFAULT_PER_REQUEST_MS;
+	p->idle_ms = MG_ROUTE_DEFAULT_IDLE_MS;
+	p->max_retries = 2;
+	p->per_try_ms = 0;
+	p->retry_on = MG_RETRY_CONNECT | MG_RETRY_RESET | MG_RETRY_503;
+	if (r != NULL) {
+		if (r->per_request.set)
+			p->per_request_ms =
+			    (uint32_t)(r->per_request.ms < UINT32_MAX ? r->per_request.ms
+			                                              : UINT32_MAX);
+		if (r->idle.set)
+			p->idle_ms = (uint32_t)(r->idle.ms < UINT32_MAX ? r->idle.ms : UINT32_MAX);
+		if (r->retry.present) {
+			p->max_retries = r->retry.max_retries;
+			p->per_try_ms = (uint32_t)(r->retry.per_retry_timeout.ms < UINT32_MAX
+			                               ? r->retry.per_retry_timeout.ms
+			                               : UINT32_MAX);
+			p->retry_on = 0;
+			if (r->retry.http_events & MG_CFG_RETRY_HTTP_SERVER_ERROR)
+				p->retry_on |= MG_RETRY_SERVER_ERROR | MG_RETRY_RESET;
+			if (r->retry.http_events & MG_CFG_RETRY_HTTP_GATEWAY_ERROR)
+				p->retry_on |= MG_RETRY_GATEWAY_ERROR;
+			if (r->retry.http_events & MG_CFG_RETRY_HTTP_CLIENT_ERROR)
+				p->retry_on |= MG_RETRY_CLIENT_ERROR;
+			if (r->retry.http_events & MG_CFG_RETRY_HTTP_STREAM_ERROR)
+				p->retry_on |= MG_RETRY_STREAM_ERROR;
+			if (r->retry.tcp_events & MG_CFG_RETRY_TCP_CONNECTION_ERROR)
+				p->retry_on |= MG_RETRY_CONNECT;
+		}
+	}
+	if (nl != NULL) {
+		if (nl->per_request.set && nl->per_request.ms > 0 &&
+		    (p->per_request_ms == 0 || nl->per_request.ms < p->per_request_ms))
+			p->per_request_ms = (uint32_t)nl->per_request.ms;
+		if (nl->idle.set && nl->idle.ms > 0 &&
+		    (p->idle_ms == 0 || nl->idle.ms < p->idle_ms))
+			p->idle_ms = (uint32_t)nl->idle.ms;
+	}
 }
 
 static enum mg_route_reason
@@ -740,6 +1007,7 @@ mg_route_decide(struct mg_route_table *t, const struct mg_h1_request *r, uint16_
 	const struct mg_cfg_gateway_route *g = NULL;
 	const struct mg_cfg_virtual_service *vs;
 	char norm[MG_MATCH_PATH_MAX];
+	const struct mg_cfg_route *rt_cfg = NULL;
 	struct view v = {.port = port};
 	size_t o = 0;
 	unsigned int i;
@@ -853,6 +1121,7 @@ mg_route_decide(struct mg_route_table *t, const struct mg_h1_request *r, uint16_
 		if (rt == NULL)
 			return finish(t, d, MG_ROUTE_NO_ROUTE);
 		d->route = rt->c->name;
+		rt_cfg = rt->c;
 		for (k = 0; k < rt->c->n_targets && k < MG_MATCH_MAX_TARGETS; k++) {
 			const struct mg_cfg_weighted_target *wt = &rt->c->targets[k];
 
@@ -876,8 +1145,10 @@ mg_route_decide(struct mg_route_table *t, const struct mg_h1_request *r, uint16_
 		return finish(t, d, MG_ROUTE_PATH_TOO_LONG);
 	d->path = buf;
 	d->path_len = o;
+	d->cluster = find_cluster(t, node, tport);
+	set_policy(d, rt_cfg, d->cluster != NULL ? d->cluster->nl : NULL);
 	if (t->env.ep_get != NULL) {
-		d->ep = pick_endpoint(t, node, tport);
+		d->ep = d->cluster != NULL ? mg_route_cluster_pick(d->cluster, NULL) : NULL;
 		if (d->ep == NULL)
 			return finish(t, d, MG_ROUTE_NO_ENDPOINT);
 	}

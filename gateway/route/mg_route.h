@@ -21,14 +21,54 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/queue.h>
 
 #include "gateway/config/config.h"
 #include "gateway/http/mg_h1.h"
 #include "gateway/route/mg_match.h"
 
 struct mg_route_table;
+struct mg_route_cluster;
 struct mg_endpoint;
 struct mg_tls_client;
+
+/* Retry conditions (App Mesh retry events, as Envoy's retry_on), bits of retry_on. */
+#define MG_RETRY_SERVER_ERROR  0x01 /* any 5xx, a reset or no response (Envoy "5xx") */
+#define MG_RETRY_GATEWAY_ERROR 0x02 /* 502, 503, 504 */
+#define MG_RETRY_CLIENT_ERROR  0x04 /* 409 */
+#define MG_RETRY_STREAM_ERROR  0x08 /* refused stream (HTTP/2) */
+#define MG_RETRY_CONNECT       0x10 /* connection-error: the connection could not be made */
+#define MG_RETRY_RESET         0x20 /* reset or closed before the response head */
+#define MG_RETRY_503           0x40 /* 503 only (App Mesh's default policy) */
+
+/*
+ * A decision's resilience settings, from its route (or App Mesh's defaults):
+ * <per_request_ms> covers the whole exchange with its retries (0: none; default 15 s),
+ * <idle_ms> the longest silence on a stream (default 300 s), <per_try_ms> one attempt (0:
+ * none), <max_retries> retries on the conditions in <retry_on>.
+ */
+struct mg_route_policy {
+	uint32_t per_request_ms, idle_ms, per_try_ms, max_retries, retry_on;
+};
+
+#define MG_ROUTE_DEFAULT_PER_REQUEST_MS 15000
+#define MG_ROUTE_DEFAULT_IDLE_MS        300000
+
+/* Counters of one cluster (virtual node listener), for /stats and /metrics. */
+struct mg_route_cluster_stats {
+	uint64_t requests, overflows, pending_overflows, retries, retry_overflows, ejections;
+};
+
+/*
+ * Someone waiting for a circuit breaker's room (mg_route_cluster_admit() said WAIT): <wake>
+ * is called from mg_route_cluster_done() of another exchange, after which the waiter asks
+ * again.  Embedded in the waiter's own object.
+ */
+struct mg_route_waiter {
+	LIST_ENTRY(mg_route_waiter) link;
+	void (*wake)(struct mg_route_waiter *w);
+	bool queued;
+};
 
 /*
  * Why a request was or was not routed; one-to-one with a metric label
@@ -77,6 +117,8 @@ struct mg_route_decision {
 	size_t host_len;
 	const char *path;
 	size_t path_len;
+	struct mg_route_cluster *cluster; /* the chosen node listener, when routed */
+	struct mg_route_policy policy;
 };
 
 /*
@@ -101,6 +143,8 @@ struct mg_route_env {
 	                              unsigned int n),
 	                   void *cbarg);
 	void (*dns_unwatch)(void *arg, void *handle);
+	/* Milliseconds of a monotonic clock (outlier ejections); NULL: always 0. */
+	uint64_t (*now_ms)(void);
 	void *arg;
 	const struct mg_cfg_client_tls *tls_policy; /* NULL: no TLS to any backend */
 };
@@ -113,8 +157,63 @@ struct mg_route_env {
 int mg_route_table_build(struct mg_route_table **out, const struct mg_config *cfg,
                          const struct mg_route_env *env, char *err, size_t errlen);
 
-/* mg_route_table_free() frees <t> (NULL is fine) and drops its endpoint references. */
+/*
+ * mg_route_table_free() drops the builder's reference to <t> (NULL is fine).  A table lives
+ * while exchanges routed by it hold references (mg_route_table_ref(); a decision's cluster
+ * belongs to its table), so a reload can drop the old generation at once: it is freed, with
+ * its endpoint references, when the last exchange using it ends.
+ */
 void mg_route_table_free(struct mg_route_table *t);
+void mg_route_table_ref(struct mg_route_table *t);
+void mg_route_table_unref(struct mg_route_table *t);
+struct mg_route_table *mg_route_cluster_table(struct mg_route_cluster *c);
+
+/* ---- resilience: circuit breaking, outlier detection, retries ---------------------------- */
+
+enum mg_route_admit {
+	MG_ADMIT_GO,       /* go ahead; call mg_route_cluster_done() when the exchange ends */
+	MG_ADMIT_WAIT,     /* <w> is queued; its wake() says when to ask again */
+	MG_ADMIT_OVERFLOW, /* the circuit breaker is open: answer 503 x-envoy-overloaded */
+};
+
+/*
+ * mg_route_cluster_admit() applies the node listener's connectionPool (App Mesh http:
+ * maxConnections, maxPendingRequests; http2/grpc: maxRequests) to an exchange that would use
+ * <ep>: it may go when <ep> has an idle connection or the cluster has fewer than
+ * maxConnections open (and fewer than maxRequests exchanges); else it waits while fewer than
+ * maxPendingRequests wait; else it overflows.  <w> NULL: never wait.
+ */
+enum mg_route_admit mg_route_cluster_admit(struct mg_route_cluster *c, const struct mg_endpoint *ep,
+                                           struct mg_route_waiter *w);
+void mg_route_cluster_cancel(struct mg_route_cluster *c, struct mg_route_waiter *w);
+void mg_route_cluster_done(struct mg_route_cluster *c);
+
+/*
+ * mg_route_cluster_pick() picks an endpoint of <c> in turn among the usable ones (not failing
+ * health checks, not ejected), avoiding <avoid> when another is usable (a retry goes
+ * elsewhere).  When fewer than half are usable, all are candidates (Envoy's panic mode:
+ * better some errors than overloading the few left).  NULL when <c> has none.
+ */
+struct mg_endpoint *mg_route_cluster_pick(struct mg_route_cluster *c,
+                                          const struct mg_endpoint *avoid);
+
+/*
+ * mg_route_cluster_report() tells outlier detection how an exchange on <ep> ended: <failed>
+ * for a 5xx or a connection failure.  maxServerErrors consecutive failures eject <ep> for
+ * baseEjectionDuration times the number of times it was ejected (at most 300 s, rounded up
+ * to the sweep interval), unless maxEjectionPercent of the endpoints are ejected already
+ * (one may always be).  Returns true when this report ejected <ep>.
+ */
+bool mg_route_cluster_report(struct mg_route_cluster *c, struct mg_endpoint *ep, bool failed);
+
+/* The retry budget: a retry may start while fewer than max(3, 20% of the cluster's active
+ * exchanges) retries are in progress (Envoy's default budget).  begin() returns false when
+ * the budget is spent (counted); end() when the retry attempt is over. */
+bool mg_route_cluster_retry_begin(struct mg_route_cluster *c);
+void mg_route_cluster_retry_end(struct mg_route_cluster *c);
+
+const struct mg_route_cluster_stats *mg_route_cluster_stats(const struct mg_route_cluster *c);
+const char *mg_route_cluster_node(const struct mg_route_cluster *c);
 
 /* Buffer size mg_route_decide() needs for any target it can produce. */
 #define MG_ROUTE_PATH_BUF (MG_MATCH_PATH_MAX + 2048)

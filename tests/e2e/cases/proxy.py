@@ -84,7 +84,7 @@ CASES += [
     ]),
     Case("proxy_upstream_timeout", config=SILENT, steps=[
         silent_upstream(8083),
-        status_and_body("http://{gw}:8080/x", 504, r"504 Gateway Timeout: upstream response timeout",
+        status_and_body("http://{gw}:8080/x", 504, r"504 Gateway Timeout: upstream request timeout",
                         "no response within 15 s: 504"),
     ]),
 ]
