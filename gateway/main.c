@@ -440,6 +440,16 @@ table_ep_put(void *arg, struct mg_endpoint *ep)
 	mg_endpoint_unref(ep);
 }
 
+/* The routing table's clock (outlier ejections): monotonic milliseconds, from the vDSO. */
+static uint64_t
+table_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 /* DNS service discovery for the routing table: the resolver's watches. */
 static void *
 table_dns_watch(void *arg, const char *name, mg_dns_fn *fn, void *cbarg)
@@ -467,6 +477,7 @@ start_routing(void)
 	    .ep_put = table_ep_put,
 	    .dns_watch = table_dns_watch,
 	    .dns_unwatch = table_dns_unwatch,
+	    .now_ms = table_now_ms,
 	    .tls_policy = upstream_tls != NULL ? &config.virtual_gateway.backend_tls : NULL,
 	};
 	char err[256] = "";
@@ -737,6 +748,7 @@ gateway_reload(void)
 		    .ep_put = table_ep_put,
 		    .dns_watch = table_dns_watch,
 		    .dns_unwatch = table_dns_unwatch,
+		    .now_ms = table_now_ms,
 		    .tls_policy = upstream_tls != NULL ? &config.virtual_gateway.backend_tls : NULL,
 		};
 

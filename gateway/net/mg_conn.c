@@ -3,17 +3,25 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/queue.h>
 
 #include "lwip/ip4_addr.h"
 #include "lwip/sys.h"
 #include "lwip/tcp.h"
+#include "lwip/timeouts.h"
 
 #include "gateway/core/mg_pool.h"
 #include "gateway/net/mg_conn.h"
 
 #define MG_CONN_LISTENERS_MAX 32
-/* lwIP calls `poll' every N * 500 ms. */
-#define CONN_POLL_TICKS 1
+/*
+ * Deadlines live in a hashed timing wheel: WHEEL_SLOTS slots of WHEEL_MS, turned by an lwIP
+ * timer every WHEEL_MS.  Arming, moving and disarming a deadline is O(1); a turn looks only
+ * at the slots whose time came (a deadline further away than one revolution stays in its
+ * slot and is looked at once per revolution).  A deadline fires at most WHEEL_MS late.
+ */
+#define WHEEL_MS    4
+#define WHEEL_SLOTS 1024
 
 enum {
 	F_DEADLINE = 1 << 0,    /* deadline armed */
@@ -22,6 +30,7 @@ enum {
 	F_NEED_OUTPUT = 1 << 3, /* tcp_output() due when the callback returns */
 	F_DEAD = 1 << 4,        /* closed or gone: recycle when the callback returns */
 	F_ABORTED = 1 << 5,     /* tcp_abort() called inside an lwIP callback */
+	F_IN_WHEEL = 1 << 6,    /* linked in a wheel slot (or the list being fired) */
 };
 
 /*
@@ -42,6 +51,7 @@ struct mg_conn {
 	uint32_t rx_bytes;
 	uint8_t rxq_len;
 	uint32_t deadline; /* sys_now() value */
+	LIST_ENTRY(mg_conn) wlink;
 	uint16_t flags;
 	uint16_t depth; /* nesting of callbacks into the owner */
 };
@@ -56,6 +66,9 @@ static struct {
 	struct mg_pool pool;
 	struct listener listeners[MG_CONN_LISTENERS_MAX];
 	struct mg_conn_stats st;
+	LIST_HEAD(, mg_conn) wheel[WHEEL_SLOTS];
+	uint32_t cursor; /* the next wheel tick (sys_now() / WHEEL_MS) to look at */
+	bool wheel_running;
 } cn;
 
 static const char *const reason_names[MG_CONN_REASON_MAX] = {
@@ -97,8 +110,18 @@ rx_drop(struct mg_conn *c)
 }
 
 static void
+wheel_remove(struct mg_conn *c)
+{
+	if (!(c->flags & F_IN_WHEEL))
+		return;
+	LIST_REMOVE(c, wlink);
+	c->flags &= (uint16_t)~F_IN_WHEEL;
+}
+
+static void
 conn_release(struct mg_conn *c)
 {
+	wheel_remove(c);
 	rx_drop(c);
 	mg_pool_put(&cn.pool, c);
 }
@@ -135,7 +158,6 @@ detach(struct tcp_pcb *pcb)
 	tcp_recv(pcb, NULL);
 	tcp_sent(pcb, NULL);
 	tcp_err(pcb, NULL);
-	tcp_poll(pcb, NULL, 0);
 }
 
 /* Marks <c> dead; recycled now, or when the current callback returns. */
@@ -184,22 +206,6 @@ on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 	enter(c);
 	if (c->ops->writable != NULL)
 		c->ops->writable(c);
-	return leave(c);
-}
-
-static err_t
-on_poll(void *arg, struct tcp_pcb *pcb)
-{
-	struct mg_conn *c = arg;
-
-	(void)pcb;
-	if (!(c->flags & F_DEADLINE) || (int32_t)(sys_now() - c->deadline) < 0)
-		return ERR_OK;
-	c->flags &= (uint16_t)~F_DEADLINE;
-	cn.st.timeouts++;
-	enter(c);
-	if (c->ops->timeout != NULL)
-		c->ops->timeout(c);
 	return leave(c);
 }
 
@@ -255,7 +261,6 @@ conn_new(struct tcp_pcb *pcb, const struct mg_conn_ops *ops, void *owner)
 	tcp_recv(pcb, on_recv);
 	tcp_sent(pcb, on_sent);
 	tcp_err(pcb, on_err);
-	tcp_poll(pcb, on_poll, CONN_POLL_TICKS);
 	tcp_nagle_disable(pcb);
 	return c;
 }
@@ -539,15 +544,57 @@ mg_conn_abort(struct mg_conn *c)
 	conn_kill(c);
 }
 
+static void wheel_turn(void *arg);
+
 void
 mg_conn_set_deadline(struct mg_conn *c, uint32_t ms)
 {
-	if (ms == 0) {
+	wheel_remove(c);
+	if (ms == 0 || (c->flags & F_DEAD)) {
 		c->flags &= (uint16_t)~F_DEADLINE;
 		return;
 	}
 	c->deadline = sys_now() + ms;
-	c->flags |= F_DEADLINE;
+	c->flags |= F_DEADLINE | F_IN_WHEEL;
+	LIST_INSERT_HEAD(&cn.wheel[(c->deadline / WHEEL_MS) % WHEEL_SLOTS], c, wlink);
+	if (!cn.wheel_running) {
+		cn.wheel_running = true;
+		cn.cursor = sys_now() / WHEEL_MS;
+		sys_timeout(WHEEL_MS, wheel_turn, NULL);
+	}
+}
+
+/* Fires the deadlines whose time came, slot by slot up to now. */
+static void
+wheel_turn(void *arg)
+{
+	LIST_HEAD(, mg_conn) due = LIST_HEAD_INITIALIZER(due);
+	uint32_t now = sys_now(), target = now / WHEEL_MS, k;
+	struct mg_conn *c, *next;
+
+	(void)arg;
+	for (k = 0; k < WHEEL_SLOTS && (int32_t)(target - cn.cursor) >= 0; k++, cn.cursor++) {
+		for (c = LIST_FIRST(&cn.wheel[cn.cursor % WHEEL_SLOTS]); c != NULL; c = next) {
+			next = LIST_NEXT(c, wlink);
+			if ((int32_t)(now - c->deadline) < 0)
+				continue; /* a later revolution */
+			LIST_REMOVE(c, wlink);
+			LIST_INSERT_HEAD(&due, c, wlink);
+		}
+	}
+	cn.cursor = target + 1;
+	/* A timeout may arm deadlines again or close other connections of this list (which
+	 * unlinks them from it): take one at a time. */
+	while ((c = LIST_FIRST(&due)) != NULL) {
+		LIST_REMOVE(c, wlink);
+		c->flags &= (uint16_t) ~(F_IN_WHEEL | F_DEADLINE);
+		cn.st.timeouts++;
+		enter(c);
+		if (c->ops->timeout != NULL)
+			c->ops->timeout(c);
+		leave(c);
+	}
+	sys_timeout(WHEEL_MS, wheel_turn, NULL);
 }
 
 void

@@ -76,7 +76,9 @@ struct session {
 	bool admitted, in_retry;
 	bool head_sent; /* the first attempt sent the head: din's head is consumed */
 	uint32_t attempts;
-	uint32_t deadline; /* sys_now() by which the response head must come; 0: none */
+	uint32_t drain_len; /* a retriable response ends this many bytes into uin: keep the
+	                     * connection instead of resetting it (0: reset it) */
+	uint32_t deadline;  /* sys_now() by which the response head must come; 0: none */
 	uint8_t rq, rs;
 	bool down_close; /* close the client connection after this exchange */
 	bool up_reusable;
@@ -626,7 +628,14 @@ maybe_retry(struct session *s, uint32_t cond)
 			return false;
 		s->in_retry = true;
 	}
-	up_abort(s);
+	if (s->drain_len != 0 && s->up != NULL && s->uin != NULL && s->uin->len >= s->drain_len) {
+		/* The whole refused response is here: the connection stays usable. */
+		buf_consume(s->uin, s->drain_len);
+		up_release(s, s->up_reusable);
+	} else {
+		up_abort(s);
+	}
+	s->drain_len = 0;
 	if (s->uin != NULL)
 		s->uin->len = 0;
 	buf_trim(&s->uin);
@@ -1197,8 +1206,16 @@ send_response_head(struct session *s, uint32_t len)
 			cond |= MG_RETRY_503;
 		if (r.status == 409)
 			cond |= MG_RETRY_CLIENT_ERROR;
+		s->drain_len = 0;
+		if (r.head.keep_alive && (r.head.body == MG_H1_BODY_NONE ||
+		                          (r.head.body == MG_H1_BODY_LENGTH &&
+		                           r.head.content_length <= s->uin->len - len)))
+			s->drain_len =
+			    len +
+			    (r.head.body == MG_H1_BODY_NONE ? 0 : (uint32_t)r.head.content_length);
 		if (cond != 0 && maybe_retry(s, cond))
 			return false;
+		s->drain_len = 0;
 	}
 	/* From here nothing is retried: the kept request is not needed any more. */
 	if (s->hout != NULL)

@@ -605,3 +605,25 @@ def server(script, *args, name=None):
         if read_line(proc, 10) != "ready":
             fail(f"{desc}: did not start", (ctx.logdir / f"{name}.log").read_text())
     return Step(desc, step)
+
+
+def fault_upstream(ports, control=9100):
+    """Start tools/fault-upstream on {peer}:<ports> with its control API on {peer}:<control>."""
+    desc = f"fault-upstream on {{peer}}:{','.join(map(str, ports))}"
+
+    def step(ctx, desc):
+        tool = Path(__file__).resolve().parents[2] / "tools" / "fault-upstream"
+        argv = [PYTHON, "-B", str(tool), "--control", f"{ctx.vars['peer']}:{control}"]
+        for p in ports:
+            argv += ["--listen", f"{ctx.vars['peer']}:{p}"]
+        proc = ctx.spawn(argv, "fault-upstream")
+        if read_line(proc, 10) != "ready":
+            fail(f"{desc}: did not start", (ctx.logdir / "fault-upstream.log").read_text())
+    return Step(desc, step)
+
+
+def fault(port, mode, control=9100, **params):
+    """Tell tools/fault-upstream's listener <port> (or "all") to behave as <mode>."""
+    q = "&".join([f"port={port}", f"mode={mode}"] + [f"{k}={v}" for k, v in params.items()])
+    return sh("curl", "-sS", "--max-time", "5", f"http://{{peer}}:{control}/set?{q}",
+              stdout=r'"ok": true', desc=f"fault upstream {port}: {mode} {params or ''}")

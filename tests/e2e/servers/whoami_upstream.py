@@ -13,6 +13,7 @@ def main():
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body leave at once
 
         def do_GET(self):
             body = (f"addr={addr} port={port} host={self.headers.get('Host')} "
