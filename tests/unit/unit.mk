@@ -16,3 +16,4 @@ UNIT_DEPS_SRCS += gateway/http/mg_http_lex.c gateway/http/mg_h1.c gateway/http/m
 UNIT_DEPS_SRCS += $(wildcard gateway/tls/*.c)
 UNIT_LIBS += $(MBEDTLS_LIB)
 UNIT_DEPS_SRCS += gateway/config/vgw.c
+UNIT_DEPS_SRCS += platform/store/mg_store.c platform/store/mg_bundle.c
