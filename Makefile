@@ -70,7 +70,7 @@ include platform/mbedtls/mbedtls.mk
 GW_SRCS := $(wildcard gateway/*.c gateway/*/*.c drivers/*/*.c platform/lwip/*.c)
 GW_OBJS := $(GW_SRCS:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: FORCE all deps run test test-unit test-tools test-fuzz fuzz test-e2e format format-check clean distclean help
+.PHONY: FORCE all deps image run-vm test-image run test test-unit test-tools test-fuzz fuzz test-e2e format format-check clean distclean help
 
 all: $(GATEWAY)
 
@@ -103,6 +103,38 @@ $(GATEWAY): $(GW_OBJS) $(LWIP_LIB) $(MBEDTLS_LIB)
 		-Wl,--start-group $(LWIP_LIB) $(MBEDTLS_LIB) -Wl,--end-group $(SYS_LIBS)
 
 -include $(GW_OBJS:.o=.d)
+
+# ---- the appliance image --------------------------------------------------------------
+# PID 1 (static, no DPDK) and the host-side store tool share platform/store/.
+STORE_SRCS := platform/store/mg_store.c platform/store/mg_bundle.c
+INIT_SRCS  := $(wildcard platform/init/*.c) $(STORE_SRCS)
+INIT       := $(BUILD)/meshgate-init
+MGSTORE    := $(BUILD)/mgstore
+IMAGE_DIR  := $(BUILD_ROOT)/image
+IMAGE      := $(IMAGE_DIR)/meshgate.raw
+
+$(BUILD)/obj/platform/init/init.o: $(BUILD)/version.stamp
+
+$(INIT): $(INIT_SRCS:%.c=$(BUILD)/obj/%.o)
+	@echo "  LD    $@"
+	$(Q)$(CC) -static -o $@ $^
+
+$(MGSTORE): $(BUILD)/obj/platform/store/tool/mgstore.o $(STORE_SRCS:%.c=$(BUILD)/obj/%.o)
+	@echo "  LD    $@"
+	$(Q)$(CC) -o $@ $^
+
+-include $(INIT_SRCS:%.c=$(BUILD)/obj/%.d) $(BUILD)/obj/platform/store/tool/mgstore.d
+
+image: $(IMAGE)
+
+$(IMAGE): $(GATEWAY) $(INIT) $(MGSTORE) images/mkimage.sh images/mkcpio.py images/default/meshgate.json
+	$(Q)images/mkimage.sh $(IMAGE_DIR) $(GATEWAY) $(INIT)
+
+run-vm: $(IMAGE)
+	$(Q)images/run-vm.sh $(IMAGE_DIR)
+
+test-image: $(IMAGE) $(MGSTORE)
+	$(Q)/usr/bin/python3 tests/image/test_image.py --image-dir $(IMAGE_DIR) --mgstore $(MGSTORE) $(IMAGE_ARGS)
 
 # ---- running ---------------------------------------------------------------------
 run: $(GATEWAY)
