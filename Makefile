@@ -2,7 +2,9 @@
 #
 #   make            build build/gateway (fetching and building dependencies first if needed)
 #   make run        start the gateway on the embedded demo config in a network namespace
-#   make test       unit tests, fuzz smoke runs, end-to-end tests
+#   make test       unit tests, fuzz smoke runs, end-to-end tests, the image test
+#   make image      the appliance disk image (build/image/meshgate.raw, .qcow2)
+#   make run-vm     boot it in QEMU with the serial console on this terminal
 #   make deps       install Debian packages, fetch and unpack mbedTLS and lwIP sources
 #   make help       everything else
 #
@@ -127,14 +129,15 @@ $(MGSTORE): $(BUILD)/obj/platform/store/tool/mgstore.o $(STORE_SRCS:%.c=$(BUILD)
 
 image: $(IMAGE)
 
-$(IMAGE): $(GATEWAY) $(INIT) $(MGSTORE) images/mkimage.sh images/mkcpio.py images/default/meshgate.json
+$(IMAGE): $(DEPS_STAMP) $(GATEWAY) $(INIT) $(MGSTORE) images/mkimage.sh images/mkcpio.py images/default/meshgate.json
 	$(Q)images/mkimage.sh $(IMAGE_DIR) $(GATEWAY) $(INIT)
 
 run-vm: $(IMAGE)
 	$(Q)images/run-vm.sh $(IMAGE_DIR)
 
 test-image: $(IMAGE) $(MGSTORE)
-	$(Q)/usr/bin/python3 tests/image/test_image.py --image-dir $(IMAGE_DIR) --mgstore $(MGSTORE) $(IMAGE_ARGS)
+	$(Q)/usr/bin/python3 tests/image/test_image.py --image-dir $(IMAGE_DIR) --mgstore $(MGSTORE) \
+		--gateway $(GATEWAY) --init $(INIT) $(IMAGE_ARGS)
 
 # ---- running ---------------------------------------------------------------------
 run: $(GATEWAY)
@@ -171,6 +174,7 @@ test: $(DEPS_STAMP)
 	$(Q)$(MAKE) --no-print-directory test-tools
 	$(Q)$(MAKE) --no-print-directory test-fuzz
 	$(Q)$(MAKE) --no-print-directory test-e2e
+	$(Q)$(MAKE) --no-print-directory test-image
 
 # ---- housekeeping -------------------------------------------------------------------
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
@@ -197,6 +201,9 @@ help:
 	@echo "make test-fuzz    each fuzz target for FUZZ_SECONDS (default $(FUZZ_SECONDS)) seconds"
 	@echo "make fuzz         one fuzz target (FUZZ=name) for FUZZ_SECONDS, keeping its corpus"
 	@echo "make test-e2e     end-to-end tests (E2E_ARGS='-k name' to select)"
+	@echo "make image        the appliance disk image: $(IMAGE_DIR)/meshgate.raw and .qcow2"
+	@echo "make run-vm       boot the image in QEMU, serial console here (root)"
+	@echo "make test-image   boot the image in QEMU: HTTPS through it, user-data, power cuts (root)"
 	@echo "make deps         install/fetch dependencies (runs by itself when needed)"
 	@echo "make format       clang-format the tree"
 	@echo "make clean | distclean"

@@ -110,6 +110,18 @@ objcopy \
 	--add-section .linux="$vmlinuz" --change-section-vma .linux=0x2000000 \
 	--add-section .initrd="$out/initramfs.cpio.zst" --change-section-vma .initrd=0x3000000 \
 	"$STUB" "$out/meshgate.efi"
+# objcopy stamps the PE header with the current time: use SOURCE_DATE_EPOCH instead, and
+# clear the optional PE checksum (firmware does not check it) that depends on the stamp.
+/usr/bin/python3 - "$out/meshgate.efi" <<'PY'
+import os, struct, sys
+with open(sys.argv[1], "r+b") as f:
+    f.seek(0x3c)
+    pe = struct.unpack("<I", f.read(4))[0]
+    f.seek(pe + 8)
+    f.write(struct.pack("<I", int(os.environ["SOURCE_DATE_EPOCH"]) & 0xffffffff))
+    f.seek(pe + 24 + 64)
+    f.write(struct.pack("<I", 0))
+PY
 
 # ---- 4. disk ----
 touch -d "@$SOURCE_DATE_EPOCH" "$out/meshgate.efi"

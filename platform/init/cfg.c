@@ -173,7 +173,8 @@ mg_cfg_choose(const uint8_t *ud, size_t ud_len, int store_fd, uint64_t store_siz
 	if (ud != NULL && ud_len > 0) {
 		rc = unpack(ud, ud_len, 1);
 		if (rc == 0 && check() == 0) {
-			snprintf(out->source, sizeof(out->source), "EC2 user-data (%zu bytes)", ud_len);
+			snprintf(out->source, sizeof(out->source), "EC2 user-data (%zu bytes)",
+			         ud_len);
 			return 0;
 		}
 		mg_init_log("config: user-data refused (%s), trying the config partition",
@@ -212,6 +213,33 @@ mg_cfg_choose(const uint8_t *ud, size_t ud_len, int store_fd, uint64_t store_siz
 	return -EINVAL;
 }
 
+int
+mg_cfg_stress_requested(int store_fd, uint64_t store_size)
+{
+	static uint8_t want[MG_STORE_STRESS_MAX];
+	struct mg_bundle_file files[MG_BUNDLE_FILES];
+	struct mg_store_fd sf = {store_fd, 0};
+	struct mg_store_dev dev;
+	struct mg_store_record rec;
+	uint8_t *buf = malloc(MG_STORE_PAYLOAD_MAX);
+	int n, i, yes = 0;
+
+	mg_store_dev_fd(&dev, &sf, store_size);
+	if (buf == NULL || mg_store_read(&dev, &rec, buf, MG_STORE_PAYLOAD_MAX) != 0 ||
+	    rec.length == 0) {
+		free(buf);
+		return 0;
+	}
+	n = mg_bundle_parse(buf, rec.length, files);
+	for (i = 0; i < n; i++)
+		yes |= strcmp(files[i].name, "meshgate-store-stress") == 0;
+	if (n < 0 && rec.length <= MG_STORE_STRESS_MAX &&
+	    mg_store_stress_fill(rec.generation, want) == rec.length)
+		yes = memcmp(buf, want, rec.length) == 0;
+	free(buf);
+	return yes;
+}
+
 void
 mg_cfg_store_stress(int store_fd, uint64_t store_size)
 {
@@ -236,7 +264,8 @@ mg_cfg_store_stress(int store_fd, uint64_t store_size)
 		rc = mg_store_write(&dev, buf, len, &rec);
 		if (rc < 0)
 			break;
-		mg_init_log("stress: committed generation %llu", (unsigned long long)rec.generation);
+		mg_init_log("stress: committed generation %llu",
+		            (unsigned long long)rec.generation);
 	}
 	mg_init_log("stress: store error %s", strerror(-rc));
 	for (;;)

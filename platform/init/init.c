@@ -197,9 +197,10 @@ shutdown_now(unsigned int how, const char *why)
 {
 	uint64_t end = mg_init_now_ms() + STOP_GRACE_MS;
 
-	mg_init_log("shutdown: %s (%s)", how == (unsigned int)RB_POWER_OFF ? "power off"
-	                                 : how == (unsigned int)RB_HALT_SYSTEM ? "halt"
-	                                                         : "reboot",
+	mg_init_log("shutdown: %s (%s)",
+	            how == (unsigned int)RB_POWER_OFF     ? "power off"
+	            : how == (unsigned int)RB_HALT_SYSTEM ? "halt"
+	                                                  : "reboot",
 	            why);
 	if (gw.pid > 0) {
 		kill(gw.pid, SIGTERM);
@@ -210,7 +211,8 @@ shutdown_now(unsigned int how, const char *why)
 			nanosleep(&ts, NULL);
 		}
 		if (gw.pid > 0) {
-			mg_init_log("shutdown: gateway did not stop in %d ms: SIGKILL", STOP_GRACE_MS);
+			mg_init_log("shutdown: gateway did not stop in %d ms: SIGKILL",
+			            STOP_GRACE_MS);
 			kill(gw.pid, SIGKILL);
 		}
 	}
@@ -226,7 +228,8 @@ static void
 status_line(char *buf, size_t cap)
 {
 	if (gw.pid > 0)
-		snprintf(buf, cap, "gateway running (pid %d, up %llu s, %d restarts), config from %s",
+		snprintf(buf, cap,
+		         "gateway running (pid %d, up %llu s, %d restarts), config from %s",
 		         (int)gw.pid, (unsigned long long)(mg_init_now_ms() - gw.started_ms) / 1000,
 		         gw.restarts, gw.source);
 	else
@@ -319,7 +322,8 @@ main(void)
 	if (store_fd < 0)
 		mg_init_log("store: no config partition (%s): stored config unavailable",
 		            strerror(-store_fd));
-	if (store_fd >= 0 && strcmp(mg_init_param("store_stress", "0"), "1") == 0)
+	if (store_fd >= 0 && (strcmp(mg_init_param("store_stress", "0"), "1") == 0 ||
+	                      mg_cfg_stress_requested(store_fd, store_size)))
 		mg_cfg_store_stress(store_fd, store_size);
 
 	fetch_user_data(nics, n > 0 ? n : 0, &ud, &ud_len);
@@ -367,8 +371,8 @@ main(void)
 					break;
 				case SIGUSR2:
 				case SIGPWR:
-					shutdown_now(RB_POWER_OFF, si.ssi_signo == SIGPWR ? "SIGPWR"
-					                                                  : "SIGUSR2");
+					shutdown_now(RB_POWER_OFF,
+					             si.ssi_signo == SIGPWR ? "SIGPWR" : "SIGUSR2");
 					break;
 				default:
 					break;

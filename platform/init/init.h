@@ -79,8 +79,15 @@ struct mg_cfg_choice {
 int mg_cfg_choose(const uint8_t *ud, size_t ud_len, int store_fd, uint64_t store_size,
                   struct mg_cfg_choice *out);
 
-/* The power-cut stress mode (meshgate.store_stress=1): writes generation after generation
- * of a self-describing payload to the store and never returns. */
+/*
+ * True when the store asks for the power-cut stress mode: its current record is a bundle
+ * holding a file "meshgate-store-stress" (the image test writes one), or is itself a stress
+ * generation (a stress run cut short: it carries on after the reboot).
+ */
+int mg_cfg_stress_requested(int store_fd, uint64_t store_size);
+
+/* The power-cut stress mode (meshgate.store_stress=1 or mg_cfg_stress_requested()): writes
+ * generation after generation of a self-describing payload to the store and never returns. */
 void mg_cfg_store_stress(int store_fd, uint64_t store_size);
 
 /* ---- net.c: the management path -------------------------------------------------------- */

@@ -197,8 +197,8 @@ mg_net_dhcp(const char *ifname, int timeout_ms)
 		memset(&lease, 0, sizeof(lease));
 		if (dhcp_exchange(s, &m, dhcp_build(&m, mac, xid, 1, NULL), xid, 2, step, &lease))
 			continue;
-		rc = dhcp_exchange(s, &m, dhcp_build(&m, mac, xid, 3, &lease), xid, 5, 1500,
-		                   &lease);
+		rc =
+		    dhcp_exchange(s, &m, dhcp_build(&m, mac, xid, 3, &lease), xid, 5, 1500, &lease);
 		if (rc == 0)
 			break;
 	}

@@ -20,8 +20,7 @@
 #include "platform/init/init.h"
 
 static int
-mount_one(const char *src, const char *dst, const char *type, unsigned long flags,
-          const char *data)
+mount_one(const char *src, const char *dst, const char *type, unsigned long flags, const char *data)
 {
 	mkdir(dst, 0755);
 	if (mount(src, dst, type, flags, data) != 0 && errno != EBUSY) {
@@ -328,8 +327,7 @@ mg_sys_config_partition(uint64_t *size, int wait_ms)
 		close(fd);
 		return e;
 	}
-	mg_init_log("store: config partition %s, %llu KiB", dev,
-	            (unsigned long long)(*size >> 10));
+	mg_init_log("store: config partition %s, %llu KiB", dev, (unsigned long long)(*size >> 10));
 	return fd;
 }
 
@@ -350,7 +348,8 @@ mg_sys_power_button(void)
 		f = fopen(path, "r");
 		if (f == NULL)
 			continue;
-		if (fgets(name, sizeof(name), f) != NULL && strncmp(name, "Power Button", 12) == 0) {
+		if (fgets(name, sizeof(name), f) != NULL &&
+		    strncmp(name, "Power Button", 12) == 0) {
 			snprintf(path, sizeof(path), "/dev/input/%s", de->d_name);
 			fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		}

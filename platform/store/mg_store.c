@@ -324,3 +324,15 @@ mg_store_dev_fd(struct mg_store_dev *dev, struct mg_store_fd *f, uint64_t size)
 	dev->pwrite = fd_pwrite;
 	dev->flush = fd_flush;
 }
+
+size_t
+mg_store_stress_fill(uint64_t gen, uint8_t *buf)
+{
+	size_t len = 64 + (size_t)((gen * 7919) % 200000), i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = (uint8_t)(gen * 31 + i * 7 + (i >> 9));
+	for (i = 0; i < 8; i++)
+		buf[i] = (uint8_t)(gen >> (8 * i));
+	return len;
+}

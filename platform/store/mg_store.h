@@ -99,4 +99,12 @@ struct mg_store_fd {
  */
 void mg_store_dev_fd(struct mg_store_dev *dev, struct mg_store_fd *f, uint64_t size);
 
+/*
+ * The power-cut tests' payload for generation <gen> (at most MG_STORE_STRESS_MAX bytes, into
+ * <buf>): its length and bytes follow from <gen> alone, so a reader can tell a whole record
+ * from a torn or misplaced one.  Returns the length.
+ */
+#define MG_STORE_STRESS_MAX (256u * 1024)
+size_t mg_store_stress_fill(uint64_t gen, uint8_t *buf);
+
 #endif /* MG_STORE_H */

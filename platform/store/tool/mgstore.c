@@ -216,7 +216,8 @@ main(int argc, char **argv)
 		for (i = 0; i < n; i++) {
 			snprintf(path, sizeof(path), "%s/%s", argv[3], files[i].name);
 			fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-			if (fd < 0 || write(fd, files[i].data, files[i].len) != (ssize_t)files[i].len)
+			if (fd < 0 ||
+			    write(fd, files[i].data, files[i].len) != (ssize_t)files[i].len)
 				return die(path, errno);
 			close(fd);
 		}
