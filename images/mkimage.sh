@@ -70,6 +70,34 @@ vmlinuz=$kdir/root/boot/vmlinuz-$kver
 [ -f "$vmlinuz" ] || die "no kernel in $kdir"
 [ -f "$kdir/root/lib/modules/$kver/modules.dep" ] || depmod -b "$kdir/root" "$kver"
 
+# ---- 1b. igb_uio, for ENA data NICs (EC2) ----
+# Built from Debian's dpdk-kmods-dkms source against the image kernel's headers, all fetched
+# with `apt-get download` and unpacked under OUTDIR/kbuild (nothing installed on the host).
+# Best effort: without it the image still boots, and PID 1 says ENA data NICs are unusable.
+build_igb_uio() {
+	local kb=$out/kbuild abi=${kver%-cloud-amd64} series
+	series=$(echo "$kver" | cut -d. -f1-2)
+	if [ ! -f "$kb/.done" ]; then
+		rm -rf "$kb"
+		mkdir -p "$kb/dl"
+		(cd "$kb/dl" && apt-get download -q dpdk-kmods-dkms "linux-headers-$kver" \
+			"linux-headers-$abi-common" "linux-kbuild-$series") >"$kb/download.log" 2>&1 || return 1
+		for d in "$kb"/dl/*.deb; do dpkg-deb -x "$d" "$kb/root"; done
+		# The headers' Makefile includes the common tree by absolute path: point it here.
+		sed -i "s|include /usr/src/|include $kb/root/usr/src/|" "$kb/root/usr/src/linux-headers-$kver/Makefile"
+		touch "$kb/.done"
+	fi
+	rm -rf "$kb/igb_uio"
+	cp -r "$kb"/root/usr/src/dpdk-kmods-*/ "$kb/igb_uio"
+	# Paths of this build directory must not end up in the module: map them away.
+	make -C "$kb/root/usr/src/linux-headers-$kver" M="$kb/igb_uio" \
+		KCFLAGS="-ffile-prefix-map=$kb/=/" modules >"$kb/build.log" 2>&1 || return 1
+	strip --strip-debug -o "$out/igb_uio.ko" "$kb/igb_uio/igb_uio.ko"
+}
+if [ "${MG_IGB_UIO:-1}" = 1 ]; then
+	build_igb_uio || { rm -f "$out/igb_uio.ko"; echo "image: warning: igb_uio not built (see $out/kbuild/*.log): ENA data NICs will not work" >&2; }
+fi
+
 # ---- 2. initramfs ----
 root=$out/initramfs
 rm -rf "$root"
