@@ -189,7 +189,15 @@ def boot_and_curl(args, work, pki, disk, name, port, want, expect_source):
 
 def test_reproducible(args, work):
     other = os.path.join(work, "rebuild")
-    run(os.path.join(TOP, "images/mkimage.sh"), other, args.gateway, args.init, timeout=300)
+    # The same inputs: the same binaries and the SOURCE_DATE_EPOCH of the first build (HEAD may
+    # have moved since).
+    env = dict(os.environ)
+    with open(os.path.join(args.image_dir, "image.txt")) as f:
+        m = re.search(r"^SOURCE_DATE_EPOCH=(\d+)$", f.read(), re.M)
+    if m:
+        env["SOURCE_DATE_EPOCH"] = m.group(1)
+    run(os.path.join(TOP, "images/mkimage.sh"), other, args.gateway, args.init, timeout=300,
+        env=env)
     out = []
     for f in ("meshgate.raw", "meshgate.qcow2"):
         a = hashlib.sha256(open(os.path.join(args.image_dir, f), "rb").read()).hexdigest()
