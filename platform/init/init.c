@@ -128,6 +128,7 @@ static struct {
 	pid_t pid;
 	uint64_t started_ms, restart_at_ms;
 	int backoff_ms, restarts, last_status;
+	int stopping; /* shutting down: no restart */
 	char source[64];
 } gw = {.backoff_ms = BACKOFF_MIN_MS};
 
@@ -167,6 +168,13 @@ gateway_exited(int status)
 
 	gw.pid = 0;
 	gw.last_status = status;
+	if (gw.stopping) {
+		mg_init_log("gateway: stopped (%s %d after %llu ms)",
+		            WIFEXITED(status) ? "exit status" : "signal",
+		            WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+		            (unsigned long long)ran);
+		return;
+	}
 	if (ran >= BACKOFF_MAX_MS)
 		gw.backoff_ms = BACKOFF_MIN_MS;
 	if (WIFEXITED(status))
@@ -202,6 +210,7 @@ shutdown_now(unsigned int how, const char *why)
 	            : how == (unsigned int)RB_HALT_SYSTEM ? "halt"
 	                                                  : "reboot",
 	            why);
+	gw.stopping = 1;
 	if (gw.pid > 0) {
 		kill(gw.pid, SIGTERM);
 		while (gw.pid > 0 && mg_init_now_ms() < end) {

@@ -164,14 +164,13 @@ mg_net_dhcp(const char *ifname, int timeout_ms)
 	uint8_t mac[6];
 	uint64_t end = mg_init_now_ms() + (uint64_t)timeout_ms;
 	uint32_t xid;
-	int s, one = 1, rc = -ETIMEDOUT, lo;
+	int s, one = 1, rc = -ETIMEDOUT;
 	char a[16], g[16];
 
 	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		return -errno;
-	lo = if_up(s, "lo");
-	(void)lo;
+	if_up(s, "lo"); /* best effort: nothing in the image needs loopback yet */
 	if ((rc = if_up(s, ifname)) != 0)
 		goto out;
 	memset(&ifr, 0, sizeof(ifr));

@@ -10,6 +10,10 @@ Steps, each bounded in time, everything cleaned up even on failure:
   user_data      a fake IMDSv2 (169.254.169.254 inside the namespace, reached through QEMU's
                  user-mode management NIC) serves a user-data bundle that moves the listener
                  to another port: the user-data wins over the config partition
+  (https ends with the ACPI power button, user_data with Ctrl-Alt-Del: PID 1 must stop the
+  gateway and power off / reboot cleanly)
+  restart_back.. a config that passes --check but whose NIC is missing: the gateway exits and
+                 PID 1 restarts it after 1, 2, 4 s
   power_cut      QEMU is killed at random moments while PID 1 rewrites the config store in a
                  loop (stress mode); after every kill the store holds the last committed
                  generation or the one being written, whole; N rounds (IMAGE_POWER_CUTS)
@@ -25,6 +29,7 @@ import random
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -71,6 +76,7 @@ class VM:
     def __init__(self, work, disk, name):
         self.work, self.disk, self.name = work, disk, name
         self.serial = os.path.join(work, f"{name}.serial.log")
+        self.monitor = os.path.join(work, f"{name}.monitor")
         self.proc = None
         self.t0 = None
 
@@ -80,6 +86,7 @@ class VM:
         cmd = ["ip", "netns", "exec", NS, QEMU, "-accel", "tcg", "-cpu", "max", "-m", "1024",
                "-smp", "2", "-nodefaults", "-display", "none", "-no-reboot",
                "-serial", f"file:{self.serial}",
+               "-monitor", f"unix:{self.monitor},server=on,wait=off",
                "-drive", f"if=pflash,format=raw,readonly=on,file={OVMF_CODE}",
                "-drive", f"if=pflash,format=raw,file={vars_fd}",
                "-drive", f"if=virtio,format=raw,file={self.disk}",
@@ -108,13 +115,33 @@ class VM:
             time.sleep(0.2)
         raise RuntimeError(f"no {pattern!r} on the console within {timeout} s")
 
+    def command(self, line):
+        """One QEMU monitor command (system_powerdown: the ACPI power button)."""
+        with socket.socket(socket.AF_UNIX) as c:
+            c.settimeout(10)
+            c.connect(self.monitor)
+            c.recv(4096)
+            c.sendall(line.encode() + b"\n")
+            time.sleep(0.5)
+
+    def wait_exit(self, timeout):
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise RuntimeError(f"QEMU still running {timeout} s after the shutdown request")
+
     def kill(self):
         if self.proc is not None and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=10)
 
 
+ONLY = set()
+
+
 def step(name, fn, *args):
+    if ONLY and name not in ONLY:
+        return
     t = time.monotonic()
     try:
         detail = fn(*args) or ""
@@ -170,7 +197,9 @@ def curl_https(pki, port, want):
     raise RuntimeError(f"curl https through the appliance on port {port}: {last}")
 
 
-def boot_and_curl(args, work, pki, disk, name, port, want, expect_source):
+def boot_and_curl(args, work, pki, disk, name, port, want, expect_source, stop):
+    """Boots, checks the config source and HTTPS through the appliance, then stops the VM as
+    a user would: <stop> is (monitor command, console line PID 1 must print)."""
     vm = VM(work, disk, name)
     try:
         vm.start()
@@ -180,11 +209,31 @@ def boot_and_curl(args, work, pki, disk, name, port, want, expect_source):
         if expect_source not in src:
             raise RuntimeError(f"config came from '{src}', expected '{expect_source}'")
         curl_https(pki, port, want)
-        return f"boot-to-ready {ready:.1f} s, config from {src}, HTTPS answer correct"
+        vm.command(stop[0])
+        vm.wait_for(re.escape(stop[1]), 60)
+        vm.wait_for(r"shutdown: done", 30)
+        vm.wait_exit(30)
+        return (f"boot-to-ready {ready:.1f} s, config from {src}, HTTPS answer correct; "
+                f"'{stop[0]}' -> '{stop[1]}', clean exit")
     finally:
         vm.kill()
-        if results and results[-1][1] == "FAIL":
-            pass
+
+
+def test_restart_backoff(args, work, disk):
+    """A config that passes --check but cannot start (its data NIC does not exist): PID 1
+    restarts the gateway with doubling delays."""
+    vm = VM(work, disk, "backoff")
+    try:
+        vm.start()
+        vm.wait_for(r"gateway: exited with status 1 .* restart in 4000 ms", 300)
+        con = vm.console()
+        delays = [int(d) for d in re.findall(r"gateway: exited .* restart in (\d+) ms", con)]
+        if delays[:3] != [1000, 2000, 4000]:
+            raise RuntimeError(f"restart delays {delays}, expected 1000, 2000, 4000, ...")
+        starts = len(re.findall(r"gateway: started", con))
+        return f"gateway exited {len(delays)} times, restarted after {delays} ms ({starts} starts)"
+    finally:
+        vm.kill()
 
 
 def test_reproducible(args, work):
@@ -310,10 +359,13 @@ def main():
     ap.add_argument("--gateway", default=os.path.join(TOP, "build/gateway"))
     ap.add_argument("--init", default=os.path.join(TOP, "build/meshgate-init"))
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    ap.add_argument("--only", default="", help="comma-separated steps to run (default: all)")
     args = ap.parse_args()
+    ONLY.update(x for x in args.only.split(",") if x)
     t_start = time.monotonic()
     rounds = int(os.environ.get("IMAGE_POWER_CUTS", "8"))
-    steps = ["reproducible", "https", "user_data", "power_cut", "power_cut_host"]
+    steps = ["reproducible", "https", "user_data", "restart_backoff", "power_cut",
+             "power_cut_host"]
     reason = skip_reason()
     if reason:
         for s in steps:
@@ -349,7 +401,8 @@ def main():
         run(args.mgstore, "write", disk, make_bundle(args, work, "partition", tls_config(8443),
                                                      certs))
         step("https", boot_and_curl, args, work, pki, disk, "https", 8443, answer,
-             "config partition slot A generation 1")
+             "config partition slot A generation 1",
+             ("system_powerdown", "shutdown: power off (power button)"))
 
         FakeIMDS.user_data = open(make_bundle(args, work, "userdata", tls_config(9443), certs),
                                   "rb").read()
@@ -357,9 +410,14 @@ def main():
                                  "--serve-imds", os.path.join(work, "userdata.bundle")],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         step("user_data", boot_and_curl, args, work, pki, disk, "userdata", 9443, answer,
-             "EC2 user-data")
+             "EC2 user-data", ("sendkey ctrl-alt-delete", "shutdown: reboot (Ctrl-Alt-Del)"))
         imds.kill()
         imds = None
+
+        bad = tls_config(8443)
+        bad["appliance"]["interfaces"][0]["device"] = "0000:00:1f.7"
+        run(args.mgstore, "write", disk, make_bundle(args, work, "backoff", bad, certs))
+        step("restart_backoff", test_restart_backoff, args, work, disk)
 
         step("power_cut", test_power_cut, args, work, os.path.join(work, "disk.raw"), rounds)
         step("power_cut_host", test_host_power_cut, args, work, 200)
