@@ -5,6 +5,7 @@
 #
 # 1. the kernel: Debian's linux-image-cloud-amd64 (its ABI package, fetched with
 #    `apt-get download`, never installed on the host), unpacked under OUTDIR/kernel;
+#    igb_uio built against its headers (OUTDIR/kbuild);
 # 2. the initramfs: PID 1 (INIT) as /init, the static GATEWAY as /usr/bin/gateway, the kernel
 #    modules PID 1 loads (with their dependencies, in load order, from `modprobe
 #    --show-depends` on the unpacked tree), the embedded default config; a reproducible cpio
@@ -37,7 +38,10 @@ CMDLINE=${MG_CMDLINE:-"console=ttyS0,115200n8 quiet loglevel=4 panic=10 hugepage
 # Modules PID 1 loads, in this order (dependencies are added before each): uio for the data
 # NICs, virtio (QEMU, KVM clouds) and ENA (EC2) for the management NIC and the disk, the ACPI
 # power button.  NVMe (EC2's disks) is built into this kernel.
-MODULES=(uio uio_pci_generic virtio_pci virtio_blk virtio_net ena button evdev)
+# Intel's e1000e/igb/ixgbe/i40e/ice (management NICs of bare-metal boxes) exist only in the
+# generic flavour; a module the kernel lacks is skipped.
+MODULES=(uio uio_pci_generic virtio_pci virtio_blk virtio_net ena e1000e igb ixgbe i40e ice
+	button evdev)
 # Fixed GUIDs: reproducible bytes.  A disk cloned from this image shares them, as any
 # cloud image does.
 DISK_GUID=6d657368-6761-7465-0000-000000000001
@@ -54,16 +58,21 @@ done
 [ -f "$STUB" ] || die "missing $STUB (Debian package systemd-boot-efi)"
 
 # ---- 1. kernel ----
+# MG_KERNEL_PKG=linux-image-amd64 takes Debian's generic flavour instead (bare-metal boxes whose
+# management NIC needs a driver the cloud flavour lacks).  The unpacked kernel is reused until
+# the package's resolved name or version changes.
+kpkg=${MG_KERNEL_PKG:-linux-image-cloud-amd64}
 kdir=$out/kernel
-if [ ! -f "$kdir/.done" ]; then
-	abi=$(apt-cache depends linux-image-cloud-amd64 | awk '/Depends: linux-image-/ { print $2; exit }')
-	[ -n "$abi" ] || die "cannot resolve linux-image-cloud-amd64 (apt-get update?)"
+abi=$(apt-cache depends "$kpkg" 2>/dev/null | awk '/Depends: linux-image-/ { print $2; exit }')
+[ -n "$abi" ] || die "cannot resolve $kpkg (apt-get update?)"
+kid="$abi $(apt-cache show --no-all-versions "$abi" | awk '/^Version:/ { print $2; exit }')"
+if [ ! -f "$kdir/.done" ] || [ "$(cat "$kdir/.done")" != "$kid" ]; then
 	rm -rf "$kdir" "$out/dl"
 	mkdir -p "$kdir" "$out/dl"
 	(cd "$out/dl" && apt-get download -q "$abi" >"$out/dl/download.log" 2>&1) ||
 		die "apt-get download $abi failed (see $out/dl/download.log)"
 	dpkg-deb -x "$out"/dl/"$abi"_*.deb "$kdir/root"
-	touch "$kdir/.done"
+	echo "$kid" >"$kdir/.done"
 fi
 kver=$(ls "$kdir/root/lib/modules" | head -1)
 vmlinuz=$kdir/root/boot/vmlinuz-$kver
@@ -75,17 +84,18 @@ vmlinuz=$kdir/root/boot/vmlinuz-$kver
 # with `apt-get download` and unpacked under OUTDIR/kbuild (nothing installed on the host).
 # Best effort: without it the image still boots, and PID 1 says ENA data NICs are unusable.
 build_igb_uio() {
-	local kb=$out/kbuild abi=${kver%-cloud-amd64} series
+	local kb=$out/kbuild common series
+	common=$(echo "$kver" | grep -o '^[0-9.]*-[0-9]*')
 	series=$(echo "$kver" | cut -d. -f1-2)
-	if [ ! -f "$kb/.done" ]; then
+	if [ ! -f "$kb/.done" ] || [ "$(cat "$kb/.done")" != "$kid" ]; then
 		rm -rf "$kb"
 		mkdir -p "$kb/dl"
 		(cd "$kb/dl" && apt-get download -q dpdk-kmods-dkms "linux-headers-$kver" \
-			"linux-headers-$abi-common" "linux-kbuild-$series") >"$kb/download.log" 2>&1 || return 1
+			"linux-headers-$common-common" "linux-kbuild-$series") >"$kb/download.log" 2>&1 || return 1
 		for d in "$kb"/dl/*.deb; do dpkg-deb -x "$d" "$kb/root"; done
 		# The headers' Makefile includes the common tree by absolute path: point it here.
 		sed -i "s|include /usr/src/|include $kb/root/usr/src/|" "$kb/root/usr/src/linux-headers-$kver/Makefile"
-		touch "$kb/.done"
+		echo "$kid" >"$kb/.done"
 	fi
 	rm -rf "$kb/igb_uio"
 	cp -r "$kb"/root/usr/src/dpdk-kmods-*/ "$kb/igb_uio"
@@ -113,7 +123,7 @@ load=$root/lib/modules/modules.load
 extra_ko=()
 [ -f "$out/igb_uio.ko" ] && extra_ko=("$out/igb_uio.ko")
 for m in "${MODULES[@]}"; do
-	modprobe -d "$kdir/root" -S "$kver" --show-depends "$m" 2>/dev/null |
+	{ modprobe -d "$kdir/root" -S "$kver" --show-depends "$m" 2>/dev/null || true; } |
 		awk '$1 == "insmod" { print $2 }' | while read -r ko; do
 		name=$(basename "$ko" .ko)
 		grep -qx "$name" "$load" || { echo "$name" >>"$load"; cp "$ko" "$root/lib/modules/$name.ko"; }
@@ -171,7 +181,7 @@ qemu-img convert -f raw -O qcow2 "$raw" "$out/meshgate.qcow2"
 
 # ---- 5. report ----
 {
-	echo "kernel     $kver (Debian linux-image-cloud-amd64)"
+	echo "kernel     $kver (Debian $kpkg, $kid)"
 	echo "modules    $(tr '\n' ' ' <"$load")"
 	printf 'gateway    %s bytes (stripped of debug info)\n' "$(stat -c %s "$root/usr/bin/gateway")"
 	printf 'initramfs  %s bytes (%s bytes zstd)\n' "$(stat -c %s "$out/initramfs.cpio")" "$(stat -c %s "$out/initramfs.cpio.zst")"

@@ -5,7 +5,8 @@
  *   1. mount /proc, /sys, /dev, /dev/pts, /dev/hugepages, /run (/var/run), /tmp;
  *   2. reserve hugepages: the kernel's hugepages=N, raised to meshgate.hugepages=N if given;
  *   3. plan the NICs: the first one (meshgate.mgmt=ADDR|none) stays with the kernel for
- *      management, the others get driver_override to a DPDK-usable driver;
+ *      management, the others get driver_override to a DPDK-usable driver (a single NIC is
+ *      used for management until step 6, then handed over to DPDK);
  *   4. load the modules listed in /lib/modules/modules.load (uio, uio_pci_generic, virtio,
  *      ENA, ...), which binds every NIC to its planned driver;
  *   5. management path: DHCP on the management NIC, then EC2 user-data over IMDSv2
@@ -298,7 +299,7 @@ main(void)
 	uint8_t *ud;
 	long ud_len;
 	uint64_t store_size = 0, t0;
-	int sfd, cfd, pfd, store_fd, n;
+	int sfd, cfd, pfd, store_fd, n, i;
 
 	if (getpid() != 1) {
 		fprintf(stderr, "meshgate-init: must run as PID 1 (the appliance's init)\n");
@@ -339,6 +340,8 @@ main(void)
 	if (mg_cfg_choose(ud, (size_t)ud_len, store_fd, store_size, &choice) != 0)
 		snprintf(choice.source, sizeof(choice.source), "nothing valid");
 	free(ud);
+	for (i = 0; i < n; i++)
+		mg_sys_nic_handover(&nics[i]);
 	snprintf(gw.source, sizeof(gw.source), "%s", choice.source);
 	mg_init_log("config: %s (boot steps took %llu ms)", choice.source,
 	            (unsigned long long)(mg_init_now_ms() - t0));

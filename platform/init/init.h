@@ -39,16 +39,24 @@ struct mg_nic {
 	char addr[16]; /* DDDD:BB:DD.F */
 	unsigned vendor, device;
 	int mgmt;           /* kept on its kernel driver for management (DHCP, IMDS) */
+	int handover;       /* the only NIC: management until the config is chosen, then data */
 	const char *driver; /* DPDK-usable driver it is bound to, or NULL */
 };
 
 /*
  * Finds the PCI network devices (class 02), picks the management NIC (meshgate.mgmt=ADDR or
  * none; default: the first one) and sets driver_override on every other one so that, once
- * the modules are loaded, it is bound to uio_pci_generic (igb_uio for ENA).  Must run before
- * the NIC drivers are loaded.  Returns the number of NICs.
+ * the modules are loaded, it is bound to uio_pci_generic (igb_uio for ENA).  A machine with a
+ * single NIC uses it for management first and hands it over (mg_sys_nic_handover).  Must run
+ * before the NIC drivers are loaded.  Returns the number of NICs.
  */
 int mg_sys_nics_plan(struct mg_nic *nics, int max);
+
+/*
+ * Moves a handover NIC (the machine's only one) from its kernel driver to its DPDK driver,
+ * once user-data has been fetched through it.
+ */
+int mg_sys_nic_handover(struct mg_nic *nic);
 
 /* Loads every module listed in /lib/modules/modules.load (dependencies first). */
 void mg_sys_modules_load(void);

@@ -111,6 +111,50 @@ module_present(const char *name)
 	return access(path, R_OK) == 0;
 }
 
+/*
+ * Points <nic> at its DPDK driver: driver_override, unbind from any kernel driver, probe.
+ * Before the modules are loaded the probe finds no driver; loading it binds the NIC.
+ */
+static int
+bind_dpdk(struct mg_nic *nic)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", nic->addr);
+	if (write_str(path, nic->driver) != 0) {
+		mg_init_log("nics: %s: cannot set driver_override", nic->addr);
+		nic->driver = NULL;
+		return -EIO;
+	}
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind", nic->addr);
+	write_str(path, nic->addr);
+	write_str("/sys/bus/pci/drivers_probe", nic->addr);
+	return 0;
+}
+
+int
+mg_sys_nic_handover(struct mg_nic *nic)
+{
+	char path[256], link[256];
+	ssize_t n;
+	int rc;
+
+	if (!nic->handover)
+		return 0;
+	rc = bind_dpdk(nic);
+	nic->mgmt = 0;
+	nic->handover = 0;
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", nic->addr);
+	n = readlink(path, link, sizeof(link) - 1);
+	link[n > 0 ? n : 0] = '\0';
+	if (rc != 0 || strstr(link, nic->driver) == NULL) {
+		mg_init_log("nics: %s: handover to %s failed", nic->addr, nic->driver);
+		return -EIO;
+	}
+	mg_init_log("nics: %s handed over: data (DPDK via %s)", nic->addr, nic->driver);
+	return 0;
+}
+
 int
 mg_sys_nics_plan(struct mg_nic *nics, int max)
 {
@@ -150,38 +194,33 @@ mg_sys_nics_plan(struct mg_nic *nics, int max)
 		if (chosen < 0 && mgmt[0] != '\0')
 			mg_init_log("nics: meshgate.mgmt=%s names no network device", mgmt);
 	}
-	/* With a single NIC the gateway gets it: the data path matters more than management. */
-	if (n == 1 && mgmt[0] == '\0')
-		chosen = -1;
 	for (i = 0; i < n; i++) {
 		struct mg_nic *nic = &nics[i];
 
-		if (i == chosen) {
-			nic->mgmt = 1;
-			mg_init_log("nics: %s [%04x:%04x] management (kernel driver)", nic->addr,
-			            nic->vendor, nic->device);
-			continue;
-		}
 		/* ENA needs write-combining and MSI-X: igb_uio, not uio_pci_generic. */
 		if (nic->vendor == 0x1d0f)
 			nic->driver = module_present("igb_uio") ? "igb_uio" : NULL;
 		else
 			nic->driver = "uio_pci_generic";
+		if (i == chosen) {
+			/* The only NIC: the data path needs it more than management does. */
+			nic->handover = n == 1 && mgmt[0] == '\0' && nic->driver != NULL;
+			nic->mgmt = 1;
+			mg_init_log("nics: %s [%04x:%04x] management (kernel driver)%s", nic->addr,
+			            nic->vendor, nic->device,
+			            nic->handover ? ", then data once the config is chosen" : "");
+			if (!nic->handover)
+				nic->driver = NULL;
+			continue;
+		}
 		if (nic->driver == NULL) {
 			mg_init_log("nics: %s [%04x:%04x] ENA data NIC but this image has no "
 			            "igb_uio: left to the kernel",
 			            nic->addr, nic->vendor, nic->device);
 			continue;
 		}
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", nic->addr);
-		if (write_str(path, nic->driver) != 0) {
-			mg_init_log("nics: %s: cannot set driver_override", nic->addr);
-			nic->driver = NULL;
+		if (bind_dpdk(nic) != 0)
 			continue;
-		}
-		/* Already bound (built-in driver)?  Unbind; the module load re-probes. */
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind", nic->addr);
-		write_str(path, nic->addr);
 		mg_init_log("nics: %s [%04x:%04x] data (DPDK via %s)", nic->addr, nic->vendor,
 		            nic->device, nic->driver);
 	}
