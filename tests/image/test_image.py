@@ -14,11 +14,13 @@ Steps, each bounded in time, everything cleaned up even on failure:
   gateway and power off / reboot cleanly)
   restart_back.. a config that passes --check but whose NIC is missing: the gateway exits and
                  PID 1 restarts it after 1, 2, 4 s
+  power_cut_host the host tool killed by SIGKILL at random moments, 200 times
   power_cut      QEMU is killed at random moments while PID 1 rewrites the config store in a
                  loop (stress mode); after every kill the store holds the last committed
                  generation or the one being written, whole; N rounds (IMAGE_POWER_CUTS)
 Boot-to-ready (QEMU start to the gateway's "ready" line) is printed.
-Without root, /dev/net/tun, qemu-system-x86_64 or OVMF every step is reported SKIP.
+Without root, /dev/net/tun, qemu-system-x86_64 or OVMF the steps that boot the image are
+reported SKIP with the reason; `reproducible` and `power_cut_host` need neither.
 """
 import argparse
 import hashlib
@@ -33,7 +35,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -137,6 +138,7 @@ class VM:
 
 
 ONLY = set()
+BOOT_TO_READY = {}  # step name -> seconds from QEMU start to the gateway's "ready" line
 
 
 def step(name, fn, *args):
@@ -205,6 +207,7 @@ def boot_and_curl(args, work, pki, disk, name, port, want, expect_source, stop):
         vm.start()
         vm.wait_for(r"meshgate .* ready: ", 240)
         ready = time.monotonic() - vm.t0
+        BOOT_TO_READY[name] = ready
         src = vm.wait_for(r"config: (.*) \(boot steps", 5).group(1)
         if expect_source not in src:
             raise RuntimeError(f"config came from '{src}', expected '{expect_source}'")
@@ -352,6 +355,54 @@ def test_host_power_cut(args, work, rounds):
     return f"{rounds} SIGKILLs of the writer, store always whole ({r.stdout.strip()})"
 
 
+def vm_steps(args, work, rounds, procs):
+    """The steps that boot the image: a namespace with the data NIC's TAP, a backend, a PKI."""
+    run("ip", "netns", "add", NS)
+    procs.append("netns")
+    ns("ip", "link", "set", "lo", "up")
+    ns("ip", "tuntap", "add", "dev", TAP, "mode", "tap")
+    ns("ip", "addr", "add", f"{HOST_IP}/24", "dev", TAP)
+    ns("ip", "link", "set", TAP, "up")
+    # The fake IMDS answers at EC2's address inside the namespace; the guest reaches it
+    # through QEMU's user-mode (slirp) management NIC.
+    ns("ip", "addr", "add", "169.254.169.254/32", "dev", "lo")
+    www = os.path.join(work, "www")
+    os.makedirs(www)
+    answer = f"meshgate image test {os.getpid()} {random.randrange(1 << 30)}\n"
+    with open(os.path.join(www, "answer.txt"), "w") as f:
+        f.write(answer)
+    procs.append(subprocess.Popen(["ip", "netns", "exec", NS, "/usr/bin/python3", "-m",
+                                   "http.server", "8080", "--bind", HOST_IP, "-d", www],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    pki = os.path.join(work, "pki")
+    run(os.path.join(TOP, "tests/tls/make-certs.sh"), pki)
+    certs = [f"{pki}/ec.crt", f"{pki}/ec.key"]
+
+    disk = os.path.join(work, "disk.raw")
+    shutil.copy(os.path.join(args.image_dir, "meshgate.raw"), disk)
+    run(args.mgstore, "write", disk, make_bundle(args, work, "partition", tls_config(8443),
+                                                 certs))
+    step("https", boot_and_curl, args, work, pki, disk, "https", 8443, answer,
+         "config partition slot A generation 1",
+         ("system_powerdown", "shutdown: power off (power button)"))
+
+    make_bundle(args, work, "userdata", tls_config(9443), certs)
+    imds = subprocess.Popen(["ip", "netns", "exec", NS, "/usr/bin/python3", __file__,
+                             "--serve-imds", os.path.join(work, "userdata.bundle")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    procs.append(imds)
+    step("user_data", boot_and_curl, args, work, pki, disk, "userdata", 9443, answer,
+         "EC2 user-data", ("sendkey ctrl-alt-delete", "shutdown: reboot (Ctrl-Alt-Del)"))
+    imds.kill()
+
+    bad = tls_config(8443)
+    bad["appliance"]["interfaces"][0]["device"] = "0000:00:1f.7"
+    run(args.mgstore, "write", disk, make_bundle(args, work, "backoff", bad, certs))
+    step("restart_backoff", test_restart_backoff, args, work, disk)
+
+    step("power_cut", test_power_cut, args, work, disk, rounds)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--image-dir", required=True)
@@ -364,75 +415,39 @@ def main():
     ONLY.update(x for x in args.only.split(",") if x)
     t_start = time.monotonic()
     rounds = int(os.environ.get("IMAGE_POWER_CUTS", "8"))
-    steps = ["reproducible", "https", "user_data", "restart_backoff", "power_cut",
-             "power_cut_host"]
-    reason = skip_reason()
-    if reason:
-        for s in steps:
-            log(f"SKIP image/{s}: {reason}")
-        return 0
-    work = tempfile.mkdtemp(prefix="mg-image-test-", dir=os.path.join(TOP, "build"))
-    imds = backend = None
+    build = os.path.join(TOP, "build")
+    work = tempfile.mkdtemp(prefix="mg-image-test-",
+                            dir=build if os.access(build, os.W_OK) else None)
+    procs = []
     try:
-        run("ip", "netns", "add", NS)
-        ns("ip", "link", "set", "lo", "up")
-        ns("ip", "tuntap", "add", "dev", TAP, "mode", "tap")
-        ns("ip", "addr", "add", f"{HOST_IP}/24", "dev", TAP)
-        ns("ip", "link", "set", TAP, "up")
-        # The fake IMDS answers at EC2's address inside the namespace; the guest reaches it
-        # through QEMU's user-mode (slirp) management NIC.
-        ns("ip", "addr", "add", "169.254.169.254/32", "dev", "lo")
-        www = os.path.join(work, "www")
-        os.makedirs(www)
-        answer = f"meshgate image test {os.getpid()} {random.randrange(1 << 30)}\n"
-        with open(os.path.join(www, "answer.txt"), "w") as f:
-            f.write(answer)
-        backend = subprocess.Popen(["ip", "netns", "exec", NS, "/usr/bin/python3", "-m",
-                                    "http.server", "8080", "--bind", HOST_IP, "-d", www],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        pki = os.path.join(work, "pki")
-        run(os.path.join(TOP, "tests/tls/make-certs.sh"), pki)
-        certs = [f"{pki}/ec.crt", f"{pki}/ec.key"]
-
+        # These two need neither root nor QEMU.
         step("reproducible", test_reproducible, args, work)
-
-        disk = os.path.join(work, "disk.raw")
-        shutil.copy(os.path.join(args.image_dir, "meshgate.raw"), disk)
-        run(args.mgstore, "write", disk, make_bundle(args, work, "partition", tls_config(8443),
-                                                     certs))
-        step("https", boot_and_curl, args, work, pki, disk, "https", 8443, answer,
-             "config partition slot A generation 1",
-             ("system_powerdown", "shutdown: power off (power button)"))
-
-        FakeIMDS.user_data = open(make_bundle(args, work, "userdata", tls_config(9443), certs),
-                                  "rb").read()
-        imds = subprocess.Popen(["ip", "netns", "exec", NS, "/usr/bin/python3", __file__,
-                                 "--serve-imds", os.path.join(work, "userdata.bundle")],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        step("user_data", boot_and_curl, args, work, pki, disk, "userdata", 9443, answer,
-             "EC2 user-data", ("sendkey ctrl-alt-delete", "shutdown: reboot (Ctrl-Alt-Del)"))
-        imds.kill()
-        imds = None
-
-        bad = tls_config(8443)
-        bad["appliance"]["interfaces"][0]["device"] = "0000:00:1f.7"
-        run(args.mgstore, "write", disk, make_bundle(args, work, "backoff", bad, certs))
-        step("restart_backoff", test_restart_backoff, args, work, disk)
-
-        step("power_cut", test_power_cut, args, work, os.path.join(work, "disk.raw"), rounds)
         step("power_cut_host", test_host_power_cut, args, work, 200)
+        reason = skip_reason()
+        if reason:
+            for s in ("https", "user_data", "restart_backoff", "power_cut"):
+                if not ONLY or s in ONLY:
+                    log(f"SKIP image/{s}: {reason}")
+        else:
+            vm_steps(args, work, rounds, procs)
     finally:
-        for p in (imds, backend):
-            if p is not None:
+        for p in procs:
+            if p == "netns":
+                run("ip", "netns", "del", NS, check=False)
+            elif p.poll() is None:
                 p.kill()
                 p.wait()
-        run("ip", "netns", "del", NS, check=False)
         failed = [r for r in results if r[1] == "FAIL"]
         if failed or args.keep:
             log(f"image test: logs kept in {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
     failed = [r for r in results if r[1] == "FAIL"]
+    raw = os.path.join(args.image_dir, "meshgate.raw")
+    qcow = os.path.join(args.image_dir, "meshgate.qcow2")
+    boots = ", ".join(f"{k} {v:.1f} s" for k, v in BOOT_TO_READY.items()) or "not measured"
+    log(f"image: raw {os.path.getsize(raw) >> 20} MiB, qcow2 {os.path.getsize(qcow) / 1e6:.1f} MB; "
+        f"boot-to-ready under QEMU TCG: {boots}")
     log(f"image: {len(results) - len(failed)} passed, {len(failed)} failed "
         f"({time.monotonic() - t_start:.0f} s)")
     return 1 if failed else 0
