@@ -186,6 +186,8 @@ format-check:
 	$(Q)clang-format --dry-run --Werror $(FORMAT_SRCS)
 
 clean:
+	rm -rf $(IMAGE_DIR)/meshgate.* $(IMAGE_DIR)/initramfs* $(IMAGE_DIR)/esp.img $(BUILD_ROOT)/meshgate-init \
+		$(BUILD_ROOT)/mgstore $(BUILD_ROOT)/mg-image-test-*
 	rm -rf $(BUILD_ROOT)/obj $(BUILD_ROOT)/gateway $(BUILD_ROOT)/lwip $(BUILD_ROOT)/mbedtls \
 		$(BUILD_ROOT)/tests $(BUILD_ROOT)/fuzz $(BUILD_ROOT)/san-*
 
