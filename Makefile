@@ -174,7 +174,11 @@ test: $(DEPS_STAMP)
 	$(Q)$(MAKE) --no-print-directory test-tools
 	$(Q)$(MAKE) --no-print-directory test-fuzz
 	$(Q)$(MAKE) --no-print-directory test-e2e
+ifeq ($(SANITIZE),)
 	$(Q)$(MAKE) --no-print-directory test-image
+else
+	@echo "SKIP image: the image holds the static release build; run make test-image without SANITIZE"
+endif
 
 # ---- housekeeping -------------------------------------------------------------------
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
