@@ -23,7 +23,8 @@ void mg_init_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Monotonic milliseconds since boot. */
 uint64_t mg_init_now_ms(void);
 
-/* Value of "meshgate.<key>=" on the kernel command line, or <def>. */
+/* Value of "meshgate.<key>=" on the kernel command line, or <def>.  The string is valid until
+ * the next call. */
 const char *mg_init_param(const char *key, const char *def);
 
 /* ---- sys.c: the machine ----------------------------------------------------------------- */
@@ -99,6 +100,23 @@ int mg_cfg_stress_requested(int store_fd, uint64_t store_size);
 void mg_cfg_store_stress(int store_fd, uint64_t store_size);
 
 /* ---- net.c: the management path -------------------------------------------------------- */
+
+/* What a DHCP server offered. Addresses in network byte order. */
+struct mg_dhcp_lease {
+	uint32_t addr, mask, router, server;
+};
+
+/*
+ * Parses the DHCP reply <msg> (<len> bytes, straight from the network) for transaction <xid>
+ * into <l>.  Returns its message type (2 OFFER, 5 ACK, 6 NAK) or -1 for anything else.
+ */
+int mg_net_dhcp_parse(const void *msg, size_t len, uint32_t xid, struct mg_dhcp_lease *l);
+
+/*
+ * Parses the head of the HTTP/1.x response in <buf> (<len> bytes): the status code into
+ * <*status> and the offset of the body into <*body_off>.  Returns 0 or -EPROTO.
+ */
+int mg_net_http_parse(const char *buf, size_t len, int *status, size_t *body_off);
 
 /* Brings <ifname> up and configures it with DHCP (bounded by <timeout_ms>). */
 int mg_net_dhcp(const char *ifname, int timeout_ms);

@@ -35,10 +35,6 @@ struct dhcp_msg {
 	uint8_t options[312];
 } __attribute__((packed));
 
-struct dhcp_lease {
-	uint32_t addr, mask, router, server;
-};
-
 static int
 if_set(int s, const char *ifname, unsigned long req, uint32_t addr)
 {
@@ -67,7 +63,7 @@ if_up(int s, const char *ifname)
 
 static size_t
 dhcp_build(struct dhcp_msg *m, const uint8_t *mac, uint32_t xid, int type,
-           const struct dhcp_lease *l)
+           const struct mg_dhcp_lease *l)
 {
 	uint8_t *o = m->options;
 
@@ -91,15 +87,19 @@ dhcp_build(struct dhcp_msg *m, const uint8_t *mac, uint32_t xid, int type,
 	return (size_t)(o - (uint8_t *)m);
 }
 
-/* Parses a reply for <xid>; returns its message type (2 OFFER, 5 ACK, 6 NAK) or -1. */
-static int
-dhcp_parse(const struct dhcp_msg *m, size_t len, uint32_t xid, struct dhcp_lease *l)
+int
+mg_net_dhcp_parse(const void *msg, size_t len, uint32_t xid, struct mg_dhcp_lease *l)
 {
-	const uint8_t *o = m->options, *end = (const uint8_t *)m + len;
+	struct dhcp_msg copy, *m = &copy;
+	const uint8_t *o, *end;
 	int type = -1;
 
-	if (len < offsetof(struct dhcp_msg, options) || m->op != 2 || m->xid != xid ||
-	    m->magic != htonl(DHCP_MAGIC))
+	if (len < offsetof(struct dhcp_msg, options) || len > sizeof(copy))
+		return -1;
+	memcpy(&copy, msg, len);
+	o = m->options;
+	end = (const uint8_t *)m + len;
+	if (m->op != 2 || m->xid != xid || m->magic != htonl(DHCP_MAGIC))
 		return -1;
 	l->addr = m->yiaddr;
 	while (o < end && *o != 255) {
@@ -107,7 +107,7 @@ dhcp_parse(const struct dhcp_msg *m, size_t len, uint32_t xid, struct dhcp_lease
 			o++;
 			continue;
 		}
-		if (o + 2 > end || o + 2 + o[1] > end)
+		if (end - o < 2 || end - o - 2 < o[1])
 			break;
 		if (o[0] == 53 && o[1] >= 1)
 			type = o[2];
@@ -125,7 +125,7 @@ dhcp_parse(const struct dhcp_msg *m, size_t len, uint32_t xid, struct dhcp_lease
 /* Sends one message and waits up to <ms> for a reply of type <want>. */
 static int
 dhcp_exchange(int s, struct dhcp_msg *m, size_t len, uint32_t xid, int want, int ms,
-              struct dhcp_lease *l)
+              struct mg_dhcp_lease *l)
 {
 	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(67)};
 	uint64_t end = mg_init_now_ms() + (uint64_t)ms;
@@ -143,7 +143,7 @@ dhcp_exchange(int s, struct dhcp_msg *m, size_t len, uint32_t xid, int want, int
 			return -ETIMEDOUT;
 		n = recv(s, &r, sizeof(r), 0);
 		if (n > 0) {
-			int t = dhcp_parse(&r, (size_t)n, xid, l);
+			int t = mg_net_dhcp_parse(&r, (size_t)n, xid, l);
 
 			if (t == want)
 				return 0;
@@ -157,7 +157,7 @@ int
 mg_net_dhcp(const char *ifname, int timeout_ms)
 {
 	struct sockaddr_in me = {.sin_family = AF_INET, .sin_port = htons(68)};
-	struct dhcp_lease lease;
+	struct mg_dhcp_lease lease;
 	struct dhcp_msg m;
 	struct ifreq ifr;
 	struct rtentry rt;
@@ -228,14 +228,38 @@ out:
 	return rc;
 }
 
+int
+mg_net_http_parse(const char *buf, size_t len, int *status, size_t *body_off)
+{
+	const char *p = buf, *end = buf + len;
+	int code = 0, i;
+
+	/* "HTTP/1.x NNN" then anything up to the blank line that ends the head. */
+	if (len < 12 || memcmp(buf, "HTTP/1.", 7) != 0 || buf[8] != ' ')
+		return -EPROTO;
+	for (i = 9; i < 12; i++) {
+		if (buf[i] < '0' || buf[i] > '9')
+			return -EPROTO;
+		code = code * 10 + (buf[i] - '0');
+	}
+	for (p = buf + 12; end - p >= 4; p++)
+		if (memcmp(p, "\r\n\r\n", 4) == 0) {
+			*status = code;
+			*body_off = (size_t)(p + 4 - buf);
+			return 0;
+		}
+	return -EPROTO;
+}
+
 /* One HTTP/1.0 request; returns the status and a malloc'd body in <*body>. */
 static int
 http(const char *host, int port, const char *req, uint64_t end, uint8_t **body, size_t *blen)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	size_t cap = 4096, len = 0, sent = 0, rlen = strlen(req);
-	char *buf = NULL, *hdr_end;
-	int s, status = -EIO;
+	char *buf = NULL;
+	size_t body_off;
+	int s, st, status = -EIO;
 
 	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1)
 		return -EINVAL;
@@ -284,19 +308,18 @@ http(const char *host, int port, const char *req, uint64_t end, uint8_t **body, 
 			break;
 		len += (size_t)n;
 	}
-	buf[len] = '\0';
-	hdr_end = strstr(buf, "\r\n\r\n");
-	if (hdr_end == NULL || sscanf(buf, "HTTP/1.%*c %d", &status) != 1) {
-		status = -EPROTO;
+	st = mg_net_http_parse(buf, len, &status, &body_off);
+	if (st != 0) {
+		status = st;
 		goto out;
 	}
-	*blen = len - (size_t)(hdr_end + 4 - buf);
+	*blen = len - body_off;
 	*body = malloc(*blen + 1);
 	if (*body == NULL) {
 		status = -ENOMEM;
 		goto out;
 	}
-	memcpy(*body, hdr_end + 4, *blen);
+	memcpy(*body, buf + body_off, *blen);
 	(*body)[*blen] = '\0';
 out:
 	free(buf);

@@ -39,3 +39,4 @@ FUZZ_http_response_SRCS = gateway/http/mg_h1.c gateway/http/mg_http_lex.c
 FUZZ_http_chunked_SRCS  = gateway/http/mg_chunked.c gateway/http/mg_http_lex.c
 FUZZ_bundle_SRCS = platform/store/mg_bundle.c
 FUZZ_store_SRCS  = platform/store/mg_store.c
+FUZZ_init_net_SRCS = platform/init/net.c
