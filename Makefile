@@ -129,7 +129,14 @@ $(MGSTORE): $(BUILD)/obj/platform/store/tool/mgstore.o $(STORE_SRCS:%.c=$(BUILD)
 
 image: $(IMAGE)
 
-$(IMAGE): $(DEPS_STAMP) $(GATEWAY) $(INIT) $(MGSTORE) images/mkimage.sh images/mkcpio.py images/default/meshgate.json
+# The image's knobs (kernel package, kernel command line): a change rebuilds it.
+$(IMAGE_DIR)/knobs.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(MG_KERNEL_PKG)|$(MG_CMDLINE)|$(MG_IGB_UIO)' | cmp -s - $@ || \
+		echo '$(MG_KERNEL_PKG)|$(MG_CMDLINE)|$(MG_IGB_UIO)' > $@
+
+$(IMAGE): $(DEPS_STAMP) $(GATEWAY) $(INIT) $(MGSTORE) images/mkimage.sh images/mkcpio.py \
+	  images/default/meshgate.json $(IMAGE_DIR)/knobs.stamp
 	$(Q)images/mkimage.sh $(IMAGE_DIR) $(GATEWAY) $(INIT)
 
 run-vm: $(IMAGE)
