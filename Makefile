@@ -2,7 +2,9 @@
 #
 #   make            build build/gateway (fetching and building dependencies first if needed)
 #   make run        start the gateway on the embedded demo config in a network namespace
-#   make test       unit tests, fuzz smoke runs, routing conformance, end-to-end tests
+#   make test       unit tests, fuzz smoke runs, routing conformance, end-to-end tests, the image test
+#   make image      the appliance disk image (build/image/meshgate.raw, .qcow2)
+#   make run-vm     boot it in QEMU with the serial console on this terminal
 #   make deps       install Debian packages, fetch and unpack mbedTLS and lwIP sources
 #   make help       everything else
 #
@@ -71,7 +73,7 @@ include platform/mbedtls/mbedtls.mk
 GW_SRCS := $(wildcard gateway/*.c gateway/*/*.c drivers/*/*.c platform/lwip/*.c)
 GW_OBJS := $(GW_SRCS:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: FORCE all deps run test test-unit test-tools test-fuzz fuzz test-e2e format format-check clean distclean help
+.PHONY: FORCE all deps image run-vm test-image run test test-unit test-tools test-fuzz fuzz test-e2e format format-check clean distclean help
 
 all: $(GATEWAY)
 
@@ -104,6 +106,46 @@ $(GATEWAY): $(GW_OBJS) $(LWIP_LIB) $(MBEDTLS_LIB)
 		-Wl,--start-group $(LWIP_LIB) $(MBEDTLS_LIB) -Wl,--end-group $(SYS_LIBS)
 
 -include $(GW_OBJS:.o=.d)
+
+# ---- the appliance image --------------------------------------------------------------
+# PID 1 (static, no DPDK) and the host-side store tool share platform/store/.
+STORE_SRCS := platform/store/mg_store.c platform/store/mg_bundle.c
+INIT_SRCS  := $(wildcard platform/init/*.c) $(STORE_SRCS)
+INIT       := $(BUILD)/meshgate-init
+MGSTORE    := $(BUILD)/mgstore
+IMAGE_DIR  := $(BUILD_ROOT)/image
+IMAGE      := $(IMAGE_DIR)/meshgate.raw
+
+$(BUILD)/obj/platform/init/init.o: $(BUILD)/version.stamp
+
+$(INIT): $(INIT_SRCS:%.c=$(BUILD)/obj/%.o)
+	@echo "  LD    $@"
+	$(Q)$(CC) -static -o $@ $^
+
+$(MGSTORE): $(BUILD)/obj/platform/store/tool/mgstore.o $(STORE_SRCS:%.c=$(BUILD)/obj/%.o)
+	@echo "  LD    $@"
+	$(Q)$(CC) -o $@ $^
+
+-include $(INIT_SRCS:%.c=$(BUILD)/obj/%.d) $(BUILD)/obj/platform/store/tool/mgstore.d
+
+image: $(IMAGE)
+
+# The image's knobs (kernel package, kernel command line): a change rebuilds it.
+$(IMAGE_DIR)/knobs.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(MG_KERNEL_PKG)|$(MG_CMDLINE)|$(MG_IGB_UIO)' | cmp -s - $@ || \
+		echo '$(MG_KERNEL_PKG)|$(MG_CMDLINE)|$(MG_IGB_UIO)' > $@
+
+$(IMAGE): $(DEPS_STAMP) $(GATEWAY) $(INIT) $(MGSTORE) images/mkimage.sh images/mkcpio.py \
+	  images/default/meshgate.json $(IMAGE_DIR)/knobs.stamp
+	$(Q)images/mkimage.sh $(IMAGE_DIR) $(GATEWAY) $(INIT)
+
+run-vm: $(IMAGE)
+	$(Q)images/run-vm.sh $(IMAGE_DIR)
+
+test-image: $(IMAGE) $(MGSTORE)
+	$(Q)/usr/bin/python3 tests/image/test_image.py --image-dir $(IMAGE_DIR) --mgstore $(MGSTORE) \
+		--gateway $(GATEWAY) --init $(INIT) $(IMAGE_ARGS)
 
 # ---- running ---------------------------------------------------------------------
 run: $(GATEWAY)
@@ -143,6 +185,11 @@ test: $(DEPS_STAMP)
 	$(Q)$(MAKE) --no-print-directory test-fuzz
 	$(Q)$(MAKE) --no-print-directory test-routing
 	$(Q)$(MAKE) --no-print-directory test-e2e
+ifeq ($(SANITIZE),)
+	$(Q)$(MAKE) --no-print-directory test-image
+else
+	@echo "SKIP image: the image holds the static release build; run make test-image without SANITIZE"
+endif
 
 # ---- housekeeping -------------------------------------------------------------------
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
@@ -154,6 +201,8 @@ format-check:
 	$(Q)clang-format --dry-run --Werror $(FORMAT_SRCS)
 
 clean:
+	rm -rf $(IMAGE_DIR)/meshgate.* $(IMAGE_DIR)/initramfs* $(IMAGE_DIR)/esp.img $(BUILD_ROOT)/meshgate-init \
+		$(BUILD_ROOT)/mgstore $(BUILD_ROOT)/mg-image-test-*
 	rm -rf $(BUILD_ROOT)/obj $(BUILD_ROOT)/gateway $(BUILD_ROOT)/lwip $(BUILD_ROOT)/mbedtls \
 		$(BUILD_ROOT)/tests $(BUILD_ROOT)/fuzz $(BUILD_ROOT)/san-*
 
@@ -170,6 +219,9 @@ help:
 	@echo "make fuzz         one fuzz target (FUZZ=name) for FUZZ_SECONDS, keeping its corpus"
 	@echo "make test-routing routing conformance cases through gateway route-test (ROUTING_ARGS='-k name')"
 	@echo "make test-e2e     end-to-end tests (E2E_ARGS='-k name' to select)"
+	@echo "make image        the appliance disk image: $(IMAGE_DIR)/meshgate.raw and .qcow2"
+	@echo "make run-vm       boot the image in QEMU, serial console here (root)"
+	@echo "make test-image   boot the image in QEMU: HTTPS through it, user-data, power cuts (root)"
 	@echo "make deps         install/fetch dependencies (runs by itself when needed)"
 	@echo "make format       clang-format the tree"
 	@echo "make clean | distclean"

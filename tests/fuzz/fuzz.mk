@@ -45,3 +45,6 @@ FUZZ_route_SRCS         = gateway/route/mg_route.c gateway/route/mg_match.c gate
 			  gateway/config/schema.c gateway/config/config.c gateway/config/vgw.c \
 			  gateway/config/mesh.c
 FUZZ_route_LIBS         = -lpcre2-8
+FUZZ_bundle_SRCS = platform/store/mg_bundle.c
+FUZZ_store_SRCS  = platform/store/mg_store.c
+FUZZ_init_net_SRCS = platform/init/net.c

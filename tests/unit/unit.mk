@@ -21,3 +21,4 @@ UNIT_SYS_LIBS += -lpcre2-8
 # Route matching (gateway/route).
 UNIT_DEPS_SRCS += $(wildcard gateway/route/*.c)
 UNIT_DEPS_SRCS += gateway/net/mg_dns_msg.c
+UNIT_DEPS_SRCS += platform/store/mg_store.c platform/store/mg_bundle.c
