@@ -21,3 +21,10 @@ UNIT_SYS_LIBS += -lpcre2-8
 # Route matching (gateway/route).
 UNIT_DEPS_SRCS += $(wildcard gateway/route/*.c)
 UNIT_DEPS_SRCS += gateway/net/mg_dns_msg.c
+# JWT verification (gateway/jwt).  test_jwt_interop.c reads tokens that python3-jwt and
+# python3-jwcrypto mint at test time (tests/jwt/make-tokens.py, fresh keys each run).
+UNIT_DEPS_SRCS += $(wildcard gateway/jwt/*.c)
+.PHONY: jwt-fixtures
+jwt-fixtures:
+	$(Q)/usr/bin/python3 tests/jwt/make-tokens.py $(BUILD_ROOT)/jwt
+test-unit: jwt-fixtures
