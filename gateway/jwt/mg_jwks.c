@@ -91,7 +91,8 @@ jwk_parse(struct mg_jwk *k, const struct mg_jj_doc *doc, int obj)
 		char name[16];
 		long n = mg_jj_str(doc, v, name, sizeof(name));
 
-		/* A key for an algorithm we do not verify with (HS*, EdDSA, RSA-OAEP...) is skipped. */
+		/* A key for an algorithm we do not verify with (HS*, EdDSA, RSA-OAEP...) is
+		 * skipped. */
 		if (n < 0)
 			return 1;
 		k->alg = mg_jwt_alg_from_name(name, (size_t)n);
@@ -304,10 +305,11 @@ mg_jwk_verify(const struct mg_jwk *k, enum mg_jwt_alg alg, const uint8_t *in, si
 			rc = mbedtls_rsa_rsassa_pkcs1_v15_verify((mbedtls_rsa_context *)&k->rsa, md,
 			                                         (unsigned int)hlen, hash, sig);
 		else
-			/* RFC 7518 section 3.5: MGF1 with the same hash, salt as long as the hash. */
+			/* RFC 7518 section 3.5: MGF1 with the same hash, salt as long as the hash.
+			 */
 			rc = mbedtls_rsa_rsassa_pss_verify_ext((mbedtls_rsa_context *)&k->rsa, md,
-			                                       (unsigned int)hlen, hash, md, (int)hlen,
-			                                       sig);
+			                                       (unsigned int)hlen, hash, md,
+			                                       (int)hlen, sig);
 		return rc == 0 ? MG_JWT_OK : MG_JWT_R_SIG_INVALID;
 	} else {
 		/* JWS ECDSA signatures are R || S, each the curve's size (RFC 7518 3.4). */
@@ -324,8 +326,8 @@ mg_jwk_verify(const struct mg_jwk *k, enum mg_jwt_alg alg, const uint8_t *in, si
 		if (rc == 0)
 			rc = mbedtls_mpi_read_binary(&s, sig + flen, flen);
 		if (rc == 0)
-			rc = mbedtls_ecdsa_verify((mbedtls_ecp_group *)&k->grp, hash, hlen, &k->q, &r,
-			                          &s);
+			rc = mbedtls_ecdsa_verify((mbedtls_ecp_group *)&k->grp, hash, hlen, &k->q,
+			                          &r, &s);
 		mbedtls_mpi_free(&r);
 		mbedtls_mpi_free(&s);
 		return rc == 0 ? MG_JWT_OK : MG_JWT_R_SIG_INVALID;

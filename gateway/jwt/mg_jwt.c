@@ -102,8 +102,10 @@ static const struct {
     [MG_JWT_R_ALG_UNSUPPORTED] = {"alg_unsupported", "Jwt algorithm is not supported", 401},
     [MG_JWT_R_HEADER_INVALID] = {"header_invalid", "Jwt header is invalid", 401},
     [MG_JWT_R_NO_KEYS] = {"no_keys", "Jwks is not available", 401},
-    [MG_JWT_R_KID_UNKNOWN] = {"kid_unknown", "Jwks doesn't have key to match kid or alg from Jwt", 401},
-    [MG_JWT_R_KEY_MISMATCH] = {"key_mismatch", "Jwks doesn't have key to match kid or alg from Jwt", 401},
+    [MG_JWT_R_KID_UNKNOWN] = {"kid_unknown", "Jwks doesn't have key to match kid or alg from Jwt",
+                              401},
+    [MG_JWT_R_KEY_MISMATCH] = {"key_mismatch", "Jwks doesn't have key to match kid or alg from Jwt",
+                               401},
     [MG_JWT_R_SIG_FORMAT] = {"signature_format", "Jwt signature is malformed", 401},
     [MG_JWT_R_SIG_INVALID] = {"signature_invalid", "Jwt verification fails", 401},
     [MG_JWT_R_CLAIM_TYPE] = {"claim_type", "Jwt has an invalid registered claim", 401},
@@ -190,7 +192,8 @@ valid_header_name(const char *s)
 	for (; *s != '\0'; s++) {
 		unsigned char c = (unsigned char)*s;
 
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || strchr("!#$%&'*+-.^_`|~", c)))
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      strchr("!#$%&'*+-.^_`|~", c)))
 			return false;
 	}
 	return true;
@@ -214,7 +217,8 @@ mg_jwt_provider_add(struct mg_jwt_ctx *ctx, const struct mg_jwt_provider_cfg *cf
 		    cfg->claim_headers[i].claim[0] == '\0')
 			return -EINVAL;
 	}
-	if (cfg->forward_payload_header[0] != '\0' && !valid_header_name(cfg->forward_payload_header))
+	if (cfg->forward_payload_header[0] != '\0' &&
+	    !valid_header_name(cfg->forward_payload_header))
 		return -EINVAL;
 	for (unsigned int i = 0; i < cfg->n_locations; i++) {
 		if (cfg->locations[i].name[0] == '\0')
@@ -426,12 +430,12 @@ mg_jwt_cache_clear(struct mg_jwt_ctx *ctx)
 	memset(ctx->cache, 0, (size_t)ctx->cache_sets * CACHE_WAYS * sizeof(*ctx->cache));
 }
 
-/* ---- claims ----------------------------------------------------------------------------------- */
+/* ---- claims -----------------------------------------------------------------------------------
+ */
 
 enum mg_jwt_reason
 mg_jwt_claims_check(const struct mg_jwt_provider *p, const struct mg_jj_doc *doc, uint64_t now_s,
-                    const char (*audiences)[MG_JWT_STR_MAX], unsigned int n_aud,
-                    uint64_t *exp_out)
+                    const char (*audiences)[MG_JWT_STR_MAX], unsigned int n_aud, uint64_t *exp_out)
 {
 	uint64_t skew = p->cfg.clock_skew_s;
 	int64_t t;
@@ -489,7 +493,8 @@ mg_jwt_claims_check(const struct mg_jwt_provider *p, const struct mg_jj_doc *doc
 				if (doc->toks[e].type != MG_JJ_STRING)
 					return MG_JWT_R_CLAIM_TYPE;
 				for (unsigned int a = 0; a < n_aud && !found; a++)
-					found = mg_jj_str_eq(doc, e, audiences[a], strlen(audiences[a]));
+					found = mg_jj_str_eq(doc, e, audiences[a],
+					                     strlen(audiences[a]));
 			}
 		} else {
 			return MG_JWT_R_CLAIM_TYPE;
@@ -534,7 +539,8 @@ mg_jwt_claim_matches(const struct mg_jj_doc *doc, const struct mg_jwt_claim_req 
 		}
 		return false;
 	}
-	if (doc->toks[v].type == MG_JJ_STRING && (strcmp(last, "scope") == 0 || strcmp(last, "scp") == 0)) {
+	if (doc->toks[v].type == MG_JJ_STRING &&
+	    (strcmp(last, "scope") == 0 || strcmp(last, "scp") == 0)) {
 		char buf[2048];
 		long n = mg_jj_str(doc, v, buf, sizeof(buf));
 		long a = 0;
@@ -555,7 +561,8 @@ mg_jwt_claim_matches(const struct mg_jj_doc *doc, const struct mg_jwt_claim_req 
 	return scalar_matches(doc, v, c->value, vlen);
 }
 
-/* ---- one token ---------------------------------------------------------------------------------- */
+/* ---- one token ----------------------------------------------------------------------------------
+ */
 
 static bool
 is_b64url_char(unsigned char c)
@@ -579,7 +586,7 @@ kid_miss(struct mg_jwt_provider *p, uint64_t now_s)
 static mbedtls_md_type_t
 hs_md(enum mg_jwt_alg alg)
 {
-	return alg == MG_JWT_HS256 ? MBEDTLS_MD_SHA256
+	return alg == MG_JWT_HS256   ? MBEDTLS_MD_SHA256
 	       : alg == MG_JWT_HS384 ? MBEDTLS_MD_SHA384
 	                             : MBEDTLS_MD_SHA512;
 }
@@ -605,7 +612,8 @@ check_signature(struct mg_jwt_ctx *ctx, struct mg_jwt_provider *p, const struct 
 	alg = n > 0 ? mg_jwt_alg_from_name(name, (size_t)n) : MG_JWT_ALG_INVALID;
 	if (alg == MG_JWT_ALG_INVALID)
 		return MG_JWT_R_ALG_UNSUPPORTED;
-	/* No extension is understood, so a token that marks one critical is refused (7515 4.1.11). */
+	/* No extension is understood, so a token that marks one critical is refused (7515 4.1.11).
+	 */
 	if (mg_jj_get(hd, 0, "crit", 4) >= 0)
 		return MG_JWT_R_HEADER_INVALID;
 	v = mg_jj_get(hd, 0, "typ", 3);
@@ -640,7 +648,8 @@ check_signature(struct mg_jwt_ctx *ctx, struct mg_jwt_provider *p, const struct 
 		for (unsigned int i = 0; i < p->keys->n; i++) {
 			const struct mg_jwk *k = &p->keys->keys[i];
 
-			kid_found = kid_found || (k->has_kid && mg_jj_str_eq(hd, kid, k->kid, k->kid_len));
+			kid_found =
+			    kid_found || (k->has_kid && mg_jj_str_eq(hd, kid, k->kid, k->kid_len));
 		}
 		if (!kid_found) {
 			kid_miss(p, now_s);
@@ -668,8 +677,7 @@ check_signature(struct mg_jwt_ctx *ctx, struct mg_jwt_provider *p, const struct 
 
 static enum mg_jwt_reason
 verify_token(struct mg_jwt_ctx *ctx, struct mg_jwt_provider *p, const char *tok, size_t len,
-             uint64_t now_s, const char (*audiences)[MG_JWT_STR_MAX], unsigned int n_aud,
-             bool *hit)
+             uint64_t now_s, const char (*audiences)[MG_JWT_STR_MAX], unsigned int n_aud, bool *hit)
 {
 	size_t d1 = 0, d2 = 0, ndots = 0;
 	struct mg_jj_doc hd;
@@ -714,8 +722,9 @@ verify_token(struct mg_jwt_ctx *ctx, struct mg_jwt_provider *p, const char *tok,
 
 		if (v < 0 || !mg_jj_str_eq(&ctx->pdoc, v, p->cfg.issuer, strlen(p->cfg.issuer))) {
 			ctx->pdoc.n = 0;
-			return v >= 0 && ctx->pdoc.toks[v].type != MG_JJ_STRING ? MG_JWT_R_CLAIM_TYPE
-			                                                         : MG_JWT_R_ISSUER;
+			return v >= 0 && ctx->pdoc.toks[v].type != MG_JJ_STRING
+			           ? MG_JWT_R_CLAIM_TYPE
+			           : MG_JWT_R_ISSUER;
 		}
 	}
 	if (*hit) {
@@ -763,7 +772,8 @@ mg_jwt_verify_token(struct mg_jwt_ctx *ctx, struct mg_jwt_provider *p, const cha
 	return verify_token(ctx, p, token, len, now_s, audiences, n_audiences, &hit);
 }
 
-/* ---- requests ------------------------------------------------------------------------------------ */
+/* ---- requests
+ * ------------------------------------------------------------------------------------ */
 
 void
 mg_jwt_outcome_init(struct mg_jwt_outcome *out, char *buf, size_t cap)
@@ -800,8 +810,8 @@ struct found_token {
  * (one header location present twice).
  */
 static enum mg_jwt_reason
-find_tokens(const struct mg_jwt_provider *p, const struct mg_h1_request *req,
-            struct found_token *f, unsigned int *nf)
+find_tokens(const struct mg_jwt_provider *p, const struct mg_h1_request *req, struct found_token *f,
+            unsigned int *nf)
 {
 	const struct mg_h1_field *fields = req->head.fields;
 	unsigned int n = req->head.nfields;
@@ -858,12 +868,14 @@ find_tokens(const struct mg_jwt_provider *p, const struct mg_h1_request *req,
 						a++;
 					for (eq = a; eq < b && v->p[eq] != '='; eq++)
 						;
-					if (eq < b && eq - a == nlen && memcmp(v->p + a, loc->name, nlen) == 0) {
+					if (eq < b && eq - a == nlen &&
+					    memcmp(v->p + a, loc->name, nlen) == 0) {
 						size_t e = b;
 
 						while (e > eq + 1 && v->p[e - 1] == ' ')
 							e--;
-						f[*nf] = (struct found_token){v->p + eq + 1, e - eq - 1, -1};
+						f[*nf] = (struct found_token){v->p + eq + 1,
+						                              e - eq - 1, -1};
 						(*nf)++;
 						got = true;
 					}
@@ -924,7 +936,8 @@ add_claim_headers(struct mg_jwt_ctx *ctx, const struct mg_jwt_provider *p,
 				val = out_copy(out, tmp, (size_t)l);
 				n = (size_t)l;
 			}
-		} else if (doc->toks[v].type == MG_JJ_PRIMITIVE && !mg_jj_is_literal(doc, v, "null")) {
+		} else if (doc->toks[v].type == MG_JJ_PRIMITIVE &&
+		           !mg_jj_is_literal(doc, v, "null")) {
 			const char *raw = mg_jj_raw(doc, v, &n);
 
 			val = out_copy(out, raw, n);
@@ -934,7 +947,8 @@ add_claim_headers(struct mg_jwt_ctx *ctx, const struct mg_jwt_provider *p,
 	}
 	if (p->cfg.forward_payload_header[0] != '\0') {
 		const char *d1 = memchr(t->p, '.', t->len);
-		const char *d2 = d1 != NULL ? memchr(d1 + 1, '.', t->len - (size_t)(d1 + 1 - t->p)) : NULL;
+		const char *d2 =
+		    d1 != NULL ? memchr(d1 + 1, '.', t->len - (size_t)(d1 + 1 - t->p)) : NULL;
 
 		if (d2 != NULL)
 			out_add(out, p->cfg.forward_payload_header, d1 + 1, (size_t)(d2 - d1 - 1));
@@ -954,9 +968,10 @@ deny(struct mg_jwt_ctx *ctx, struct mg_jwt_outcome *out, enum mg_jwt_reason r)
 	if (r == MG_JWT_R_MISSING)
 		n = snprintf(out->buf, out->cap, "Bearer realm=\"%s\"", ctx->realm);
 	else
-		n = snprintf(out->buf, out->cap,
-		             "Bearer realm=\"%s\", error=\"%s\", error_description=\"%s\"", ctx->realm,
-		             out->status == 403 ? "insufficient_scope" : "invalid_token", out->body.p);
+		n = snprintf(
+		    out->buf, out->cap,
+		    "Bearer realm=\"%s\", error=\"%s\", error_description=\"%s\"", ctx->realm,
+		    out->status == 403 ? "insufficient_scope" : "invalid_token", out->body.p);
 	if (n < 0 || (size_t)n >= out->cap)
 		n = 0;
 	out->www_authenticate.p = out->buf;
@@ -1006,7 +1021,8 @@ mg_jwt_check(struct mg_jwt_ctx *ctx, const struct mg_jwt_requirement *rq,
 		n_present++;
 		for (unsigned int t = 0; t < nf && r == MG_JWT_OK; t++) {
 			r = verify_token(ctx, p, found[t].p, found[t].len, now_s,
-			                 rc->n_audiences ? rc->audiences : NULL, rc->n_audiences, &hit);
+			                 rc->n_audiences ? rc->audiences : NULL, rc->n_audiences,
+			                 &hit);
 			out->cache_hit = hit;
 			for (unsigned int c = 0; c < rc->n_claims && r == MG_JWT_OK; c++) {
 				if (!mg_jwt_claim_matches(&ctx->pdoc, &rc->claims[c]))

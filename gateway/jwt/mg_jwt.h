@@ -34,23 +34,23 @@
 #include "gateway/http/mg_h1.h"
 
 /* ---- limits ------------------------------------------------------------------------------- */
-#define MG_JWT_NAME_MAX        64   /* provider name, header names (+ NUL) */
-#define MG_JWT_STR_MAX         256  /* issuer, audience, claim values (+ NUL) */
-#define MG_JWT_MAX_AUDIENCES   8
-#define MG_JWT_MAX_LOCATIONS   8    /* token locations per provider */
-#define MG_JWT_MAX_CLAIM_HDRS  8    /* claim_to_headers per provider */
-#define MG_JWT_MAX_REQ_PROV    8    /* providers per requirement */
-#define MG_JWT_MAX_REQ_CLAIMS  8    /* required claims per requirement */
-#define MG_JWT_MAX_KEYS        16   /* keys in one JWKS */
-#define MG_JWT_MAX_SECRET      512  /* HMAC shared secret bytes */
-#define MG_JWT_MAX_FIELDS      1024 /* request fields an outcome can mark for dropping */
-#define MG_JWT_MAX_ADD         (MG_JWT_MAX_REQ_PROV * (MG_JWT_MAX_CLAIM_HDRS + 1))
-#define MG_JWT_DEFAULT_MAX_TOKEN  8192 /* bytes of compact serialization */
-#define MG_JWT_DEFAULT_SKEW       60   /* seconds */
-#define MG_JWT_DEFAULT_CACHE      1024 /* verified tokens, per context */
-#define MG_JWT_DEFAULT_REFRESH_MIN 30  /* seconds between two kid-miss refresh signals */
-#define MG_JWT_JSON_DEPTH         8    /* nesting accepted in a header or payload */
-#define MG_JWT_JSON_TOKENS        256  /* JSON values in a header or payload */
+#define MG_JWT_NAME_MAX            64  /* provider name, header names (+ NUL) */
+#define MG_JWT_STR_MAX             256 /* issuer, audience, claim values (+ NUL) */
+#define MG_JWT_MAX_AUDIENCES       8
+#define MG_JWT_MAX_LOCATIONS       8    /* token locations per provider */
+#define MG_JWT_MAX_CLAIM_HDRS      8    /* claim_to_headers per provider */
+#define MG_JWT_MAX_REQ_PROV        8    /* providers per requirement */
+#define MG_JWT_MAX_REQ_CLAIMS      8    /* required claims per requirement */
+#define MG_JWT_MAX_KEYS            16   /* keys in one JWKS */
+#define MG_JWT_MAX_SECRET          512  /* HMAC shared secret bytes */
+#define MG_JWT_MAX_FIELDS          1024 /* request fields an outcome can mark for dropping */
+#define MG_JWT_MAX_ADD             (MG_JWT_MAX_REQ_PROV * (MG_JWT_MAX_CLAIM_HDRS + 1))
+#define MG_JWT_DEFAULT_MAX_TOKEN   8192 /* bytes of compact serialization */
+#define MG_JWT_DEFAULT_SKEW        60   /* seconds */
+#define MG_JWT_DEFAULT_CACHE       1024 /* verified tokens, per context */
+#define MG_JWT_DEFAULT_REFRESH_MIN 30   /* seconds between two kid-miss refresh signals */
+#define MG_JWT_JSON_DEPTH          8    /* nesting accepted in a header or payload */
+#define MG_JWT_JSON_TOKENS         256  /* JSON values in a header or payload */
 
 /* ---- algorithms -------------------------------------------------------------------------- */
 enum mg_jwt_alg {
@@ -83,29 +83,29 @@ const char *mg_jwt_alg_name(enum mg_jwt_alg alg);
  */
 enum mg_jwt_reason {
 	MG_JWT_OK = 0,
-	MG_JWT_R_MISSING,          /* 401: no token in any location (no error= per RFC 6750 3.1) */
-	MG_JWT_R_TOO_LARGE,        /* 401: token over the provider's max_token_bytes */
-	MG_JWT_R_MALFORMED,        /* 401: not three base64url segments of token characters */
-	MG_JWT_R_BASE64,           /* 401: a segment is not canonical unpadded base64url */
-	MG_JWT_R_HEADER_JSON,      /* 401: header not strict JSON (duplicate keys, depth, syntax) */
-	MG_JWT_R_PAYLOAD_JSON,     /* 401: payload not strict JSON */
-	MG_JWT_R_ALG_NONE,         /* 401: alg "none" */
-	MG_JWT_R_ALG_UNSUPPORTED,  /* 401: unknown alg, or HS* without a shared secret */
-	MG_JWT_R_HEADER_INVALID,   /* 401: typ not JWT, crit present, kid not a string, ... */
-	MG_JWT_R_NO_KEYS,          /* 401: the provider has no key set yet */
-	MG_JWT_R_KID_UNKNOWN,      /* 401: no key with that kid (a key-set refresh is signalled) */
-	MG_JWT_R_KEY_MISMATCH,     /* 401: no key whose kty/alg/use/crv suit the token's alg */
-	MG_JWT_R_SIG_FORMAT,       /* 401: signature of the wrong length (e.g. DER ECDSA) */
-	MG_JWT_R_SIG_INVALID,      /* 401: signature does not verify */
-	MG_JWT_R_CLAIM_TYPE,       /* 401: exp/nbf/iat/iss/aud of the wrong type */
-	MG_JWT_R_EXP_MISSING,      /* 401: no exp and the provider requires one */
-	MG_JWT_R_EXPIRED,          /* 401: exp + skew <= now */
-	MG_JWT_R_NOT_YET_VALID,    /* 401: nbf - skew > now */
-	MG_JWT_R_IAT_FUTURE,       /* 401: iat - skew > now */
-	MG_JWT_R_ISSUER,           /* 401: iss differs from the provider's issuer */
-	MG_JWT_R_AUDIENCE,         /* 403: no aud among the allowed audiences */
-	MG_JWT_R_CLAIM_MISMATCH,   /* 403: a required claim is absent or differs */
-	MG_JWT_R_REQUEST,          /* 401: several token fields, or too many request fields */
+	MG_JWT_R_MISSING,         /* 401: no token in any location (no error= per RFC 6750 3.1) */
+	MG_JWT_R_TOO_LARGE,       /* 401: token over the provider's max_token_bytes */
+	MG_JWT_R_MALFORMED,       /* 401: not three base64url segments of token characters */
+	MG_JWT_R_BASE64,          /* 401: a segment is not canonical unpadded base64url */
+	MG_JWT_R_HEADER_JSON,     /* 401: header not strict JSON (duplicate keys, depth, syntax) */
+	MG_JWT_R_PAYLOAD_JSON,    /* 401: payload not strict JSON */
+	MG_JWT_R_ALG_NONE,        /* 401: alg "none" */
+	MG_JWT_R_ALG_UNSUPPORTED, /* 401: unknown alg, or HS* without a shared secret */
+	MG_JWT_R_HEADER_INVALID,  /* 401: typ not JWT, crit present, kid not a string, ... */
+	MG_JWT_R_NO_KEYS,         /* 401: the provider has no key set yet */
+	MG_JWT_R_KID_UNKNOWN,     /* 401: no key with that kid (a key-set refresh is signalled) */
+	MG_JWT_R_KEY_MISMATCH,    /* 401: no key whose kty/alg/use/crv suit the token's alg */
+	MG_JWT_R_SIG_FORMAT,      /* 401: signature of the wrong length (e.g. DER ECDSA) */
+	MG_JWT_R_SIG_INVALID,     /* 401: signature does not verify */
+	MG_JWT_R_CLAIM_TYPE,      /* 401: exp/nbf/iat/iss/aud of the wrong type */
+	MG_JWT_R_EXP_MISSING,     /* 401: no exp and the provider requires one */
+	MG_JWT_R_EXPIRED,         /* 401: exp + skew <= now */
+	MG_JWT_R_NOT_YET_VALID,   /* 401: nbf - skew > now */
+	MG_JWT_R_IAT_FUTURE,      /* 401: iat - skew > now */
+	MG_JWT_R_ISSUER,          /* 401: iss differs from the provider's issuer */
+	MG_JWT_R_AUDIENCE,        /* 403: no aud among the allowed audiences */
+	MG_JWT_R_CLAIM_MISMATCH,  /* 403: a required claim is absent or differs */
+	MG_JWT_R_REQUEST,         /* 401: several token fields, or too many request fields */
 	MG_JWT_REASON_COUNT
 };
 
@@ -150,15 +150,15 @@ struct mg_jwt_provider_cfg {
 	char audiences[MG_JWT_MAX_AUDIENCES][MG_JWT_STR_MAX];
 	unsigned int n_locations;
 	struct mg_jwt_location locations[MG_JWT_MAX_LOCATIONS];
-	bool forward;                            /* keep the token's field in the request */
+	bool forward;                                 /* keep the token's field in the request */
 	char forward_payload_header[MG_JWT_NAME_MAX]; /* "" : none; lower case */
 	unsigned int n_claim_headers;
 	struct mg_jwt_claim_header claim_headers[MG_JWT_MAX_CLAIM_HDRS];
-	bool exp_optional;                /* default false: exp is required */
-	uint32_t clock_skew_s;            /* default MG_JWT_DEFAULT_SKEW (set skew_set for 0) */
+	bool exp_optional;     /* default false: exp is required */
+	uint32_t clock_skew_s; /* default MG_JWT_DEFAULT_SKEW (set skew_set for 0) */
 	bool skew_set;
-	uint32_t max_token_bytes;         /* default MG_JWT_DEFAULT_MAX_TOKEN */
-	uint32_t refresh_min_interval_s;  /* default MG_JWT_DEFAULT_REFRESH_MIN */
+	uint32_t max_token_bytes;        /* default MG_JWT_DEFAULT_MAX_TOKEN */
+	uint32_t refresh_min_interval_s; /* default MG_JWT_DEFAULT_REFRESH_MIN */
 	/* HS256/384/512 are accepted only when a secret is set (raw bytes). */
 	size_t secret_len;
 	uint8_t secret[MG_JWT_MAX_SECRET];

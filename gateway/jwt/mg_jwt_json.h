@@ -38,11 +38,11 @@ enum {
 /* Why a document was refused (one label each for metrics and tests). */
 enum mg_jj_err {
 	MG_JJ_OK = 0,
-	MG_JJ_E_SYNTAX,    /* not JSON, or the top level is not an object */
-	MG_JJ_E_TOO_MANY,  /* more values than the token array holds */
-	MG_JJ_E_DEPTH,     /* nesting deeper than allowed */
-	MG_JJ_E_DUP_KEY,   /* an object repeats a key */
-	MG_JJ_E_STRING,    /* bad escape, control character, invalid UTF-8 */
+	MG_JJ_E_SYNTAX,   /* not JSON, or the top level is not an object */
+	MG_JJ_E_TOO_MANY, /* more values than the token array holds */
+	MG_JJ_E_DEPTH,    /* nesting deeper than allowed */
+	MG_JJ_E_DUP_KEY,  /* an object repeats a key */
+	MG_JJ_E_STRING,   /* bad escape, control character, invalid UTF-8 */
 };
 
 struct mg_jj_doc {

@@ -45,3 +45,14 @@ FUZZ_route_SRCS         = gateway/route/mg_route.c gateway/route/mg_match.c gate
 			  gateway/config/schema.c gateway/config/config.c gateway/config/vgw.c \
 			  gateway/config/mesh.c
 FUZZ_route_LIBS         = -lpcre2-8
+# JWT (gateway/jwt): mbedTLS comes from the gateway's own build (uninstrumented).
+JWT_FUZZ_SRCS        = gateway/jwt/mg_jwt.c gateway/jwt/mg_jwks.c gateway/jwt/mg_jwt_json.c \
+		       gateway/jwt/mg_b64url.c gateway/route/mg_match.c
+FUZZ_base64url_SRCS  = gateway/jwt/mg_b64url.c
+FUZZ_jwks_SRCS       = $(JWT_FUZZ_SRCS)
+FUZZ_jwks_CFLAGS     = $(MBEDTLS_INC)
+FUZZ_jwks_LIBS       = $(MBEDTLS_LIB) -lpcre2-8
+FUZZ_jwt_SRCS        = $(JWT_FUZZ_SRCS)
+FUZZ_jwt_CFLAGS      = $(MBEDTLS_INC)
+FUZZ_jwt_LIBS        = $(MBEDTLS_LIB) -lpcre2-8
+$(BUILD_ROOT)/fuzz/fuzz_jwks $(BUILD_ROOT)/fuzz/fuzz_jwt: $(MBEDTLS_LIB)
