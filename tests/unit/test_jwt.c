@@ -41,20 +41,21 @@ MG_TEST(jwt_b64url_strict)
 		const char *in;
 		long len; /* -1: refused */
 	} cases[] = {
-	    {"", 0},        {"QQ", 1},      {"QUE", 2},     {"QUFB", 3},
-	    {"QR", -1},     /* nonzero spare bits (canonical is QQ) */
-	    {"QUF", -1},    /* spare bits (canonical is QUE) */
-	    {"QQ==", -1},   /* padding */
-	    {"Q", -1},      /* length 1 mod 4 */
-	    {"QU+B", -1},   /* standard alphabet */
-	    {"QU/B", -1},   {"QU B", -1}, {"QU\nB", -1}, {"-_-_", 3},
+	    {"", 0},      {"QQ", 1},    {"QUE", 2},    {"QUFB", 3},
+	    {"QR", -1},   /* nonzero spare bits (canonical is QQ) */
+	    {"QUF", -1},  /* spare bits (canonical is QUE) */
+	    {"QQ==", -1}, /* padding */
+	    {"Q", -1},    /* length 1 mod 4 */
+	    {"QU+B", -1}, /* standard alphabet */
+	    {"QU/B", -1}, {"QU B", -1}, {"QU\nB", -1}, {"-_-_", 3},
 	};
 	uint8_t out[8];
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		MG_CASE("%s", cases[i].in);
-		MG_EXPECT_EQ_INT(mg_b64url_decode(cases[i].in, strlen(cases[i].in), out, sizeof(out)),
-		                 cases[i].len);
+		MG_EXPECT_EQ_INT(
+		    mg_b64url_decode(cases[i].in, strlen(cases[i].in), out, sizeof(out)),
+		    cases[i].len);
 	}
 	MG_EXPECT_EQ_INT(mg_b64url_decode("QUFBQUFB", 8, out, 5), -1); /* does not fit */
 }
@@ -124,7 +125,8 @@ MG_TEST(jwt_json_access)
 	MG_EXPECT(mg_jj_get(&doc, 0, "zz", 2) < 0);
 }
 
-/* ---- RFC 7515 appendix A ---------------------------------------------------------------------- */
+/* ---- RFC 7515 appendix A ----------------------------------------------------------------------
+ */
 
 /* A.2 (RS256) and A.3 (ES256): the public keys and tokens of the RFC. */
 static const char rfc_jwks[] =
@@ -144,30 +146,27 @@ static const char rfc_jwks[] =
     "\"y\":\"ADSmRA43Z1DSNx_RvcLI87cdL07l6jQyyBXMoxVg_l2Th-x3S1WDhjDl"
     "y79ajL4Kkd0AZMaZmh9ubmf63e3kyMj2\"}]}";
 
-static const char rfc_a2[] =
-    "eyJhbGciOiJSUzI1NiJ9."
-    "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFt"
-    "cGxlLmNvbS9pc19yb290Ijp0cnVlfQ."
-    "cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu3XOiZj5RZmh7"
-    "AAuHIm4Bh-0Qc_lF5YKt_O8W2Fp5jujGbds9uJdbF9CUAr7t1dnZcAcQjbKBYNX4"
-    "BAynRFdiuB--f_nZLgrnbyTyWzO75vRK5h6xBArLIARNPvkSjtQBMHlb1L07Qe7K"
-    "0GarZRmB_eSN9383LcOLn6_dO--xi12jzDwusC-eOkHWEsqtFZESc6BfI7noOPqv"
-    "hJ1phCnvWh6IeYI2w9QOYEUipUTI8np6LbgGY9Fs98rqVt5AXLIhWkWywlVmtVrB"
-    "p0igcN_IoypGlUPQGe77Rw";
+static const char rfc_a2[] = "eyJhbGciOiJSUzI1NiJ9."
+                             "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFt"
+                             "cGxlLmNvbS9pc19yb290Ijp0cnVlfQ."
+                             "cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu3XOiZj5RZmh7"
+                             "AAuHIm4Bh-0Qc_lF5YKt_O8W2Fp5jujGbds9uJdbF9CUAr7t1dnZcAcQjbKBYNX4"
+                             "BAynRFdiuB--f_nZLgrnbyTyWzO75vRK5h6xBArLIARNPvkSjtQBMHlb1L07Qe7K"
+                             "0GarZRmB_eSN9383LcOLn6_dO--xi12jzDwusC-eOkHWEsqtFZESc6BfI7noOPqv"
+                             "hJ1phCnvWh6IeYI2w9QOYEUipUTI8np6LbgGY9Fs98rqVt5AXLIhWkWywlVmtVrB"
+                             "p0igcN_IoypGlUPQGe77Rw";
 
-static const char rfc_a3[] =
-    "eyJhbGciOiJFUzI1NiJ9."
-    "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFt"
-    "cGxlLmNvbS9pc19yb290Ijp0cnVlfQ."
-    "DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSA"
-    "pmWQxfKTUJqPP3-Kg6NU1Q";
+static const char rfc_a3[] = "eyJhbGciOiJFUzI1NiJ9."
+                             "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFt"
+                             "cGxlLmNvbS9pc19yb290Ijp0cnVlfQ."
+                             "DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSA"
+                             "pmWQxfKTUJqPP3-Kg6NU1Q";
 
 /* A.4 (ES512) signs the bytes "Payload", not a JSON claims set: checked at the key level. */
 static const char rfc_a4_input[] = "eyJhbGciOiJFUzUxMiJ9.UGF5bG9hZA";
-static const char rfc_a4_sig[] =
-    "AdwMgeerwtHoh-l192l60hp9wAHZFVJbLfD_UxMi70cwnZOYaRI1bKPWROc-mZZq"
-    "wqT2SI-KGDKB34XO0aw_7XdtAG8GaSwFKdCAPZgoXD2YBJZCPEX3xKpRwcdOO8Kp"
-    "EHwJjyqOgzDO7iKvU8vcnwNrmxYbSW9ERBXukOXolLzeO_Jn";
+static const char rfc_a4_sig[] = "AdwMgeerwtHoh-l192l60hp9wAHZFVJbLfD_UxMi70cwnZOYaRI1bKPWROc-mZZq"
+                                 "wqT2SI-KGDKB34XO0aw_7XdtAG8GaSwFKdCAPZgoXD2YBJZCPEX3xKpRwcdOO8Kp"
+                                 "EHwJjyqOgzDO7iKvU8vcnwNrmxYbSW9ERBXukOXolLzeO_Jn";
 
 #define RFC_NOW 1300819000u /* before the examples' exp (1300819380) */
 
@@ -183,8 +182,8 @@ rfc_ctx(struct mg_jwt_provider **p)
 		return NULL;
 	i = mg_jwt_provider_add(ctx, &cfg);
 	*p = mg_jwt_provider_get(ctx, i);
-	if (*p == NULL || mg_jwt_provider_set_keys(*p, rfc_jwks, strlen(rfc_jwks), err,
-	                                           sizeof(err)) != 3) {
+	if (*p == NULL ||
+	    mg_jwt_provider_set_keys(*p, rfc_jwks, strlen(rfc_jwks), err, sizeof(err)) != 3) {
 		mg_jwt_ctx_free(ctx);
 		return NULL;
 	}
@@ -200,18 +199,18 @@ MG_TEST(jwt_rfc7515_examples)
 	long sl;
 
 	MG_ASSERT(ctx != NULL);
-	MG_EXPECT_STR(mg_jwt_reason_label(mg_jwt_verify_token(ctx, p, rfc_a2, strlen(rfc_a2),
-	                                                      RFC_NOW, NULL, 0)),
+	MG_EXPECT_STR(mg_jwt_reason_label(
+	                  mg_jwt_verify_token(ctx, p, rfc_a2, strlen(rfc_a2), RFC_NOW, NULL, 0)),
 	              "allowed");
-	MG_EXPECT_STR(mg_jwt_reason_label(mg_jwt_verify_token(ctx, p, rfc_a3, strlen(rfc_a3),
-	                                                      RFC_NOW, NULL, 0)),
+	MG_EXPECT_STR(mg_jwt_reason_label(
+	                  mg_jwt_verify_token(ctx, p, rfc_a3, strlen(rfc_a3), RFC_NOW, NULL, 0)),
 	              "allowed");
 	/* The same tokens once expired (exp 1300819380 + 60 s of skew). */
-	MG_EXPECT_STR(mg_jwt_reason_label(mg_jwt_verify_token(ctx, p, rfc_a2, strlen(rfc_a2),
-	                                                      1300819440, NULL, 0)),
+	MG_EXPECT_STR(mg_jwt_reason_label(
+	                  mg_jwt_verify_token(ctx, p, rfc_a2, strlen(rfc_a2), 1300819440, NULL, 0)),
 	              "expired");
-	MG_EXPECT_STR(mg_jwt_reason_label(mg_jwt_verify_token(ctx, p, rfc_a3, strlen(rfc_a3),
-	                                                      1300819439, NULL, 0)),
+	MG_EXPECT_STR(mg_jwt_reason_label(
+	                  mg_jwt_verify_token(ctx, p, rfc_a3, strlen(rfc_a3), 1300819439, NULL, 0)),
 	              "allowed");
 	MG_ASSERT(mg_jwks_parse(&set, rfc_jwks, strlen(rfc_jwks), NULL, 0) == 3);
 	sl = mg_b64url_decode(rfc_a4_sig, strlen(rfc_a4_sig), sig, sizeof(sig));
@@ -244,8 +243,10 @@ MG_TEST(jwt_jwks_refused)
 	    "\"y\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\"}]}",
 	    /* an RSA modulus of 1024 bits */
 	    "{\"keys\":[{\"kty\":\"RSA\",\"e\":\"AQAB\",\"n\":\""
-	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
-	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAE"
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	    "A"
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	    "E"
 	    "\"}]}",
 	    "{\"keys\":[{\"kty\":\"EC\",\"kty\":\"RSA\"}]}",
 	};
@@ -256,7 +257,8 @@ MG_TEST(jwt_jwks_refused)
 	MG_ASSERT(ctx != NULL);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		MG_CASE("%zu", i);
-		MG_EXPECT(mg_jwt_provider_set_keys(p, bad[i], strlen(bad[i]), err, sizeof(err)) < 0);
+		MG_EXPECT(mg_jwt_provider_set_keys(p, bad[i], strlen(bad[i]), err, sizeof(err)) <
+		          0);
 	}
 	/* The last good set stays in use. */
 	MG_EXPECT_EQ_INT(mg_jwt_provider_keys_generation(p), 1);
@@ -296,11 +298,11 @@ MG_TEST(jwt_cache_and_key_rotation)
 /* ---- requests -------------------------------------------------------------------------------- */
 
 /* An HS256 provider makes tokens cheap to mint here (the RFC's A.1 example key). */
-static const uint8_t a1_key[] = {
-    3,   35,  53,  75,  43,  15,  165, 188, 131, 126, 6,   101, 119, 123, 166, 143,
-    90,  179, 40,  230, 240, 84,  201, 40,  169, 15,  132, 178, 210, 80,  46,  191,
-    211, 251, 90,  146, 210, 6,   71,  239, 150, 138, 180, 195, 119, 98,  61,  34,
-    61,  46,  33,  114, 5,   46,  79,  8,   192, 205, 154, 245, 103, 208, 128, 163};
+static const uint8_t a1_key[] = {3,   35,  53,  75,  43,  15,  165, 188, 131, 126, 6,   101, 119,
+                                 123, 166, 143, 90,  179, 40,  230, 240, 84,  201, 40,  169, 15,
+                                 132, 178, 210, 80,  46,  191, 211, 251, 90,  146, 210, 6,   71,
+                                 239, 150, 138, 180, 195, 119, 98,  61,  34,  61,  46,  33,  114,
+                                 5,   46,  79,  8,   192, 205, 154, 245, 103, 208, 128, 163};
 
 #include <mbedtls/md.h>
 
@@ -339,8 +341,11 @@ struct req_fixture {
 static bool
 fixture_init(struct req_fixture *f)
 {
-	struct mg_jwt_provider_cfg a = {.name = "a", .issuer = "https://a", .n_audiences = 1,
-	                                .audiences = {"api"}, .n_claim_headers = 2,
+	struct mg_jwt_provider_cfg a = {.name = "a",
+	                                .issuer = "https://a",
+	                                .n_audiences = 1,
+	                                .audiences = {"api"},
+	                                .n_claim_headers = 2,
 	                                .forward_payload_header = "x-jwt-payload"};
 	struct mg_jwt_provider_cfg b = {.name = "b", .issuer = "https://b", .n_locations = 2};
 
@@ -388,7 +393,7 @@ run(struct req_fixture *f, int rq, const char *head)
 	memcpy(f->raw, head, n);
 	mg_h1_request_init(&f->req, f->fields, 32, NULL);
 	if (mg_h1_request_parse(&f->req, f->raw, n) != (int)n)
-		return (enum mg_jwt_result)-1;
+		return (enum mg_jwt_result) - 1;
 	mg_jwt_outcome_init(&f->out, f->buf, sizeof(f->buf));
 	return mg_jwt_check(f->ctx, mg_jwt_requirement_get(f->ctx, rq), &f->req, NOW, &f->out);
 }
@@ -397,7 +402,8 @@ static const char *
 added(const struct mg_jwt_outcome *o, const char *name, char *tmp, size_t cap)
 {
 	for (unsigned int i = 0; i < o->n_add; i++) {
-		if (o->add[i].name.len == strlen(name) && memcmp(o->add[i].name.p, name, o->add[i].name.len) == 0) {
+		if (o->add[i].name.len == strlen(name) &&
+		    memcmp(o->add[i].name.p, name, o->add[i].name.len) == 0) {
 			snprintf(tmp, cap, "%.*s", (int)o->add[i].value.len, o->add[i].value.p);
 			return tmp;
 		}
@@ -428,7 +434,8 @@ MG_TEST(jwt_check_requests)
 	MG_EXPECT_EQ_INT(run(&f, any, "GET / HTTP/1.1\r\nHost: h\r\n\r\n"), MG_JWT_DENY);
 	MG_EXPECT_EQ_INT(f.out.status, 401);
 	MG_EXPECT_STR(mg_jwt_reason_label(f.out.reason), "missing");
-	snprintf(tmp, sizeof(tmp), "%.*s", (int)f.out.www_authenticate.len, f.out.www_authenticate.p);
+	snprintf(tmp, sizeof(tmp), "%.*s", (int)f.out.www_authenticate.len,
+	         f.out.www_authenticate.p);
 	MG_EXPECT_STR(tmp, "Bearer realm=\"mesh\"");
 
 	/* A valid bearer token: allowed, token and spoofed claim headers dropped, claims added. */
@@ -452,19 +459,20 @@ MG_TEST(jwt_check_requests)
 	MG_EXPECT_EQ_INT(run(&f, any, head), MG_JWT_ALLOW);
 
 	/* Audience mismatch: 403 insufficient_scope. */
-	snprintf(head, sizeof(head), "GET / HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer %s\r\n\r\n",
-	         tok_noaud);
+	snprintf(head, sizeof(head),
+	         "GET / HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer %s\r\n\r\n", tok_noaud);
 	MG_EXPECT_EQ_INT(run(&f, any, head), MG_JWT_DENY);
 	MG_EXPECT_EQ_INT(f.out.status, 403);
-	snprintf(tmp, sizeof(tmp), "%.*s", (int)f.out.www_authenticate.len, f.out.www_authenticate.p);
+	snprintf(tmp, sizeof(tmp), "%.*s", (int)f.out.www_authenticate.len,
+	         f.out.www_authenticate.p);
 	MG_EXPECT_CONTAINS(tmp, "error=\"insufficient_scope\"");
 
 	/* Provider b: a named header without prefix, or a cookie. */
 	snprintf(head, sizeof(head), "GET / HTTP/1.1\r\nHost: h\r\nX-Token: %s\r\n\r\n", tok_b);
 	MG_EXPECT_EQ_INT(run(&f, any, head), MG_JWT_ALLOW);
 	MG_EXPECT_EQ_INT(f.out.provider, 1);
-	snprintf(head, sizeof(head), "GET / HTTP/1.1\r\nHost: h\r\nCookie: a=b; session=%s; c=d\r\n\r\n",
-	         tok_b);
+	snprintf(head, sizeof(head),
+	         "GET / HTTP/1.1\r\nHost: h\r\nCookie: a=b; session=%s; c=d\r\n\r\n", tok_b);
 	MG_EXPECT_EQ_INT(run(&f, any, head), MG_JWT_ALLOW);
 
 	/* all-of: both tokens needed. */
@@ -472,27 +480,33 @@ MG_TEST(jwt_check_requests)
 	MG_EXPECT_EQ_INT(run(&f, all, head), MG_JWT_DENY);
 	MG_EXPECT_STR(mg_jwt_reason_label(f.out.reason), "missing");
 	snprintf(head, sizeof(head),
-	         "GET / HTTP/1.1\r\nHost: h\r\nX-Token: %s\r\nAuthorization: Bearer %s\r\n\r\n", tok_b,
-	         tok_a);
+	         "GET / HTTP/1.1\r\nHost: h\r\nX-Token: %s\r\nAuthorization: Bearer %s\r\n\r\n",
+	         tok_b, tok_a);
 	MG_EXPECT_EQ_INT(run(&f, all, head), MG_JWT_ALLOW);
 
 	/* allow_missing: no token passes, an invalid one does not. */
-	MG_EXPECT_EQ_INT(run(&f, opt, "GET / HTTP/1.1\r\nHost: h\r\nX-Sub: x\r\n\r\n"), MG_JWT_ALLOW);
+	MG_EXPECT_EQ_INT(run(&f, opt, "GET / HTTP/1.1\r\nHost: h\r\nX-Sub: x\r\n\r\n"),
+	                 MG_JWT_ALLOW);
 	MG_EXPECT_EQ_INT(f.out.provider, -1);
 	MG_EXPECT(mg_jwt_outcome_drops(&f.out, 1)); /* the spoofed claim header still goes */
-	MG_EXPECT_EQ_INT(run(&f, opt, "GET / HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer a.b.c\r\n\r\n"),
-	                 MG_JWT_DENY);
+	MG_EXPECT_EQ_INT(
+	    run(&f, opt, "GET / HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer a.b.c\r\n\r\n"),
+	    MG_JWT_DENY);
 	/* Another scheme in Authorization is no token for a Bearer location. */
-	MG_EXPECT_EQ_INT(run(&f, opt, "GET / HTTP/1.1\r\nHost: h\r\nAuthorization: Basic eHg6eXk=\r\n\r\n"),
-	                 MG_JWT_ALLOW);
+	MG_EXPECT_EQ_INT(
+	    run(&f, opt, "GET / HTTP/1.1\r\nHost: h\r\nAuthorization: Basic eHg6eXk=\r\n\r\n"),
+	    MG_JWT_ALLOW);
 
 	/* Required claims: scope contains "write". */
-	snprintf(head, sizeof(head), "GET / HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer %s\r\n\r\n",
-	         tok_a);
+	snprintf(head, sizeof(head),
+	         "GET / HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer %s\r\n\r\n", tok_a);
 	MG_EXPECT_EQ_INT(run(&f, scope, head), MG_JWT_ALLOW);
 	{
-		struct mg_jwt_requirement_cfg r = {.n_providers = 1, .providers = {0}, .n_claims = 1,
-		                                   .n_audiences = 1, .audiences = {"web"}};
+		struct mg_jwt_requirement_cfg r = {.n_providers = 1,
+		                                   .providers = {0},
+		                                   .n_claims = 1,
+		                                   .n_audiences = 1,
+		                                   .audiences = {"web"}};
 		int rq;
 
 		strcpy(r.claims[0].claim, "scope");
@@ -500,14 +514,16 @@ MG_TEST(jwt_check_requests)
 		rq = mg_jwt_requirement_add(f.ctx, &r);
 		/* The audience override admits tok_noaud, whose scope lacks "write": 403. */
 		snprintf(head, sizeof(head),
-		         "GET / HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer %s\r\n\r\n", tok_noaud);
+		         "GET / HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer %s\r\n\r\n",
+		         tok_noaud);
 		MG_EXPECT_EQ_INT(run(&f, rq, head), MG_JWT_DENY);
 		MG_EXPECT_STR(mg_jwt_reason_label(f.out.reason), "claim_mismatch");
 		MG_EXPECT_EQ_INT(f.out.status, 403);
 	}
 	/* Two Authorization fields with tokens: ambiguous. */
 	snprintf(head, sizeof(head),
-	         "GET / HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer %s\r\nAuthorization: Bearer %s\r\n\r\n",
+	         "GET / HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer %s\r\nAuthorization: Bearer "
+	         "%s\r\n\r\n",
 	         tok_a, tok_a);
 	MG_EXPECT_EQ_INT(run(&f, any, head), MG_JWT_DENY);
 	MG_EXPECT_STR(mg_jwt_reason_label(f.out.reason), "request");
@@ -522,10 +538,10 @@ MG_TEST(jwt_claim_matching)
 		const char *claim, *value;
 		bool match;
 	} cases[] = {
-	    {"scope", "read", true}, {"scope", "wri", false},  {"scope", "read write", false},
-	    {"groups", "eng", true}, {"groups", "7", true},    {"groups", "true", true},
+	    {"scope", "read", true},  {"scope", "wri", false}, {"scope", "read write", false},
+	    {"groups", "eng", true},  {"groups", "7", true},   {"groups", "true", true},
 	    {"groups", "ops", false}, {"n", "42", true},       {"n", "4", false},
-	    {"b", "false", true},    {"o.scp", "b", true},     {"o.x", "b", false},
+	    {"b", "false", true},     {"o.scp", "b", true},    {"o.x", "b", false},
 	    {"missing", "x", false},
 	};
 	struct mg_jj_tok toks[64];

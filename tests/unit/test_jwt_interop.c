@@ -56,8 +56,10 @@ fixture_dir(void)
 static struct mg_jwt_ctx *
 interop_ctx(unsigned int cache, char **tokens)
 {
-	struct mg_jwt_provider_cfg cfg = {.name = "main", .issuer = "https://issuer.example",
-	                                  .n_audiences = 1, .audiences = {"api"}};
+	struct mg_jwt_provider_cfg cfg = {.name = "main",
+	                                  .issuer = "https://issuer.example",
+	                                  .n_audiences = 1,
+	                                  .audiences = {"api"}};
 	size_t jlen, slen, tlen;
 	char *jwks = slurp(fixture_dir(), "jwks.json", &jlen);
 	char *secret = slurp(fixture_dir(), "secret.hex", &slen);
@@ -126,7 +128,8 @@ MG_TEST(jwt_interop_corpus)
 		free(tokens);
 		return;
 	}
-	for (line = strtok_r(tokens, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+	for (line = strtok_r(tokens, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
 		char name[64], prov[8], expect[32];
 		int off = 0;
 		enum mg_jwt_reason r;
@@ -147,8 +150,8 @@ MG_TEST(jwt_interop_corpus)
 			attacks++;
 	}
 	MG_CASE("%s", "");
-	printf("jwt interop: %u tokens (%u valid from python3-jwt/jwcrypto, %u refused)\n", n, valid,
-	       attacks);
+	printf("jwt interop: %u tokens (%u valid from python3-jwt/jwcrypto, %u refused)\n", n,
+	       valid, attacks);
 	MG_EXPECT(n >= 60);
 	/* The corpus has one unknown kid: exactly one refresh signal. */
 	MG_EXPECT_EQ_UINT(mg_jwt_provider_refresh_signals(mg_jwt_provider_get(ctx, 0)), 1);
@@ -167,9 +170,9 @@ MG_TEST(jwt_interop_kid_refresh_rate_limited)
 	p = mg_jwt_provider_get(ctx, 0);
 	MG_ASSERT(find_case(tokens, "unknown-kid", tok, sizeof(tok)));
 	for (int i = 0; i < 100; i++)
-		MG_EXPECT_EQ_INT(mg_jwt_verify_token(ctx, p, tok, strlen(tok), t0 + (uint64_t)i % 29,
-		                                     NULL, 0),
-		                 MG_JWT_R_KID_UNKNOWN);
+		MG_EXPECT_EQ_INT(
+		    mg_jwt_verify_token(ctx, p, tok, strlen(tok), t0 + (uint64_t)i % 29, NULL, 0),
+		    MG_JWT_R_KID_UNKNOWN);
 	MG_EXPECT_EQ_UINT(mg_jwt_provider_kid_misses(p), 100);
 	MG_EXPECT_EQ_UINT(mg_jwt_provider_refresh_signals(p), 1);
 	MG_EXPECT(mg_jwt_provider_refresh_wanted(p));
@@ -202,7 +205,8 @@ MG_TEST(jwt_interop_timing)
 	MG_ASSERT(ctx != NULL);
 	MG_ASSERT(sscanf(tokens, "now %llu", &now) == 1);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		struct mg_jwt_provider *p = mg_jwt_provider_get(ctx, strstr(names[i], "HS") ? 1 : 0);
+		struct mg_jwt_provider *p =
+		    mg_jwt_provider_get(ctx, strstr(names[i], "HS") ? 1 : 0);
 		int iters = strstr(names[i], "ES") ? 200 : 1000;
 		double t, uncached, cached;
 		bool ok = true;
@@ -211,12 +215,14 @@ MG_TEST(jwt_interop_timing)
 		t = now_ns();
 		for (int k = 0; k < iters; k++) {
 			mg_jwt_cache_clear(ctx);
-			ok = ok && mg_jwt_verify_token(ctx, p, tok, strlen(tok), now, NULL, 0) == MG_JWT_OK;
+			ok = ok && mg_jwt_verify_token(ctx, p, tok, strlen(tok), now, NULL, 0) ==
+			               MG_JWT_OK;
 		}
 		uncached = (now_ns() - t) / iters;
 		t = now_ns();
 		for (int k = 0; k < 20000; k++)
-			ok = ok && mg_jwt_verify_token(ctx, p, tok, strlen(tok), now, NULL, 0) == MG_JWT_OK;
+			ok = ok && mg_jwt_verify_token(ctx, p, tok, strlen(tok), now, NULL, 0) ==
+			               MG_JWT_OK;
 		cached = (now_ns() - t) / 20000;
 		MG_EXPECT(ok);
 		printf("jwt timing: %-12s %4zu-byte token: uncached %8.1f us, cached %5.2f us\n",
