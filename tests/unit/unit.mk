@@ -8,7 +8,7 @@
 # UNIT_SYS_LIBS   system libraries to link (-lNAME), after UNIT_LIBS.
 
 UNIT_SRCS := $(wildcard tests/unit/*.c)
-UNIT_DEPS_SRCS := gateway/config/json.c gateway/config/schema.c gateway/config/config.c
+UNIT_DEPS_SRCS := gateway/config/json.c gateway/config/schema.c gateway/config/config.c gateway/config/jwt.c
 UNIT_DEPS_SRCS += platform/lwip/mg_siphash.c platform/lwip/mg_isn.c gateway/core/mg_pool.c \
 		  gateway/admin/mg_admin_http.c
 UNIT_LIBS :=
