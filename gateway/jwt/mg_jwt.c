@@ -306,6 +306,12 @@ mg_jwt_provider_set_keys(struct mg_jwt_provider *p, const char *jwks_json, size_
 	return n;
 }
 
+void
+mg_jwt_provider_want_refresh(struct mg_jwt_provider *p)
+{
+	p->refresh_wanted = true;
+}
+
 bool
 mg_jwt_provider_refresh_wanted(struct mg_jwt_provider *p)
 {
@@ -571,10 +577,10 @@ is_b64url_char(unsigned char c)
 	       c == '-' || c == '_';
 }
 
+/* Raises "refresh wanted", at most once per refresh_min_interval_s. */
 static void
-kid_miss(struct mg_jwt_provider *p, uint64_t now_s)
+signal_refresh(struct mg_jwt_provider *p, uint64_t now_s)
 {
-	p->kid_misses++;
 	if (!p->signalled || now_s >= p->last_signal_s + p->cfg.refresh_min_interval_s) {
 		p->signalled = true;
 		p->last_signal_s = now_s;
@@ -640,8 +646,10 @@ check_signature(struct mg_jwt_ctx *ctx, struct mg_jwt_provider *p, const struct 
 			return MG_JWT_R_SIG_INVALID;
 		return mbedtls_ct_memcmp(mac, sig, slen) == 0 ? MG_JWT_OK : MG_JWT_R_SIG_INVALID;
 	}
-	if (p->keys == NULL)
+	if (p->keys == NULL) {
+		signal_refresh(p, now_s);
 		return MG_JWT_R_NO_KEYS;
+	}
 	if (kid >= 0) {
 		bool kid_found = false;
 
@@ -652,7 +660,8 @@ check_signature(struct mg_jwt_ctx *ctx, struct mg_jwt_provider *p, const struct 
 			    kid_found || (k->has_kid && mg_jj_str_eq(hd, kid, k->kid, k->kid_len));
 		}
 		if (!kid_found) {
-			kid_miss(p, now_s);
+			p->kid_misses++;
+			signal_refresh(p, now_s);
 			return MG_JWT_R_KID_UNKNOWN;
 		}
 	}

@@ -224,6 +224,12 @@ int mg_jwt_provider_set_keys(struct mg_jwt_provider *p, const char *jwks_json, s
  * clears it; the fetcher then fetches and calls mg_jwt_provider_set_keys().
  */
 bool mg_jwt_provider_refresh_wanted(struct mg_jwt_provider *p);
+/*
+ * Raises "refresh wanted" now, outside the rate limit (the fetcher's first fetch, an
+ * operator's request).  Tokens of a provider without keys (no_keys) also raise it, rate
+ * limited like kid misses.
+ */
+void mg_jwt_provider_want_refresh(struct mg_jwt_provider *p);
 /* kid misses seen and signals raised, for metrics and tests. */
 uint64_t mg_jwt_provider_kid_misses(const struct mg_jwt_provider *p);
 uint64_t mg_jwt_provider_refresh_signals(const struct mg_jwt_provider *p);

@@ -176,7 +176,8 @@ mg_jwt_ctx_from_config(const struct mg_config *cfg, int *route_req, char *err, s
 			                             sizeof(why));
 			break;
 		default:
-			/* Remote: the fetcher installs the first set. */
+			/* Remote: the fetcher installs the first set, as soon as it can. */
+			mg_jwt_provider_want_refresh(p);
 			n = 1;
 			break;
 		}

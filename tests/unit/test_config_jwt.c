@@ -90,6 +90,9 @@ MG_TEST(config_jwt_valid)
 	MG_EXPECT_EQ_INT(route_req[1], -1); /* "open" has no requirement */
 	MG_EXPECT_EQ_UINT(mg_jwt_provider_keys_generation(mg_jwt_provider_get(ctx, 0)), 1);
 	MG_EXPECT_EQ_UINT(mg_jwt_provider_keys_generation(mg_jwt_provider_get(ctx, 1)), 0);
+	/* The discovery provider wants its first key set at once, and only it. */
+	MG_EXPECT(!mg_jwt_provider_refresh_wanted(mg_jwt_provider_get(ctx, 0)));
+	MG_EXPECT(mg_jwt_provider_refresh_wanted(mg_jwt_provider_get(ctx, 1)));
 	mg_jwt_ctx_free(ctx);
 	mg_config_free(&cfg);
 }

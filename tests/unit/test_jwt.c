@@ -571,3 +571,49 @@ MG_TEST(jwt_reason_tables)
 		MG_EXPECT(strchr(mg_jwt_reason_text((enum mg_jwt_reason)r), '"') == NULL);
 	}
 }
+
+MG_TEST(jwt_forward_and_no_keys)
+{
+	static struct req_fixture f;
+	struct mg_jwt_provider_cfg c = {.name = "fwd", .forward = true};
+	struct mg_jwt_requirement_cfg r = {.n_providers = 1};
+	struct mg_jwt_provider *nokeys;
+	char tok[1024], head[2048];
+	int rq, pi;
+
+	MG_ASSERT(fixture_init(&f));
+	memcpy(c.secret, a1_key, sizeof(a1_key));
+	c.secret_len = sizeof(a1_key);
+	pi = mg_jwt_provider_add(f.ctx, &c);
+	MG_ASSERT(pi == 2);
+	r.providers[0] = pi;
+	rq = mg_jwt_requirement_add(f.ctx, &r);
+	mint_hs256("{\"exp\":2000000100}", tok, sizeof(tok));
+	snprintf(head, sizeof(head),
+	         "GET / HTTP/1.1\r\nHost: h\r\nAuthorization: bearer %s\r\n\r\n", tok);
+	MG_EXPECT_EQ_INT(run(&f, rq, head), MG_JWT_ALLOW);
+	MG_EXPECT(!mg_jwt_outcome_drops(&f.out, 1)); /* forward: the token stays */
+	/* A second identical request is a cache hit. */
+	MG_EXPECT_EQ_INT(run(&f, rq, head), MG_JWT_ALLOW);
+	MG_EXPECT(f.out.cache_hit);
+
+	/* A provider whose keys have not arrived: no_keys, and one refresh signal per interval. */
+	nokeys = mg_jwt_provider_get(f.ctx, 1);
+	MG_EXPECT(!mg_jwt_provider_refresh_wanted(nokeys));
+	MG_EXPECT_EQ_INT(mg_jwt_verify_token(f.ctx, nokeys, rfc_a2, strlen(rfc_a2), NOW, NULL, 0),
+	                 MG_JWT_R_ISSUER); /* iss "joe" is not provider b's */
+	{
+		struct mg_jwt_provider_cfg d = {.name = "empty", .issuer = "joe"};
+		struct mg_jwt_provider *e =
+		    mg_jwt_provider_get(f.ctx, mg_jwt_provider_add(f.ctx, &d));
+
+		MG_ASSERT(e != NULL);
+		for (int i = 0; i < 5; i++)
+			MG_EXPECT_EQ_INT(
+			    mg_jwt_verify_token(f.ctx, e, rfc_a2, strlen(rfc_a2), RFC_NOW, NULL, 0),
+			    MG_JWT_R_NO_KEYS);
+		MG_EXPECT_EQ_UINT(mg_jwt_provider_refresh_signals(e), 1);
+		MG_EXPECT(mg_jwt_provider_refresh_wanted(e));
+	}
+	mg_jwt_ctx_free(f.ctx);
+}
