@@ -16,6 +16,7 @@
  *   }
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -531,7 +532,8 @@ mg_cfg_jwt_parse(struct mg_schema_ctx *ctx, const struct mg_schema_field *f, int
 	(void)f;
 	jwt->present = true;
 	mg_schema_parse(ctx, &top_obj, tok, &top);
-	memcpy(jwt->realm, top.realm[0] != '\0' ? top.realm : "meshgate", sizeof(jwt->realm));
+	snprintf(jwt->realm, sizeof(jwt->realm), "%s",
+	         top.realm[0] != '\0' ? top.realm : "meshgate");
 	jwt->cache_entries = top.cache_entries;
 	t = mg_json_obj_get(ctx->doc, tok, "providers");
 	if (t >= 0) {
