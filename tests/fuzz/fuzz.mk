@@ -56,3 +56,8 @@ FUZZ_jwt_SRCS        = $(JWT_FUZZ_SRCS)
 FUZZ_jwt_CFLAGS      = $(MBEDTLS_INC)
 FUZZ_jwt_LIBS        = $(MBEDTLS_LIB) -lpcre2-8
 $(BUILD_ROOT)/fuzz/fuzz_jwks $(BUILD_ROOT)/fuzz/fuzz_jwt: $(MBEDTLS_LIB)
+FUZZ_jwt_request_SRCS   = $(JWT_FUZZ_SRCS) gateway/http/mg_h1.c gateway/http/mg_http_lex.c \
+			  gateway/http/mg_http_util.c
+FUZZ_jwt_request_CFLAGS = $(MBEDTLS_INC)
+FUZZ_jwt_request_LIBS   = $(MBEDTLS_LIB) -lpcre2-8
+$(BUILD_ROOT)/fuzz/fuzz_jwt_request: $(MBEDTLS_LIB)
