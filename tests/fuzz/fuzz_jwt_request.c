@@ -23,7 +23,9 @@ static int rq_any, rq_all, rq_opt;
 static void
 setup(void)
 {
-	struct mg_jwt_provider_cfg a = {.name = "a", .issuer = "joe", .n_claim_headers = 1,
+	struct mg_jwt_provider_cfg a = {.name = "a",
+	                                .issuer = "joe",
+	                                .n_claim_headers = 1,
 	                                .forward_payload_header = "x-payload"};
 	struct mg_jwt_provider_cfg b = {.name = "b", .n_locations = 3};
 	struct mg_jwt_requirement_cfg r = {.n_providers = 2, .providers = {0, 1}};
@@ -75,12 +77,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (k != 2 || out.provider != -1 || out.n_add != 0)
 				abort(); /* allowed with a token nobody could sign */
 			for (unsigned int i = 0; i < req.head.nfields; i++) {
-				if (fields[i].name.len == 5 && strncasecmp(fields[i].name.p, "x-sub", 5) == 0 &&
+				if (fields[i].name.len == 5 &&
+				    strncasecmp(fields[i].name.p, "x-sub", 5) == 0 &&
 				    !mg_jwt_outcome_drops(&out, i))
-					abort(); /* a spoofed claim header would reach the upstream */
+					abort(); /* a spoofed claim header would reach the upstream
+					          */
 			}
 		} else {
-			if ((out.status != 401 && out.status != 403) || out.www_authenticate.len < 13 ||
+			if ((out.status != 401 && out.status != 403) ||
+			    out.www_authenticate.len < 13 ||
 			    out.www_authenticate.len >= sizeof(buf) ||
 			    memcmp(out.www_authenticate.p, "Bearer realm=", 13) != 0)
 				abort();

@@ -81,6 +81,13 @@ interop_ctx(unsigned int cache, char **tokens)
 	}
 	if (mg_jwt_provider_add(ctx, &cfg) != 1)
 		goto out;
+	/* Requirements 0 and 1: the provider of the same index, alone. */
+	for (int i = 0; i < 2; i++) {
+		struct mg_jwt_requirement_cfg r = {.n_providers = 1, .providers = {i}};
+
+		if (mg_jwt_requirement_add(ctx, &r) != i)
+			goto out;
+	}
 	/* 4 usable keys: the oct key is skipped. */
 	if (mg_jwt_provider_set_keys(mg_jwt_provider_get(ctx, 0), jwks, jlen, NULL, 0) != 4 ||
 	    mg_jwt_provider_set_keys(mg_jwt_provider_get(ctx, 1), jwks, jlen, NULL, 0) != 4) {
@@ -115,6 +122,41 @@ find_case(const char *tokens, const char *name, char *out, size_t cap)
 	return true;
 }
 
+/*
+ * The same token as a request (`Authorization: Bearer`): the status and WWW-Authenticate the
+ * client gets.  Audience mismatches are 403 insufficient_scope, every other refusal 401
+ * invalid_token.
+ */
+static void
+check_request(struct mg_jwt_ctx *ctx, int rq, const char *tok, unsigned long long now,
+              const char *expect)
+{
+	static char head[16384], buf[4096], www[512];
+	static struct mg_h1_field fields[16];
+	struct mg_h1_request req;
+	struct mg_jwt_outcome out;
+	int n = snprintf(head, sizeof(head),
+	                 "GET /api HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer %s\r\n\r\n", tok);
+	bool allowed = strcmp(expect, "allowed") == 0;
+	int status = strcmp(expect, "audience") == 0 ? 403 : 401;
+
+	mg_h1_request_init(&req, fields, 16, NULL);
+	if (!MG_EXPECT_EQ_INT(mg_h1_request_parse(&req, head, (size_t)n), n))
+		return;
+	mg_jwt_outcome_init(&out, buf, sizeof(buf));
+	MG_EXPECT_EQ_INT(mg_jwt_check(ctx, mg_jwt_requirement_get(ctx, rq), &req, now, &out),
+	                 allowed ? MG_JWT_ALLOW : MG_JWT_DENY);
+	if (allowed) {
+		MG_EXPECT(mg_jwt_outcome_drops(&out, 1)); /* the token is not forwarded */
+		return;
+	}
+	MG_EXPECT_EQ_INT(out.status, status);
+	MG_EXPECT_STR(mg_jwt_reason_label(out.reason), expect);
+	snprintf(www, sizeof(www), "%.*s", (int)out.www_authenticate.len, out.www_authenticate.p);
+	MG_EXPECT_CONTAINS(www, status == 403 ? "error=\"insufficient_scope\""
+	                                      : "error=\"invalid_token\"");
+}
+
 MG_TEST(jwt_interop_corpus)
 {
 	char *tokens = NULL, *line, *save = NULL;
@@ -143,6 +185,7 @@ MG_TEST(jwt_interop_corpus)
 		MG_CASE("%s", name);
 		r = mg_jwt_verify_token(ctx, p, line + off, strlen(line + off), now, NULL, 0);
 		MG_EXPECT_STR(mg_jwt_reason_label(r), expect);
+		check_request(ctx, strcmp(prov, "hs") == 0 ? 1 : 0, line + off, now, expect);
 		n++;
 		if (strcmp(expect, "allowed") == 0)
 			valid++;
