@@ -242,7 +242,11 @@ const struct mg_jwt_requirement *mg_jwt_requirement_get(const struct mg_jwt_ctx 
 
 /* ---- the data path ---------------------------------------------------------------------- */
 
-/* A field to add to the forwarded request; views into the outcome's buffer or the config. */
+/*
+ * A field to add to the forwarded request.  The name points into the context's configuration;
+ * the value into the outcome's buffer (claims) or the request's own buffer (the payload
+ * header, a slice of the token): valid while the context, the outcome and the request head are.
+ */
 struct mg_jwt_header {
 	struct mg_h1_view name;
 	struct mg_h1_view value;
@@ -283,8 +287,10 @@ mg_jwt_outcome_drops(const struct mg_jwt_outcome *out, unsigned int field)
 }
 
 /*
- * Checks request <req> (a parsed head) against requirement <rq> at wall-clock time <now_s>
- * (seconds since the Unix epoch) and fills <out>.  Returns MG_JWT_ALLOW or MG_JWT_DENY.
+ * Checks request <req> (a parsed head) against requirement <rq> (not NULL: a route without
+ * requirement is not checked at all) at wall-clock time <now_s> (seconds since the Unix epoch)
+ * and fills <out>, initialised by mg_jwt_outcome_init().  Returns MG_JWT_ALLOW or MG_JWT_DENY.
+ * A request with more than MG_JWT_MAX_FIELDS fields is denied (reason `request`).
  */
 enum mg_jwt_result mg_jwt_check(struct mg_jwt_ctx *ctx, const struct mg_jwt_requirement *rq,
                                 const struct mg_h1_request *req, uint64_t now_s,
