@@ -772,6 +772,8 @@ validate_config(struct mg_schema_ctx *ctx, const struct mg_schema_object *o, int
 	(void)o;
 	if (mg_cfg_mesh_resolve(ctx, base) < 0)
 		rc = -EINVAL;
+	if (mg_cfg_jwt_resolve(ctx, base) < 0)
+		rc = -EINVAL;
 	if (!cfg->has_virtual_gateway)
 		return rc;
 	if (l->port != 0) {
@@ -1211,6 +1213,10 @@ static const struct mg_schema_field appliance_fields[] = {
      .type = MG_SCHEMA_CUSTOM,
      MG_SCHEMA_MEMBER(struct mg_cfg_appliance, endpoint_sets),
      .parse = mg_cfg_endpoints_parse},
+    {.name = "jwt",
+     .type = MG_SCHEMA_CUSTOM,
+     MG_SCHEMA_MEMBER(struct mg_cfg_appliance, jwt),
+     .parse = mg_cfg_jwt_parse},
 };
 
 static const struct mg_schema_object appliance_obj = {
@@ -1339,6 +1345,7 @@ void
 mg_config_free(struct mg_config *cfg)
 {
 	mg_cfg_mesh_free(cfg);
+	mg_cfg_jwt_free(cfg);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

@@ -292,6 +292,130 @@ struct mg_cfg_dns {
 	uint32_t timeout_ms;
 };
 
+/* ------------------------------------------------------------------------------------------ */
+/* JWT authentication (appliance.jwt): providers and per-gateway-route requirements           */
+
+#define MG_CFG_JWT_NAME_MAX   64   /* provider names, header, parameter and cookie names + NUL */
+#define MG_CFG_JWT_STR_MAX    256  /* issuer, audiences, claim names and values, URIs + NUL */
+#define MG_CFG_JWT_MAX_LIST   8    /* audiences, locations, claim headers, rule providers/claims */
+#define MG_CFG_JWT_SECRET_MAX 1024 /* a base64url shared secret + NUL */
+#define MG_CFG_JWT_INLINE_MAX (64u << 10)
+
+/* Where a provider's key set comes from (the tag of the `jwks` union). */
+enum mg_cfg_jwks_kind {
+	MG_CFG_JWKS_NONE = 0,
+	MG_CFG_JWKS_FILE,      /* a local JWKS file, read at load */
+	MG_CFG_JWKS_INLINE,    /* the JWKS document inline, as a JSON string */
+	MG_CFG_JWKS_REMOTE,    /* an https jwks_uri, fetched by the gateway */
+	MG_CFG_JWKS_DISCOVERY, /* an OIDC discovery document (https), whose jwks_uri is fetched */
+};
+
+/* A remote key set: <uri>, re-fetched every <cache_duration_s>, each fetch within <timeout_ms>. */
+struct mg_cfg_jwt_remote {
+	char uri[MG_CFG_JWT_STR_MAX];
+	uint32_t cache_duration_s;
+	uint32_t timeout_ms;
+};
+
+struct mg_cfg_jwks {
+	int kind; /* enum mg_cfg_jwks_kind */
+	char file[MG_CFG_PATH_MAX];
+	char *inline_json; /* owned; NULL unless kind is MG_CFG_JWKS_INLINE */
+	struct mg_cfg_jwt_remote remote;
+	struct mg_cfg_jwt_remote discovery;
+};
+
+/* The tag of sharedSecret: absent, a file of raw bytes, or base64url inline. */
+enum mg_cfg_jwt_secret_kind {
+	MG_CFG_JWT_SECRET_NONE = 0,
+	MG_CFG_JWT_SECRET_FILE,
+	MG_CFG_JWT_SECRET_BASE64URL,
+};
+
+struct mg_cfg_jwt_secret {
+	int kind; /* enum mg_cfg_jwt_secret_kind */
+	char file[MG_CFG_PATH_MAX];
+	char base64url[MG_CFG_JWT_SECRET_MAX];
+};
+
+struct mg_cfg_jwt_header_loc {
+	char name[MG_CFG_JWT_NAME_MAX];
+	char value_prefix[MG_CFG_JWT_NAME_MAX];
+};
+
+struct mg_cfg_jwt_claim_header {
+	char header_name[MG_CFG_JWT_NAME_MAX];
+	char claim_name[MG_CFG_JWT_STR_MAX];
+};
+
+/*
+ * One provider (appliance.jwt.providers, keyed by name).  Locations: when none of
+ * <from_headers>, <from_params>, <from_cookies> is given, `Authorization: Bearer ` and the
+ * `access_token` parameter.  docs/CONFIG.md has the defaults.
+ */
+struct mg_cfg_jwt_provider {
+	char name[MG_CFG_JWT_NAME_MAX];
+	char issuer[MG_CFG_JWT_STR_MAX];
+	int n_audiences;
+	char audiences[MG_CFG_JWT_MAX_LIST][MG_CFG_JWT_STR_MAX];
+	struct mg_cfg_jwks jwks;
+	struct mg_cfg_jwt_secret secret;
+	int n_from_headers, n_from_params, n_from_cookies;
+	struct mg_cfg_jwt_header_loc from_headers[MG_CFG_JWT_MAX_LIST];
+	char from_params[MG_CFG_JWT_MAX_LIST][MG_CFG_JWT_NAME_MAX];
+	char from_cookies[MG_CFG_JWT_MAX_LIST][MG_CFG_JWT_NAME_MAX];
+	bool forward;
+	char forward_payload_header[MG_CFG_JWT_NAME_MAX];
+	int n_claim_headers;
+	struct mg_cfg_jwt_claim_header claim_headers[MG_CFG_JWT_MAX_LIST];
+	bool require_expiration;
+	uint32_t clock_skew_s;
+	uint32_t max_token_bytes;
+	uint32_t refresh_min_interval_s;
+};
+
+struct mg_cfg_jwt_claim {
+	char name[MG_CFG_JWT_STR_MAX];
+	char value[MG_CFG_JWT_STR_MAX];
+};
+
+/* How a rule combines its providers. */
+enum mg_cfg_jwt_match {
+	MG_CFG_JWT_ANY = 0,
+	MG_CFG_JWT_ALL,
+};
+
+/*
+ * What one gateway route requires (appliance.jwt.routes, keyed by gateway route name).  After
+ * a successful load <gateway_route_index> indexes cfg->gateway_routes and <provider_index>
+ * appliance.jwt.providers.  Gateway routes without a rule need no token.
+ */
+struct mg_cfg_jwt_rule {
+	char gateway_route[256];
+	int gateway_route_index;
+	int key_tok; /* the JSON key, for messages */
+	int n_providers;
+	char providers[MG_CFG_JWT_MAX_LIST][MG_CFG_JWT_NAME_MAX];
+	int provider_index[MG_CFG_JWT_MAX_LIST];
+	int match; /* enum mg_cfg_jwt_match */
+	bool allow_missing;
+	int n_audiences;
+	char audiences[MG_CFG_JWT_MAX_LIST][MG_CFG_JWT_STR_MAX];
+	int n_claims;
+	struct mg_cfg_jwt_claim claims[MG_CFG_JWT_MAX_LIST];
+};
+
+/* appliance.jwt; <present> is false without the section. Arrays are owned. */
+struct mg_cfg_jwt {
+	bool present;
+	char realm[128];
+	uint32_t cache_entries;
+	int n_providers;
+	struct mg_cfg_jwt_provider *providers;
+	int n_rules;
+	struct mg_cfg_jwt_rule *rules;
+};
+
 struct mg_cfg_appliance {
 	struct mg_cfg_iface ifaces[MG_CFG_MAX_IFACES];
 	int n_ifaces;
@@ -302,6 +426,7 @@ struct mg_cfg_appliance {
 	struct mg_cfg_dns dns;
 	int n_endpoint_sets;
 	struct mg_cfg_endpoint_set *endpoint_sets; /* owned; NULL when n_endpoint_sets is 0 */
+	struct mg_cfg_jwt jwt;
 };
 
 /* ------------------------------------------------------------------------------------------ */

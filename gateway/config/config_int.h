@@ -57,6 +57,25 @@ void mg_cfg_mesh_free(struct mg_config *cfg);
  */
 int mg_cfg_parse_host_ipv4(struct mg_schema_ctx *ctx, int tok, uint32_t *out, const char *example);
 
+/*
+ * The parse callback of `appliance.jwt` (gateway/config/jwt.c): <base> is the struct
+ * mg_cfg_appliance.  Fills appliance.jwt (names not resolved yet).  Returns 0 or -EINVAL.
+ */
+int mg_cfg_jwt_parse(struct mg_schema_ctx *ctx, const struct mg_schema_field *f, int tok,
+                     void *base);
+
+/*
+ * Resolves appliance.jwt.routes' gateway route and provider names into indices, reporting
+ * every name that matches nothing.  Returns 0 or -EINVAL.
+ */
+int mg_cfg_jwt_resolve(struct mg_schema_ctx *ctx, struct mg_config *cfg);
+
+/* Frees what appliance.jwt owns (not zeroing it). */
+void mg_cfg_jwt_free(struct mg_config *cfg);
+
+/* The JWT tables, NULL-terminated, for table self-checks in tests. */
+extern const struct mg_schema_object *const mg_config_jwt_schemas[];
+
 /* The mesh sections' tables, NULL-terminated, for table self-checks in tests. */
 extern const struct mg_schema_object *const mg_config_mesh_schemas[];
 

@@ -8,7 +8,7 @@
 # UNIT_SYS_LIBS   system libraries to link (-lNAME), after UNIT_LIBS.
 
 UNIT_SRCS := $(wildcard tests/unit/*.c)
-UNIT_DEPS_SRCS := gateway/config/json.c gateway/config/schema.c gateway/config/config.c
+UNIT_DEPS_SRCS := gateway/config/json.c gateway/config/schema.c gateway/config/config.c gateway/config/jwt.c
 UNIT_DEPS_SRCS += platform/lwip/mg_siphash.c platform/lwip/mg_isn.c gateway/core/mg_pool.c \
 		  gateway/admin/mg_admin_http.c
 UNIT_LIBS :=
@@ -22,3 +22,10 @@ UNIT_SYS_LIBS += -lpcre2-8
 UNIT_DEPS_SRCS += $(wildcard gateway/route/*.c)
 UNIT_DEPS_SRCS += gateway/net/mg_dns_msg.c
 UNIT_DEPS_SRCS += platform/store/mg_store.c platform/store/mg_bundle.c
+# JWT verification (gateway/jwt).  test_jwt_interop.c reads tokens that python3-jwt and
+# python3-jwcrypto mint at test time (tests/jwt/make-tokens.py, fresh keys each run).
+UNIT_DEPS_SRCS += $(wildcard gateway/jwt/*.c)
+.PHONY: jwt-fixtures
+jwt-fixtures:
+	$(Q)/usr/bin/python3 tests/jwt/make-tokens.py $(BUILD_ROOT)/jwt
+test-unit: jwt-fixtures
