@@ -894,6 +894,14 @@ static const struct mg_schema_field admin_fields[] = {
      MG_SCHEMA_MEMBER(struct mg_cfg_admin, port),
      .min = 1,
      .max = 65535},
+    {.name = "token",
+     .type = MG_SCHEMA_STRING,
+     MG_SCHEMA_MEMBER(struct mg_cfg_admin, token),
+     .min = 16},
+    {.name = "tokenFile",
+     .type = MG_SCHEMA_STRING,
+     MG_SCHEMA_MEMBER(struct mg_cfg_admin, token_file),
+     .min = 1},
 };
 
 static const struct mg_schema_object admin_obj = {

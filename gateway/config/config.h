@@ -64,6 +64,9 @@ struct mg_cfg_admin {
 	int iface;
 	uint16_t port;
 	char iface_name[MG_CFG_IFACE_NAME_MAX];
+	/* Bearer token every admin request must carry ("" with token_file "": none). */
+	char token[257];      /* 16..256 bytes */
+	char token_file[256]; /* read at boot; its first line is the token */
 };
 
 /* Diagnostic listeners (RFC 862 echo, RFC 863 discard) on every interface; 0 = off. */

@@ -33,6 +33,7 @@
 #include "gateway/http/mg_http_lex.h"
 #include "gateway/http/mg_http_util.h"
 #include "gateway/net/mg_conn.h"
+#include "gateway/obs/mg_obs.h"
 #include "gateway/proxy/mg_proxy.h"
 #include "gateway/tls/mg_tls.h"
 
@@ -77,6 +78,7 @@ struct session {
 	struct mg_h1_request req;    /* completeness scan of the request head */
 	struct mg_h1_response resp;  /* completeness scan of the response head */
 	struct mg_chunked req_ch, resp_ch;
+	struct mg_obs_x obs; /* observability: metrics and access log of the exchange */
 };
 
 static struct {
@@ -217,6 +219,8 @@ io_fill(struct buf **b, struct mg_conn *c, struct mg_tls_conn *t)
 static int
 down_write(struct session *s, const void *buf, size_t len, bool more)
 {
+	if (s->rs == RS_BODY || s->rs == RS_TUNNEL)
+		s->obs.tx_bytes += len; /* obs: body bytes sent */
 	return io_write(s->down, s->tls, buf, len, more);
 }
 
@@ -242,6 +246,8 @@ down_fill(struct session *s)
 static int
 up_write(struct session *s, const void *buf, size_t len, bool more)
 {
+	if (s->rq == RQ_BODY || s->rq == RQ_TUNNEL)
+		s->obs.rx_bytes += len; /* obs: body bytes received */
 	return io_write(s->up, s->up_tls, buf, len, more);
 }
 
@@ -264,6 +270,8 @@ static void
 session_free(struct session *s)
 {
 	LIST_REMOVE(s, link);
+	mg_obs_end(&s->obs);
+	mg_obs_conn_close(s->lc->port);
 	if (s->din != NULL)
 		mg_pool_put(&px.bufs, s->din);
 	if (s->uin != NULL)
@@ -375,6 +383,7 @@ session_fail(struct session *s, int status, const char *detail)
 {
 	ssize_t n;
 
+	mg_obs_fail(&s->obs, s->lc->port, s->down, status);
 	if (status >= 500)
 		log_failure(s, status, detail);
 	if (s->resp_started) {
@@ -497,6 +506,7 @@ build_request_head(struct session *s, const struct mg_h1_request *r,
 		uint64_t rnd[2] = {rte_rand(), rte_rand()};
 
 		mg_http_uuid_v4((const uint8_t *)rnd, rid);
+		mg_obs_request_id(&s->obs, rid, sizeof(rid));
 		ADD(mg_http_write_field(o, (size_t)(end - o), "X-Request-Id", 12, rid,
 		                        sizeof(rid)));
 	}
@@ -524,6 +534,7 @@ send_request_head(struct session *s, const char *head, size_t n)
 		return false;
 	}
 	up_write(s, head, n, s->req_body != MG_H1_BODY_NONE);
+	mg_obs_upstream_sent(&s->obs);
 	buf_consume(s->din, s->head_len);
 	s->head_len = 0;
 	if (s->req_body == MG_H1_BODY_CHUNKED)
@@ -591,6 +602,7 @@ redirect_to_https(struct session *s, const struct mg_h1_request *r)
 	if (n > 0 && (size_t)n < sizeof(px.out))
 		down_write(s, px.out, (size_t)n, false);
 	count_status(308);
+	mg_obs_status(&s->obs, 308);
 	session_end(s, false);
 }
 
@@ -607,6 +619,7 @@ start_exchange(struct session *s)
 
 	px.st.requests++;
 	reparse_request(s, &r);
+	mg_obs_begin_conn(&s->obs, s->lc->port, &r, s->down);
 	s->method = r.method_id;
 	if (!r.head.keep_alive)
 		s->down_close = true;
@@ -621,12 +634,14 @@ start_exchange(struct session *s)
 	}
 	s->lc->route(s->lc->route_arg, &r, s->lc->port, &rt);
 	if (rt.ep == NULL) {
+		mg_obs_unrouted(&s->obs, mg_obs_take_route());
 		px.st.unrouted++;
 		session_fail(s, rt.status != 0 ? rt.status : 404,
 		             rt.detail != NULL ? rt.detail : "no route for this request");
 		return;
 	}
 	s->ep = rt.ep;
+	mg_obs_routed(&s->obs, mg_obs_take_route(), rt.ep->addr, rt.ep->port);
 	mg_endpoint_ref(s->ep);
 	s->req_body = (uint8_t)r.head.body;
 	s->req_left = r.head.content_length;
@@ -639,6 +654,7 @@ start_exchange(struct session *s)
 	if (s->up == NULL) {
 		if (err == -EBUSY) {
 			px.st.upstream_overflows++;
+			mg_obs_flag(&s->obs, MG_OBS_F_UO);
 			session_fail(s, 503, "upstream connection limit reached");
 		} else {
 			px.st.upstream_connect_failures++;
@@ -928,6 +944,8 @@ send_response_head(struct session *s, uint32_t len)
 		return false; /* wait for room: `writable' on the client resumes */
 	down_write(s, px.out, (size_t)n, r.head.body != MG_H1_BODY_NONE);
 	count_status(r.status);
+	mg_obs_first_byte(&s->obs);
+	mg_obs_status(&s->obs, r.status);
 	s->resp_started = true;
 	buf_consume(s->uin, len);
 	s->resp_body = (uint8_t)r.head.body;
@@ -1166,6 +1184,7 @@ pump_up(struct session *s)
 static void
 finish_exchange(struct session *s)
 {
+	mg_obs_end(&s->obs);
 	up_release(s, s->up_reusable);
 	if (s->ep != NULL)
 		mg_endpoint_unref(s->ep);
@@ -1471,6 +1490,7 @@ on_accept(void *arg, struct mg_conn *c, const struct mg_conn_ops **ops, void **o
 		}
 	}
 	LIST_INSERT_HEAD(&px.open, s, link);
+	mg_obs_conn_open(s->lc->port);
 	px.st.sessions++;
 	px.st.active_sessions++;
 	mg_conn_set_deadline(c, s->lc->tls != NULL ? s->lc->handshake_timeout_ms
