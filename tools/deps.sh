@@ -34,7 +34,7 @@ PKGS=(
 	libarchive-dev libjansson-dev libbpf-dev libxdp-dev libibverbs-dev libisal-dev
 	clang libclang-rt-14-dev clang-format
 	python3 python3-websockets iproute2 iputils-ping curl procps kmod netcat-openbsd openssl nginx
-	nghttp2-client testssl.sh
+	nghttp2-client testssl.sh prometheus
 )
 
 die() { echo "deps: $*" >&2; exit 1; }

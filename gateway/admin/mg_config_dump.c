@@ -46,7 +46,8 @@ mg_config_redact(const char *in, size_t n, char *out, size_t cap)
 		/* A member named "token" (exactly, no escapes): its value is redacted. */
 		if (e - i == 7 && memcmp(in + i, "\"token\"", 7) == 0) {
 			j = e;
-			while (j < n && (in[j] == ' ' || in[j] == '\t' || in[j] == '\r' || in[j] == '\n'))
+			while (j < n &&
+			       (in[j] == ' ' || in[j] == '\t' || in[j] == '\r' || in[j] == '\n'))
 				j++;
 			if (j < n && in[j] == ':') {
 				j++;

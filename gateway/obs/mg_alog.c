@@ -18,7 +18,7 @@
 #include "gateway/route/mg_route.h"
 
 #define MAX_OPS      128
-#define MAX_CAPS     24  /* distinct REQ(...) fields a format may use */
+#define MAX_CAPS     24   /* distinct REQ(...) fields a format may use */
 #define CAP_BYTES    1536 /* captured request field bytes per request */
 #define HDR_NAME_MAX 64
 
@@ -48,14 +48,14 @@ enum op_kind {
 
 struct op {
 	uint8_t kind;
-	uint8_t cap;       /* OP_REQ: capture index */
-	uint16_t max_len;  /* OP_REQ: truncate to this many bytes (0: no limit) */
-	uint16_t lit_off;  /* OP_LIT: into fmt.lits */
+	uint8_t cap;      /* OP_REQ: capture index */
+	uint16_t max_len; /* OP_REQ: truncate to this many bytes (0: no limit) */
+	uint16_t lit_off; /* OP_LIT: into fmt.lits */
 	uint16_t lit_len;
-	bool json_num;     /* JSON: the value is this operator alone and numeric */
-	bool json_first;   /* JSON: first operator of a value (opens the string) */
-	bool json_last;    /* JSON: last operator of a value (closes the string) */
-	bool in_value;     /* JSON: part of a value (escaped), not of the key/value syntax */
+	bool json_num;   /* JSON: the value is this operator alone and numeric */
+	bool json_first; /* JSON: first operator of a value (opens the string) */
+	bool json_last;  /* JSON: last operator of a value (closes the string) */
+	bool in_value;   /* JSON: part of a value (escaped), not of the key/value syntax */
 };
 
 /* A request field to capture: a pseudo-header or a header, with an alternative. */
@@ -221,8 +221,8 @@ parse_operator(const char *p, const char *end, struct op *o, bool *numeric, char
 		size_t base = (size_t)(paren - name);
 
 		if (rp == NULL) {
-			snprintf(err, errlen, "access log format: unclosed '(' in %%%.*s%%", (int)nlen,
-			         name);
+			snprintf(err, errlen, "access log format: unclosed '(' in %%%.*s%%",
+			         (int)nlen, name);
 			return -EINVAL;
 		}
 		if (rp + 1 < close) {
@@ -253,13 +253,15 @@ parse_operator(const char *p, const char *end, struct op *o, bool *numeric, char
 			return (int)(close + 1 - p);
 		}
 		if (base == 10 && memcmp(name, "START_TIME", 10) == 0) {
-			o->kind = OP_START_TIME; /* the format argument is not supported: ISO 8601 */
+			o->kind =
+			    OP_START_TIME; /* the format argument is not supported: ISO 8601 */
 			return (int)(close + 1 - p);
 		}
 		goto unknown;
 	}
 	for (i = 0; i < sizeof(operators) / sizeof(operators[0]); i++)
-		if (strlen(operators[i].name) == nlen && memcmp(operators[i].name, name, nlen) == 0) {
+		if (strlen(operators[i].name) == nlen &&
+		    memcmp(operators[i].name, name, nlen) == 0) {
 			o->kind = (uint8_t)operators[i].kind;
 			*numeric = operators[i].numeric;
 			return (int)(close + 1 - p);
@@ -279,7 +281,7 @@ compile_part(const char *s, size_t n, bool json, char *err, size_t errlen)
 	bool numeric = false, only_numeric = true;
 	unsigned int n_parts = 0;
 	struct op o;
-	int rc;
+	int rc, used;
 
 	while (p < end) {
 		if (*p != '%') {
@@ -296,10 +298,10 @@ compile_part(const char *s, size_t n, bool json, char *err, size_t errlen)
 			only_numeric = false;
 			continue;
 		}
-		rc = parse_operator(p, end, &o, &numeric, err, errlen);
-		if (rc < 0)
-			return rc;
-		if (rc == 0) {
+		used = parse_operator(p, end, &o, &numeric, err, errlen);
+		if (used < 0)
+			return used;
+		if (used == 0) {
 			p++;
 			continue;
 		}
@@ -312,7 +314,7 @@ compile_part(const char *s, size_t n, bool json, char *err, size_t errlen)
 		}
 		if (!numeric)
 			only_numeric = false;
-		p += rc;
+		p += used;
 		rc = add_op(&o, err, errlen);
 		if (rc != 0)
 			return rc;
@@ -392,8 +394,8 @@ add_json_key(const char *key, bool first, char *err, size_t errlen)
 }
 
 int
-mg_alog_compile_json(const char *const *keys, const char *const *values, unsigned int n,
-                     char *err, size_t errlen)
+mg_alog_compile_json(const char *const *keys, const char *const *values, unsigned int n, char *err,
+                     size_t errlen)
 {
 	unsigned int i;
 	int rc;
@@ -611,8 +613,7 @@ response_flags(const struct mg_obs_x *x)
 }
 
 size_t
-mg_alog_format(const struct mg_obs_x *x, uint64_t dur_us, uint64_t resp_us, char *buf,
-               size_t cap)
+mg_alog_format(const struct mg_obs_x *x, uint64_t dur_us, uint64_t resp_us, char *buf, size_t cap)
 {
 	const struct mg_alog_req *q = x->log;
 	struct w w = {.p = buf, .end = buf + cap};
@@ -704,7 +705,8 @@ mg_alog_format(const struct mg_obs_x *x, uint64_t dur_us, uint64_t resp_us, char
 			s = series_name(x, MG_OBS_VIRTUAL_SERVICE);
 			break;
 		case OP_ROUTING_REASON:
-			s = x->routed ? mg_route_reason_label((enum mg_route_reason)x->reason) : NULL;
+			s = x->routed ? mg_route_reason_label((enum mg_route_reason)x->reason)
+			              : NULL;
 			break;
 		case OP_HOSTNAME:
 			s = al.hostname;

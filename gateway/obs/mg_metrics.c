@@ -103,8 +103,14 @@ struct field {
 	bool u32;
 };
 
-#define PX(f, n, h)  {n, "counter", h, offsetof(struct mg_proxy_stats, f), false}
-#define PXG(f, n, h) {n, "gauge", h, offsetof(struct mg_proxy_stats, f), true}
+#define PX(f, n, h)                                                                                \
+	{                                                                                          \
+		n, "counter", h, offsetof(struct mg_proxy_stats, f), false                         \
+	}
+#define PXG(f, n, h)                                                                               \
+	{                                                                                          \
+		n, "gauge", h, offsetof(struct mg_proxy_stats, f), true                            \
+	}
 static const struct field proxy_fields[] = {
     PX(sessions, "downstream_connections_total", "Client connections accepted."),
     PXG(active_sessions, "downstream_connections_active", "Client connections open."),
@@ -131,7 +137,10 @@ static const struct field proxy_fields[] = {
 #undef PX
 #undef PXG
 
-#define CS(f, n, h) {n, "counter", h, offsetof(struct mg_conn_stats, f), false}
+#define CS(f, n, h)                                                                                \
+	{                                                                                          \
+		n, "counter", h, offsetof(struct mg_conn_stats, f), false                          \
+	}
 static const struct field conn_fields[] = {
     CS(accepted, "tcp_accepted_total", "TCP connections accepted (every listener)."),
     CS(connects, "tcp_connects_total", "TCP connections opened toward upstreams."),
@@ -143,7 +152,10 @@ static const struct field conn_fields[] = {
 };
 #undef CS
 
-#define DS(f, n, h) {n, "counter", h, offsetof(struct mg_dns_stats, f), false}
+#define DS(f, n, h)                                                                                \
+	{                                                                                          \
+		n, "counter", h, offsetof(struct mg_dns_stats, f), false                           \
+	}
 static const struct field dns_fields[] = {
     DS(queries, "dns_queries_total", "DNS queries sent."),
     DS(answers, "dns_answers_total", "DNS answers accepted."),

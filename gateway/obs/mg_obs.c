@@ -13,11 +13,10 @@
 #include "gateway/route/mg_route.h"
 
 /* Upper bounds of the latency buckets, in seconds (Prometheus' "le"). */
-const double mg_obs_bucket_le[MG_OBS_BUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                                 0.025,  0.05,  0.1,    0.25,  0.5,
-                                                 1,      2.5,   5,      10};
-static const uint64_t bucket_us[MG_OBS_BUCKETS] = {500,    1000,   2500,    5000,   10000,
-                                                   25000,  50000,  100000,  250000, 500000,
+const double mg_obs_bucket_le[MG_OBS_BUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                 0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+static const uint64_t bucket_us[MG_OBS_BUCKETS] = {500,     1000,    2500,    5000,    10000,
+                                                   25000,   50000,   100000,  250000,  500000,
                                                    1000000, 2500000, 5000000, 10000000};
 
 #define HASH_SLOTS (2 * MG_OBS_MAX_KEYS)
@@ -220,8 +219,7 @@ route_keys(struct mg_obs_x *x, const struct mg_obs_route *rt)
 }
 
 void
-mg_obs_routed(struct mg_obs_x *x, const struct mg_obs_route *rt, uint32_t up_addr,
-              uint16_t up_port)
+mg_obs_routed(struct mg_obs_x *x, const struct mg_obs_route *rt, uint32_t up_addr, uint16_t up_port)
 {
 	char b[32];
 	const uint8_t *a = (const uint8_t *)&up_addr;

@@ -65,8 +65,8 @@ struct mg_obs_x {
 	bool routed;
 	uint16_t status;
 	uint16_t key[MG_OBS_KIND_COUNT];
-	uint8_t reason; /* enum mg_route_reason, when routed */
-	uint8_t flags;  /* MG_OBS_F_* */
+	uint8_t reason;               /* enum mg_route_reason, when routed */
+	uint8_t flags;                /* MG_OBS_F_* */
 	uint64_t t0, t_sent, t_first; /* TSC */
 	uint64_t rx_bytes, tx_bytes;
 	uint32_t up_addr; /* network byte order */

@@ -34,6 +34,7 @@
 #include "gateway/http/mg_http_util.h"
 #include "gateway/net/mg_conn.h"
 #include "gateway/obs/mg_obs.h"
+#include "gateway/obs/mg_trace.h"
 #include "gateway/proxy/mg_proxy.h"
 #include "gateway/tls/mg_tls.h"
 
@@ -410,8 +411,8 @@ field_is(const struct mg_h1_field *f, const char *name)
  * Writes the request head to forward into px.out: request line in
  * origin-form as HTTP/1.1, the client's fields minus hop-by-hop ones and
  * those the gateway sets itself, then Host (if the client sent none), the
- * framing field, X-Forwarded-For/-Proto/-Port and X-Request-Id.  Returns the
- * length, or -ENOSPC.
+ * framing field, X-Forwarded-For/-Proto/-Port, X-Request-Id and traceparent
+ * (gateway/obs/mg_trace.h).  Returns the length, or -ENOSPC.
  */
 static ssize_t
 build_request_head(struct session *s, const struct mg_h1_request *r,
@@ -422,6 +423,10 @@ build_request_head(struct session *s, const struct mg_h1_request *r,
 	char ip[INET_ADDRSTRLEN], rid[MG_HTTP_UUID_LEN];
 	const struct mg_h1_field *f;
 	bool have_rid = false;
+	/* W3C trace context: continue a valid trace with the gateway's span, else start one. */
+	char tp[MG_TRACEPARENT_LEN];
+	const uint64_t trnd[3] = {rte_rand(), rte_rand(), rte_rand()};
+	bool keep_ts = mg_trace_propagate(h->fields, h->nfields, trnd, tp);
 	uint32_t addr;
 	uint16_t port;
 	size_t target_len;
@@ -464,7 +469,8 @@ build_request_head(struct session *s, const struct mg_h1_request *r,
 		if (mg_http_is_hop_by_hop(f->name.p, f->name.len, h) ||
 		    field_is(f, "content-length") || field_is(f, "x-forwarded-for") ||
 		    field_is(f, "x-forwarded-proto") || field_is(f, "x-forwarded-port") ||
-		    (rt->host != NULL && field_is(f, "host")))
+		    (rt->host != NULL && field_is(f, "host")) || field_is(f, "traceparent") ||
+		    (!keep_ts && field_is(f, "tracestate")))
 			continue;
 		if (field_is(f, "x-request-id")) {
 			if (have_rid || !mg_http_request_id_valid(f->value.p, f->value.len))
@@ -510,6 +516,7 @@ build_request_head(struct session *s, const struct mg_h1_request *r,
 		ADD(mg_http_write_field(o, (size_t)(end - o), "X-Request-Id", 12, rid,
 		                        sizeof(rid)));
 	}
+	ADD(mg_http_write_field(o, (size_t)(end - o), "traceparent", 11, tp, sizeof(tp)));
 	PUTS("\r\n");
 	return o - px.out;
 }

@@ -21,3 +21,6 @@ UNIT_SYS_LIBS += -lpcre2-8
 # Route matching (gateway/route).
 UNIT_DEPS_SRCS += $(wildcard gateway/route/*.c)
 UNIT_DEPS_SRCS += gateway/net/mg_dns_msg.c
+# Observability (gateway/obs) and the admin's config dump.
+UNIT_DEPS_SRCS += gateway/obs/mg_trace.c gateway/obs/mg_alog.c gateway/obs/mg_obs.c \
+		  gateway/admin/mg_config_dump.c
