@@ -140,7 +140,7 @@ respond(struct admin_conn *c, int status, const char *reason, const char *ctype,
 	             status, reason, ctype, body_len, extra != NULL ? extra : "",
 	             c->closing ? "close" : "keep-alive");
 
-	if (n < 0 || (size_t)n + body_len > ADMIN_OUT_MAX - c->out_len) {
+	if (n < 0 || (size_t)n + (head_only ? 0 : body_len) > ADMIN_OUT_MAX - c->out_len) {
 		c->closing = true;
 		return;
 	}

@@ -26,7 +26,8 @@ mg_conn_peer(const struct mg_conn *c, uint32_t *addr, uint16_t *port)
 	*port = 40000;
 }
 
-static const char *stub_config = "{\"appliance\":{\"admin\":{\"token\": \"s3cr3t-s3cr3t-s3cr3t\"}}}";
+static const char *stub_config =
+    "{\"appliance\":{\"admin\":{\"token\": \"s3cr3t-s3cr3t-s3cr3t\"}}}";
 
 const char *
 mg_control_config(const char **path, unsigned int *generation, size_t *len)
@@ -62,15 +63,15 @@ MG_TEST(trace_invalid_parents_start_a_new_trace)
 {
 	static const char *const bad[] = {
 	    "",
-	    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0",    /* short */
-	    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-",  /* 00 with more */
-	    "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",   /* upper case */
-	    "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",   /* version ff */
-	    "00-00000000000000000000000000000000-00f067aa0ba902b7-01",   /* zero trace-id */
-	    "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",   /* zero parent-id */
-	    "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",   /* separator */
-	    "cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01x",  /* no '-' after flags */
-	    "00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01",   /* not hex */
+	    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0",   /* short */
+	    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-", /* 00 with more */
+	    "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",  /* upper case */
+	    "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",  /* version ff */
+	    "00-00000000000000000000000000000000-00f067aa0ba902b7-01",  /* zero trace-id */
+	    "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",  /* zero parent-id */
+	    "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",  /* separator */
+	    "cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01x", /* no '-' after flags */
+	    "00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01",  /* not hex */
 	};
 	char out[MG_TRACEPARENT_LEN + 1] = "";
 	size_t i;
@@ -107,8 +108,10 @@ one_line(const char *head, int status, uint64_t tx, char *line, size_t cap)
 	static struct mg_h1_field fields[16];
 	struct mg_h1_request r;
 	struct mg_obs_x x;
-	struct mg_obs_route rt = {.gateway_route = "gr", .virtual_service = "web.local",
-	                          .virtual_node = "web", .reason = MG_ROUTE_OK};
+	struct mg_obs_route rt = {.gateway_route = "gr",
+	                          .virtual_service = "web.local",
+	                          .virtual_node = "web",
+	                          .reason = MG_ROUTE_OK};
 	size_t n;
 
 	memset(&x, 0, sizeof(x));
@@ -185,12 +188,9 @@ MG_TEST(alog_json_format)
 {
 	static struct mg_cfg_virtual_gateway vg;
 	static const char *const kv[][2] = {
-	    {"code", "%RESPONSE_CODE%"},
-	    {"path", "%REQ(:PATH)%"},
-	    {"ua", "ua=%REQ(USER-AGENT)%"},
-	    {"flags", "%RESPONSE_FLAGS%"},
-	    {"rd", "%RESPONSE_DURATION%"},
-	    {"lit", "x"},
+	    {"code", "%RESPONSE_CODE%"},    {"path", "%REQ(:PATH)%"},
+	    {"ua", "ua=%REQ(USER-AGENT)%"}, {"flags", "%RESPONSE_FLAGS%"},
+	    {"rd", "%RESPONSE_DURATION%"},  {"lit", "x"},
 	};
 	char line[1024];
 	size_t n, i;
@@ -230,8 +230,9 @@ MG_TEST(config_dump_redacts_tokens)
 	n = mg_config_dump_json(out, sizeof(out));
 	MG_ASSERT(n > 0);
 	out[n] = '\0';
-	MG_EXPECT_STR(out, "{\"generation\":3,\"path\":\"/etc/meshgate/\\\"gw\\\".json\",\"config\":"
-	                   "{\"appliance\":{\"admin\":{\"token\": \"[redacted]\"}}}}\n");
+	MG_EXPECT_STR(out,
+	              "{\"generation\":3,\"path\":\"/etc/meshgate/\\\"gw\\\".json\",\"config\":"
+	              "{\"appliance\":{\"admin\":{\"token\": \"[redacted]\"}}}}\n");
 	n = mg_config_redact("{\"x\":\"token\",\"token\" :\n \"a\\\"b\",\"y\":1}", 37, out,
 	                     sizeof(out));
 	MG_ASSERT(n > 0);
