@@ -387,13 +387,20 @@ route_request(void *arg, const struct mg_h1_request *req, uint16_t port, struct 
 /* Once a second from the worker loop: TLS reseeding and ticket-key rotation. */
 static int gateway_reload(void);
 
+static char reload_msg[512]; /* the last reload's outcome (defined with gateway_reload) */
+
 static void
 run_control(void)
 {
 	control_pending = 0;
 	if (reload_requested) {
+		int rc;
+
 		reload_requested = 0;
-		gateway_reload();
+		reload_msg[0] = '\0';
+		rc = gateway_reload();
+		/* A POST /reload waiting for this outcome gets it. */
+		mg_admin_reload_done(rc, reload_msg[0] != '\0' ? reload_msg : "reload failed");
 	}
 	mg_alog_flush(); /* the access log ring filled past its threshold */
 }
@@ -879,15 +886,11 @@ bad:
 
 #undef SAY
 
-int
-mg_control_reload(char *msg, size_t cap)
+void
+mg_control_request_reload(void)
 {
-	int rc;
-
-	reload_msg[0] = '\0';
-	rc = gateway_reload();
-	snprintf(msg, cap, "%s", reload_msg[0] != '\0' ? reload_msg : "reload failed");
-	return rc;
+	reload_requested = 1;
+	control_pending = 1;
 }
 
 const char *

@@ -1,6 +1,6 @@
 /*
  * The gateway's control operations, as main.c implements them, for the admin API.
- * All run on the worker, between two polls (the admin service's callbacks run there).
+ * All run on the worker (the admin service's callbacks run there too).
  */
 #ifndef MG_CONTROL_H
 #define MG_CONTROL_H
@@ -8,11 +8,12 @@
 #include <stddef.h>
 
 /*
- * mg_control_reload() reloads the configuration as SIGHUP does and writes the outcome (one
- * line: the new generation, or why the running one stays) into <msg>.  Returns 0 when a new
- * generation is in service, or a negative errno.
+ * mg_control_request_reload() asks for the reload SIGHUP asks for.  It runs from the worker's
+ * control path within a millisecond, outside lwIP's callbacks, and then calls
+ * mg_admin_reload_done() with the outcome (one line: the new generation, or why the running
+ * one stays).
  */
-int mg_control_reload(char *msg, size_t cap);
+void mg_control_request_reload(void);
 
 /* mg_control_unhealthy() is NULL when the gateway can serve, else why it cannot. */
 const char *mg_control_unhealthy(void);

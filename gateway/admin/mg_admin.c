@@ -46,6 +46,7 @@ struct admin_conn {
 	uint32_t out_len, out_off;
 	bool closing;              /* close once the output is queued */
 	uint32_t ext_len, ext_off; /* a body in the shared big buffer, after out */
+	bool waiting;              /* for the outcome of a reload it asked for */
 	char in[MG_AHTTP_MAX_HEAD];
 	char out[ADMIN_OUT_MAX];
 };
@@ -60,6 +61,7 @@ static struct {
 	char token[512]; /* "" : no authentication */
 	size_t token_len;
 	struct admin_conn *big_owner;
+	struct admin_conn *reload_waiter;
 	uint64_t refused;
 	uint64_t timeouts;
 } admin;
@@ -69,6 +71,8 @@ admin_free(struct admin_conn *c)
 {
 	if (admin.big_owner == c)
 		admin.big_owner = NULL;
+	if (admin.reload_waiter == c)
+		admin.reload_waiter = NULL;
 	LIST_REMOVE(c, link);
 	mg_pool_put(&admin.pool, c);
 }
@@ -115,7 +119,7 @@ admin_drain(struct admin_conn *c)
 static bool
 pending(const struct admin_conn *c)
 {
-	return c->out_len != 0 || c->ext_len != 0;
+	return c->out_len != 0 || c->ext_len != 0 || c->waiting;
 }
 
 /* Closes <c> if it is closing and its output is all queued.  Returns true
@@ -228,6 +232,33 @@ authorized(const struct mg_ahttp_req *r)
 	return diff == 0 && n == admin.token_len;
 }
 
+static void process(struct admin_conn *c);
+
+void
+mg_admin_reload_done(int rc, const char *msg)
+{
+	struct admin_conn *c = admin.reload_waiter;
+	char body[600];
+	int n;
+
+	if (c == NULL)
+		return;
+	admin.reload_waiter = NULL;
+	c->waiting = false;
+	n = snprintf(body, sizeof(body), "%s\n", msg);
+	if (n < 0 || (size_t)n >= sizeof(body))
+		n = (int)strlen(body);
+	if (rc == 0)
+		respond(c, 200, "OK", "text/plain", body, (size_t)n, false, NULL);
+	else
+		respond(c, rc == -ENOENT ? 409 : 422,
+		        rc == -ENOENT ? "Conflict" : "Unprocessable Content", "text/plain", body,
+		        (size_t)n, false, NULL);
+	mg_conn_set_deadline(c->conn, ADMIN_DEADLINE_MS);
+	admin_drain(c);
+	process(c); /* pipelined requests behind it; may close <c> */
+}
+
 void
 mg_admin_set_token(const char *token)
 {
@@ -288,17 +319,16 @@ serve(struct admin_conn *c, const struct mg_ahttp_req *r)
 			        "Allow: POST\r\n");
 			return;
 		}
-		/* The same reload as SIGHUP, on this worker, now. */
-		char msg[512];
-		int rc = mg_control_reload(msg, sizeof(msg));
-
-		n = snprintf(body, sizeof(body), "%s\n", msg);
-		if (rc == 0)
-			respond(c, 200, "OK", "text/plain", body, (size_t)n, false, NULL);
-		else
-			respond(c, rc == -ENOENT ? 409 : 422,
-			        rc == -ENOENT ? "Conflict" : "Unprocessable Content", "text/plain",
-			        body, (size_t)n, false, NULL);
+		/* The same reload as SIGHUP: it runs from the worker's control path (outside
+		 * lwIP's callbacks), which answers through mg_admin_reload_done().  Until then
+		 * this connection waits; one reload request at a time. */
+		if (admin.reload_waiter != NULL) {
+			respond_error(c, 503);
+			return;
+		}
+		admin.reload_waiter = c;
+		c->waiting = true;
+		mg_control_request_reload();
 		return;
 	}
 	if (!get && !head) {

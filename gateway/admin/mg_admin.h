@@ -36,6 +36,10 @@ int mg_admin_start(struct mg_worker *w, uint32_t addr, uint16_t port);
 /* mg_admin_set_token() sets the bearer token requests must carry (NULL or "": none). */
 void mg_admin_set_token(const char *token);
 
+/* mg_admin_reload_done() answers the POST /reload waiting for the reload that just ran
+ * (<rc> 0: a new generation; <msg> the outcome).  Called from the worker's control path. */
+void mg_admin_reload_done(int rc, const char *msg);
+
 /* mg_admin_counters() reports connections refused (pool empty) and reset
  * for missing their deadline. */
 void mg_admin_counters(uint64_t *refused, uint64_t *timeouts);

@@ -477,8 +477,10 @@ mg_alog_capture(const struct mg_h1_request *r, uint16_t listener_port, uint32_t 
 	if (!al.enabled)
 		return NULL;
 	q = mg_pool_get(&al.pool);
-	if (q == NULL)
+	if (q == NULL) {
+		al.dropped++; /* no slot: this request's line is lost, counted */
 		return NULL;
+	}
 	clock_gettime(CLOCK_REALTIME, &q->start); /* vDSO: no system call */
 	q->peer_addr = peer_addr;
 	q->peer_port = peer_port;
