@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "gateway/config/config.h"
@@ -759,9 +760,14 @@ mg_alog_flush(void)
 		return 0;
 	n = write(al.fd, al.ring, al.used);
 	if (n <= 0) {
-		/* The output is stuck or gone: these lines are lost, counted. */
-		if (n < 0 && errno == EAGAIN)
+		size_t i;
+
+		/* A full pipe: the lines wait in the ring (which drops, counted, when full). */
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return 0;
+		/* The output is gone: these lines are lost, counted. */
+		for (i = 0; i < al.used; i++)
+			al.dropped += al.ring[i] == '\n';
 		al.used = 0;
 		return 0;
 	}
@@ -806,6 +812,16 @@ mg_alog_open(const struct mg_cfg_virtual_gateway *vg, uint32_t max_reqs,
 			return -errno;
 		}
 		al.own_fd = true;
+	}
+	{
+		/* A pipe or socket (a log collector reading stdout) that stops reading must not
+		 * stall the worker: writes to it do not block (pending lines stay in the ring). */
+		struct stat st;
+		int fl;
+
+		if (fstat(al.fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) &&
+		    (fl = fcntl(al.fd, F_GETFL)) >= 0)
+			(void)fcntl(al.fd, F_SETFL, fl | O_NONBLOCK);
 	}
 	rc = mg_pool_init(&al.pool, "access_log_req", sizeof(struct mg_alog_req), max_reqs);
 	if (rc != 0) {

@@ -18,11 +18,13 @@ upstream connection per endpoint), this script:
   4. checks the headers the upstream got: X-Request-Id kept or generated, traceparent
      continued (same trace-id, new parent-id, tracestate kept) or started, X-Amzn-Trace-Id
      passed through unchanged;
-  5. POST /reload: generation 2, counters kept; /config_dump shows generation 2 and no token.
+  5. POST /reload of a broken file: 422, generation 1 stays; of the restored file: generation
+     2, counters kept; /config_dump shows generation 2 and no token.
 """
 
 import http.client
 import json
+import os
 import re
 import socket
 import struct
@@ -276,7 +278,17 @@ h2 = ups.get("/ok/2", {})
 check(h2.get("traceparent", "")[3:35] != TP[3:35].upper().lower() and "tracestate" not in h2,
       f"invalid traceparent: a new trace, tracestate dropped: {h2}")
 
-# ---- 5. reload through the admin API
+# ---- 5. reload through the admin API: a broken file is refused (422, generation 1 stays),
+# the restored one goes into service as generation 2
+cfg = os.path.join(os.path.dirname(UPSTREAM_LOG), "config.json")
+with open(cfg, encoding="utf-8") as f:
+    good = f.read()
+with open(cfg, "w", encoding="utf-8") as f:
+    f.write(good.replace('"gatewayRoutes"', '"gatewayRoutez"', 1))
+st, _, body = admin("POST", "/reload")
+check(st == 422 and b"generation 1 stays in service" in body, f"POST /reload of a bad file: {st} {body!r}")
+with open(cfg, "w", encoding="utf-8") as f:
+    f.write(good)
 st, _, body = admin("POST", "/reload")
 check(st == 200 and b"generation 2 in service" in body, f"POST /reload: {st} {body!r}")
 again = scrape()
