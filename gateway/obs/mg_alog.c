@@ -377,17 +377,23 @@ mg_alog_compile_text(const char *fmt, char *err, size_t errlen)
 static int
 add_json_key(const char *key, bool first, char *err, size_t errlen)
 {
-	char b[2 * MG_CFG_LOG_KEY_MAX + 8];
+	char b[6 * MG_CFG_LOG_KEY_MAX + 8];
 	size_t n = 0;
 	const char *k;
 
 	if (!first)
 		b[n++] = ',';
 	b[n++] = '"';
-	for (k = key; *k != '\0' && n < sizeof(b) - 8; k++) {
-		if (*k == '"' || *k == '\\')
+	for (k = key; *k != '\0' && n < sizeof(b) - 10; k++) {
+		unsigned char c = (unsigned char)*k;
+
+		if (c < 0x20 || c == 0x7f) {
+			n += (size_t)snprintf(b + n, 7, "\\u%04x", c);
+			continue;
+		}
+		if (c == '"' || c == '\\')
 			b[n++] = '\\';
-		b[n++] = *k;
+		b[n++] = (char)c;
 	}
 	b[n++] = '"';
 	b[n++] = ':';

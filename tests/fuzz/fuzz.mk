@@ -45,3 +45,7 @@ FUZZ_route_SRCS         = gateway/route/mg_route.c gateway/route/mg_match.c gate
 			  gateway/config/schema.c gateway/config/config.c gateway/config/vgw.c \
 			  gateway/config/mesh.c
 FUZZ_route_LIBS         = -lpcre2-8
+# The access log (gateway/obs): format compiler and formatter, with the hooks that feed it.
+FUZZ_alog_SRCS          = gateway/obs/mg_alog.c gateway/obs/mg_obs.c gateway/core/mg_pool.c \
+			  gateway/http/mg_h1.c gateway/http/mg_http_lex.c gateway/http/mg_http_util.c
+FUZZ_alog_CFLAGS        = $(DPDK_INC)
