@@ -36,6 +36,7 @@
 #include "gateway/mg_control.h"
 #include "gateway/obs/mg_alog.h"
 #include "gateway/obs/mg_obs.h"
+#include "gateway/obs/mg_syslog.h"
 #include "gateway/config/config.h"
 #include "gateway/core/mg_evlog.h"
 #include "gateway/core/mg_log.h"
@@ -670,6 +671,19 @@ start_proxy(void)
 			mg_info("access log to %s (%s format)",
 			        config.virtual_gateway.access_log_path,
 			        config.virtual_gateway.access_log_json ? "json" : "text");
+		if (config.virtual_gateway.has_access_log && config.appliance.syslog.present) {
+			const struct mg_cfg_syslog *sc = &config.appliance.syslog;
+			struct in_addr sa = {.s_addr = htonl(sc->addr)};
+
+			rc = mg_syslog_open(htonl(sc->addr), sc->port, sc->facility);
+			if (rc != 0) {
+				mg_err("appliance.syslog: %s", strerror(-rc));
+				return rc;
+			}
+			mg_alog_set_remote(mg_syslog_send);
+			mg_info("access log also to syslog udp://%s:%u (facility %u)",
+			        inet_ntoa(sa), sc->port, sc->facility);
+		}
 	}
 	rc = start_upstream_tls();
 	if (rc == 0)
@@ -759,6 +773,8 @@ warn_restart_only(const struct mg_config *n)
 		what[k++] = "appliance.proxy";
 	if (memcmp(&a->dns, &b->dns, sizeof(a->dns)) != 0)
 		what[k++] = "appliance.dns";
+	if (memcmp(&a->syslog, &b->syslog, sizeof(a->syslog)) != 0)
+		what[k++] = "appliance.syslog";
 	if (config.has_virtual_gateway != n->has_virtual_gateway ||
 	    memcmp(&config.virtual_gateway, &n->virtual_gateway, sizeof(config.virtual_gateway)) !=
 	        0)
@@ -927,6 +943,8 @@ stop_all(void)
 
 	mg_proxy_stop();
 	mg_alog_close();
+	mg_alog_set_remote(NULL);
+	mg_syslog_close();
 	mg_evlog_flush(stderr);
 	mg_route_table_free(routes);
 	routes = NULL;

@@ -295,10 +295,23 @@ struct mg_cfg_dns {
 	uint32_t timeout_ms;
 };
 
+/*
+ * appliance.syslog: access log lines also go, as RFC 5424 messages over UDP, to
+ * <addr>:<port> (host byte order address) with <facility> (severity informational).
+ * <present> is false when the section is absent.
+ */
+struct mg_cfg_syslog {
+	bool present;
+	uint32_t addr;
+	uint16_t port;
+	uint8_t facility;
+};
+
 struct mg_cfg_appliance {
 	struct mg_cfg_iface ifaces[MG_CFG_MAX_IFACES];
 	int n_ifaces;
 	struct mg_cfg_admin admin;
+	struct mg_cfg_syslog syslog;
 	struct mg_cfg_diag diag;
 	struct mg_cfg_dataplane dataplane;
 	struct mg_cfg_proxy proxy;

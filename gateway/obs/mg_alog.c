@@ -123,6 +123,8 @@ static struct {
 	volatile sig_atomic_t *kick;
 	char ring[MG_ALOG_RING_BYTES];
 	size_t used;
+	size_t remote_off; /* ring bytes already sent to the remote sink */
+	bool (*remote)(const char *msg, size_t len);
 	uint64_t lines, dropped;
 	char hostname[64];
 } al = {.fd = -1, .rid_cap = -1};
@@ -757,11 +759,35 @@ mg_alog_emit(const struct mg_obs_x *x, uint64_t dur_us, uint64_t resp_us)
 
 /* ---- output --------------------------------------------------------------------------- */
 
+void
+mg_alog_set_remote(bool (*send)(const char *msg, size_t len))
+{
+	al.remote = send;
+	al.remote_off = al.used;
+}
+
+/* Sends the lines not yet sent to the remote sink, one message each (no newline). */
+static void
+flush_remote(void)
+{
+	size_t i, start = al.remote_off;
+
+	for (i = al.remote_off; i < al.used; i++) {
+		if (al.ring[i] != '\n')
+			continue;
+		al.remote(al.ring + start, i - start);
+		start = i + 1;
+	}
+	al.remote_off = start;
+}
+
 size_t
 mg_alog_flush(void)
 {
 	ssize_t n;
 
+	if (al.remote != NULL)
+		flush_remote();
 	if (al.used == 0 || al.fd < 0)
 		return 0;
 	n = write(al.fd, al.ring, al.used);
@@ -775,11 +801,13 @@ mg_alog_flush(void)
 		for (i = 0; i < al.used; i++)
 			al.dropped += al.ring[i] == '\n';
 		al.used = 0;
+		al.remote_off = 0;
 		return 0;
 	}
 	if ((size_t)n < al.used)
 		memmove(al.ring, al.ring + n, al.used - (size_t)n);
 	al.used -= (size_t)n;
+	al.remote_off = al.remote_off > (size_t)n ? al.remote_off - (size_t)n : 0;
 	return (size_t)n;
 }
 

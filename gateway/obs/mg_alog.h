@@ -60,6 +60,10 @@ void mg_alog_emit(const struct mg_obs_x *x, uint64_t dur_us, uint64_t resp_us);
 size_t mg_alog_format(const struct mg_obs_x *x, uint64_t dur_us, uint64_t resp_us, char *buf,
                       size_t cap);
 
+/* mg_alog_set_remote() also hands every line, at flush time, to <send> (one call per line,
+ * without its newline): remote syslog (gateway/obs/mg_syslog.h).  NULL: none. */
+void mg_alog_set_remote(bool (*send)(const char *msg, size_t len));
+
 /* mg_alog_flush() writes pending lines with at most one write().  Returns bytes written. */
 size_t mg_alog_flush(void);
 

@@ -28,6 +28,7 @@
 #include "gateway/obs/mg_alog.h"
 #include "gateway/obs/mg_metrics.h"
 #include "gateway/obs/mg_obs.h"
+#include "gateway/obs/mg_syslog.h"
 #include "gateway/proxy/mg_proxy.h"
 #include "gateway/route/mg_route.h"
 #include "gateway/tls/mg_tls.h"
@@ -464,6 +465,12 @@ mg_metrics_render(const struct mg_worker *w, char *buf, size_t cap)
 	family(&o, "access_log_dropped_total", "counter",
 	       "Access log lines dropped: ring full (output too slow) or line too long.");
 	sample_u(&o, "access_log_dropped_total", "", mg_alog_dropped());
+	family(&o, "access_log_syslog_messages_total", "counter",
+	       "Access log lines sent to remote syslog (appliance.syslog).");
+	sample_u(&o, "access_log_syslog_messages_total", "", mg_syslog_sent());
+	family(&o, "access_log_syslog_failures_total", "counter",
+	       "Access log lines that could not be sent to remote syslog (no buffer, send error).");
+	sample_u(&o, "access_log_syslog_failures_total", "", mg_syslog_failed());
 	family(&o, "event_log_dropped_total", "counter", "Event log lines dropped: ring full.");
 	sample_u(&o, "event_log_dropped_total", "", mg_evlog_dropped());
 	mg_admin_counters(&refused, &timeouts);

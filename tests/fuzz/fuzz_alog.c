@@ -46,7 +46,8 @@ compile(char *fmt, bool *json)
 	*json = fmt[0] == '{';
 	if (!*json)
 		return mg_alog_compile_text(fmt, err, sizeof(err));
-	for (p = strtok_r(fmt + 1, "|", &save); p != NULL && n < 64; p = strtok_r(NULL, "|", &save)) {
+	for (p = strtok_r(fmt + 1, "|", &save); p != NULL && n < 64;
+	     p = strtok_r(NULL, "|", &save)) {
 		char *eq = strchr(p, '=');
 
 		if (eq == NULL)

@@ -2,10 +2,11 @@
 POST /reload) and its isolation from the data listener, exact /metrics counters after known
 traffic (promtool checks the exposition), access logs in Envoy's default text format and in
 JSON read back and matched to the requests, and trace headers.  clients/obs_check.py does the
-checking; see its docstring.
+checking; see its docstring.  The JSON case also sends the access log to remote syslog
+(RFC 5424 over UDP) and reads the messages back.
 """
 
-from steps import Case, client, deep_merge, multi_upstream, sh, silent_upstream
+from steps import Case, client, deep_merge, multi_upstream, server, sh, silent_upstream
 
 TOKEN = "obs-test-token-0123456789"
 
@@ -50,7 +51,8 @@ JSON_FIELDS = [
 ]
 
 OBS_JSON = deep_merge(OBS, {
-    "appliance": {"admin": {"token": None, "tokenFile": "{logdir}/admin.token"}},
+    "appliance": {"admin": {"token": None, "tokenFile": "{logdir}/admin.token"},
+                  "syslog": {"address": "10.99.0.1", "port": 5514, "facility": 16}},
     "virtualGateway": {"spec": {"logging": {"accessLog": {"file": {
         "path": "{logdir}/access.json",
         "format": {"json": [{"key": k, "value": v} for k, v in JSON_FIELDS]}}}}}},
@@ -66,8 +68,9 @@ CASES = [
     ]),
     Case("observability_json", config=OBS_JSON, needs=("promtool",), setup=[
         sh("sh", "-c", f"echo {TOKEN} > {{logdir}}/admin.token", desc="the admin token file"),
+        server("udp_sink.py", "0.0.0.0", 5514, "{logdir}/syslog.jsonl", name="syslog"),
     ], steps=UPSTREAMS + [
         client("obs_check.py", "{gw}", "{admin}", TOKEN, "json", "{logdir}/access.json",
-               "{logdir}/upstream.jsonl", timeout=90, note=True),
+               "{logdir}/upstream.jsonl", "{logdir}/syslog.jsonl", timeout=90, note=True),
     ]),
 ]

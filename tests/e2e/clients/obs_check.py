@@ -1,6 +1,6 @@
 """Observability end to end: admin API, /metrics exactness, access log, trace headers.
 
-Usage: obs_check.py GW ADMIN_PORT TOKEN text|json ACCESS_LOG UPSTREAM_LOG
+Usage: obs_check.py GW ADMIN_PORT TOKEN text|json ACCESS_LOG UPSTREAM_LOG [SYSLOG_FILE]
 
 Against a gateway configured as tests/e2e/cases/observability.py does (gateway routes /ok ->
 node web, /down -> node down without endpoints, /slow -> node slow that never answers, one
@@ -18,6 +18,8 @@ upstream connection per endpoint), this script:
   4. checks the headers the upstream got: X-Request-Id kept or generated, traceparent
      continued (same trace-id, new parent-id, tracestate kept) or started, X-Amzn-Trace-Id
      passed through unchanged;
+     With SYSLOG_FILE (datagrams a UDP sink received, one JSON string a line), every access
+     log line also arrived as an RFC 5424 message;
   5. POST /reload of a broken file: 422, generation 1 stays; of the restored file: generation
      2, counters kept; /config_dump shows generation 2 and no token.
 """
@@ -33,6 +35,7 @@ import sys
 import time
 
 GW, ADMIN, TOKEN, MODE, ACCESS_LOG, UPSTREAM_LOG = sys.argv[1:7]
+SYSLOG = sys.argv[7] if len(sys.argv) > 7 else None
 ADMIN = int(ADMIN)
 DATA = 8080
 failures = []
@@ -303,6 +306,18 @@ check(dump.get("generation") == 2, f"/config_dump generation {dump.get('generati
 check(TOKEN.encode() not in body, "/config_dump does not show the token")
 check(isinstance(dump.get("config"), dict) and "gatewayRoutes" in dump["config"],
       "/config_dump has the configuration")
+if SYSLOG:
+    RFC5424 = re.compile(r"^<134>1 \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \S+ meshgate \d+ access - (.*)$")
+    with open(SYSLOG, encoding="utf-8") as f:
+        msgs = [json.loads(x) for x in f if x.strip()]
+    bodies = []
+    for m in msgs:
+        g = RFC5424.match(m)
+        if check(g is not None, f"syslog message not RFC 5424 as expected: {m!r}"):
+            bodies.append(g.group(1))
+    check(sorted(bodies) == sorted(lines), f"syslog messages {len(bodies)} != access log lines {len(lines)}")
+    check(val(again, "meshgate_access_log_syslog_messages_total") == len(lines),
+          "access_log_syslog_messages_total counts them")
 st, _, body = admin("GET", "/health", token=None)
 check(st == 200 and body == b"healthy\n", f"/health {st} {body!r}")
 
