@@ -33,6 +33,14 @@ static struct {
 	uint64_t decisions[MG_ROUTE_REASON_COUNT];
 	struct mg_obs_route noted;
 	bool have_noted;
+	/* Per-request lookups without formatting: listener port -> key, endpoint -> key. */
+	struct {
+		uint16_t port, key;
+	} port_cache[8];
+	struct {
+		uint32_t addr;
+		uint16_t port, key;
+	} ep_cache[256];
 } obs;
 
 static const char *const kind_labels[MG_OBS_KIND_COUNT] = {
@@ -109,10 +117,34 @@ key_str(enum mg_obs_kind k, const char *name)
 static uint16_t
 key_port(uint16_t port)
 {
+	unsigned int i = port % 8;
 	char b[8];
-	int n = snprintf(b, sizeof(b), "%u", port);
+	int n;
 
-	return key_of(MG_OBS_LISTENER, b, (size_t)n);
+	if (obs.port_cache[i].port == port && port != 0)
+		return obs.port_cache[i].key;
+	n = snprintf(b, sizeof(b), "%u", port);
+	obs.port_cache[i].port = port;
+	obs.port_cache[i].key = key_of(MG_OBS_LISTENER, b, (size_t)n);
+	return obs.port_cache[i].key;
+}
+
+/* The key of endpoint <addr> (network byte order):<port>, named "a.b.c.d:port". */
+static uint16_t
+key_endpoint(uint32_t addr, uint16_t port)
+{
+	unsigned int i = (hash_name((const char *)&addr, 4) ^ port) % 256;
+	const uint8_t *a = (const uint8_t *)&addr;
+	char b[32];
+	int n;
+
+	if (obs.ep_cache[i].port == port && obs.ep_cache[i].addr == addr && port != 0)
+		return obs.ep_cache[i].key;
+	n = snprintf(b, sizeof(b), "%u.%u.%u.%u:%u", a[0], a[1], a[2], a[3], port);
+	obs.ep_cache[i].addr = addr;
+	obs.ep_cache[i].port = port;
+	obs.ep_cache[i].key = key_of(MG_OBS_ENDPOINT, b, (size_t)n);
+	return obs.ep_cache[i].key;
 }
 
 static struct mg_obs_series *
@@ -221,18 +253,13 @@ route_keys(struct mg_obs_x *x, const struct mg_obs_route *rt)
 void
 mg_obs_routed(struct mg_obs_x *x, const struct mg_obs_route *rt, uint32_t up_addr, uint16_t up_port)
 {
-	char b[32];
-	const uint8_t *a = (const uint8_t *)&up_addr;
-	int n;
-
 	if (!x->active)
 		return;
 	if (rt != NULL)
 		route_keys(x, rt);
 	x->up_addr = up_addr;
 	x->up_port = up_port;
-	n = snprintf(b, sizeof(b), "%u.%u.%u.%u:%u", a[0], a[1], a[2], a[3], up_port);
-	x->key[MG_OBS_ENDPOINT] = key_of(MG_OBS_ENDPOINT, b, (size_t)n);
+	x->key[MG_OBS_ENDPOINT] = key_endpoint(up_addr, up_port);
 }
 
 void
