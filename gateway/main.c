@@ -33,6 +33,10 @@
 
 #include "gateway/admin/mg_admin.h"
 #include "gateway/admin/mg_stats.h"
+#include "gateway/mg_control.h"
+#include "gateway/obs/mg_alog.h"
+#include "gateway/obs/mg_obs.h"
+#include "gateway/obs/mg_syslog.h"
 #include "gateway/config/config.h"
 #include "gateway/core/mg_evlog.h"
 #include "gateway/core/mg_log.h"
@@ -63,6 +67,8 @@
 #define EAL_ARGS_MAX                 (16 + 2 * MG_CFG_MAX_IFACES)
 
 static volatile sig_atomic_t stop_requested, reload_requested;
+/* Set when the worker should run run_control(): a reload, or an access log flush. */
+static volatile sig_atomic_t control_pending;
 static const char *config_path_loaded; /* NULL with --demo */
 static struct mg_config config;
 static struct mg_worker worker;
@@ -104,6 +110,7 @@ on_hup(int sig)
 {
 	(void)sig;
 	reload_requested = 1;
+	control_pending = 1;
 }
 
 static void
@@ -227,9 +234,10 @@ start_data_path(void)
 
 	worker.cfg = &config;
 	worker.tick = tick_second;
-	worker.control_flag = &reload_requested;
+	worker.control_flag = &control_pending;
 	worker.control = run_control;
 	worker.tsc_hz = rte_get_tsc_hz();
+	mg_obs_init(worker.tsc_hz);
 	rc = mg_lwip_port_init(worker.tsc_hz);
 	if (rc != 0) {
 		mg_err("lwIP port initialisation failed: %s", strerror(-rc));
@@ -289,6 +297,33 @@ start_services(void)
 		mg_err("admin listener on %s:%u: %s", inet_ntoa(a), ap->admin.port, strerror(-rc));
 		return rc;
 	}
+	if (ap->admin.token[0] != '\0') {
+		mg_admin_set_token(ap->admin.token);
+	} else if (ap->admin.token_file[0] != '\0') {
+		/* The file's first line is the token (read once, at boot). */
+		char tok[512] = "";
+		FILE *f = fopen(ap->admin.token_file, "r");
+		size_t n;
+
+		if (f == NULL || fgets(tok, sizeof(tok), f) == NULL) {
+			mg_err("appliance.admin.tokenFile %s: %s", ap->admin.token_file,
+			       f == NULL ? strerror(errno) : "empty");
+			if (f != NULL)
+				fclose(f);
+			return -EINVAL;
+		}
+		fclose(f);
+		n = strcspn(tok, "\r\n");
+		tok[n] = '\0';
+		if (n < 16) {
+			mg_err("appliance.admin.tokenFile %s: the token must have at least 16 "
+			       "characters",
+			       ap->admin.token_file);
+			return -EINVAL;
+		}
+		mg_admin_set_token(tok);
+		explicit_bzero(tok, sizeof(tok));
+	}
 	rc = mg_diag_start(0, ap->diag.echo_port, ap->diag.discard_port);
 	if (rc != 0) {
 		mg_err("diagnostic services: %s", strerror(-rc));
@@ -319,13 +354,26 @@ route_request(void *arg, const struct mg_h1_request *req, uint16_t port, struct 
 	static char target[MG_ROUTE_PATH_BUF];
 	struct mg_route_decision d;
 
+	struct mg_obs_route ob = {0};
+
 	(void)arg;
 	if (routes == NULL) {
 		out->ep = static_upstream;
 		out->detail = "no route: the configuration has no gatewayRoutes";
+		ob.reason = static_upstream != NULL ? MG_ROUTE_OK : MG_ROUTE_NO_GATEWAY_ROUTE;
+		mg_obs_note_route(&ob);
 		return;
 	}
-	if (mg_route_decide(routes, req, port, target, sizeof(target), &d) != MG_ROUTE_OK) {
+	mg_route_decide(routes, req, port, target, sizeof(target), &d);
+	/* For metrics and the access log: the names of the decision. */
+	ob.reason = (int)d.reason;
+	ob.gateway_route = d.gateway_route;
+	ob.virtual_service = d.virtual_service;
+	ob.route = d.route;
+	if (d.chosen >= 0 && (unsigned int)d.chosen < d.n_targets)
+		ob.virtual_node = d.targets[d.chosen].virtual_node;
+	mg_obs_note_route(&ob);
+	if (d.reason != MG_ROUTE_OK) {
 		out->status = mg_route_reason_status(d.reason);
 		out->detail = mg_route_reason_text(d.reason);
 		return;
@@ -342,17 +390,29 @@ route_request(void *arg, const struct mg_h1_request *req, uint16_t port, struct 
 /* Once a second from the worker loop: TLS reseeding and ticket-key rotation. */
 static int gateway_reload(void);
 
+static char reload_msg[512]; /* the last reload's outcome (defined with gateway_reload) */
+
 static void
 run_control(void)
 {
-	reload_requested = 0;
-	gateway_reload();
+	control_pending = 0;
+	if (reload_requested) {
+		int rc;
+
+		reload_requested = 0;
+		reload_msg[0] = '\0';
+		rc = gateway_reload();
+		/* A POST /reload waiting for this outcome gets it. */
+		mg_admin_reload_done(rc, reload_msg[0] != '\0' ? reload_msg : "reload failed");
+	}
+	mg_alog_flush(); /* the access log ring filled past its threshold */
 }
 
 static void
 tick_second(uint64_t now_s)
 {
 	mg_evlog_flush(stderr);
+	mg_alog_flush();
 	if (!tls_ready)
 		return;
 	mg_tls_tick(now_s);
@@ -611,6 +671,33 @@ start_proxy(void)
 		mg_err("proxy pools: %s", strerror(-rc));
 		return rc;
 	}
+	{
+		char err[256] = "";
+
+		rc = mg_alog_open(&config.virtual_gateway, MG_CONN_MAX, &control_pending, err,
+		                  sizeof(err));
+		if (rc != 0) {
+			mg_err("virtualGateway logging.accessLog: %s", err);
+			return rc;
+		}
+		if (config.virtual_gateway.has_access_log)
+			mg_info("access log to %s (%s format)",
+			        config.virtual_gateway.access_log_path,
+			        config.virtual_gateway.access_log_json ? "json" : "text");
+		if (config.virtual_gateway.has_access_log && config.appliance.syslog.present) {
+			const struct mg_cfg_syslog *sc = &config.appliance.syslog;
+			struct in_addr sa = {.s_addr = htonl(sc->addr)};
+
+			rc = mg_syslog_open(htonl(sc->addr), sc->port, sc->facility);
+			if (rc != 0) {
+				mg_err("appliance.syslog: %s", strerror(-rc));
+				return rc;
+			}
+			mg_alog_set_remote(mg_syslog_send);
+			mg_info("access log also to syslog udp://%s:%u (facility %u)",
+			        inet_ntoa(sa), sc->port, sc->facility);
+		}
+	}
 	rc = start_upstream_tls();
 	if (rc == 0)
 		rc = start_routing();
@@ -699,6 +786,8 @@ warn_restart_only(const struct mg_config *n)
 		what[k++] = "appliance.proxy";
 	if (memcmp(&a->dns, &b->dns, sizeof(a->dns)) != 0)
 		what[k++] = "appliance.dns";
+	if (memcmp(&a->syslog, &b->syslog, sizeof(a->syslog)) != 0)
+		what[k++] = "appliance.syslog";
 	if (config.has_virtual_gateway != n->has_virtual_gateway ||
 	    memcmp(&config.virtual_gateway, &n->virtual_gateway, sizeof(config.virtual_gateway)) !=
 	        0)
@@ -714,6 +803,39 @@ routing_counters(unsigned int *gen)
 	return routes != NULL ? mg_route_table_counters(routes) : NULL;
 }
 
+/* The outcome of the last reload, for POST /reload; logged as "reload: <outcome>". */
+static char reload_msg[512];
+#define SAY(logfn, ...)                                                                            \
+	do {                                                                                       \
+		snprintf(reload_msg, sizeof(reload_msg), __VA_ARGS__);                             \
+		logfn("reload: %s", reload_msg);                                                   \
+	} while (0)
+
+/* The running configuration's text, for /config_dump (read again after a load succeeded). */
+static char *config_text;
+static size_t config_text_len;
+
+static void
+keep_config_text(const char *path)
+{
+	FILE *f = path != NULL ? fopen(path, "rb") : NULL;
+	char *t = NULL;
+	long n;
+
+	if (f != NULL && fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
+	    fseek(f, 0, SEEK_SET) == 0 && (t = malloc((size_t)n + 1)) != NULL &&
+	    fread(t, 1, (size_t)n, f) == (size_t)n) {
+		t[n] = '\0';
+		free(config_text);
+		config_text = t;
+		config_text_len = (size_t)n;
+		t = NULL;
+	}
+	free(t);
+	if (f != NULL)
+		fclose(f);
+}
+
 static int
 gateway_reload(void)
 {
@@ -725,21 +847,20 @@ gateway_reload(void)
 	int rc;
 
 	if (config_path_loaded == NULL) {
-		mg_warn(
-		    "reload: the gateway runs the embedded demo configuration; nothing to reload");
+		SAY(mg_warn, "the gateway runs the embedded demo configuration; nothing to reload");
 		return -ENOENT;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	n = calloc(1, sizeof(*n));
 	if (n == NULL) {
-		mg_err("reload: out of memory; generation %u stays", generation);
+		SAY(mg_err, "out of memory; generation %u stays", generation);
 		return -ENOMEM;
 	}
 	rc = mg_config_load_file(n, config_path_loaded, &errs);
 	if (rc != 0) {
 		mg_cfg_errors_print(&errs, stderr);
-		mg_err("reload: %s has %lu error(s); generation %u stays in service",
-		       config_path_loaded, mg_cfg_errors_count(&errs), generation);
+		SAY(mg_err, "%s has %lu error(s); generation %u stays in service",
+		    config_path_loaded, mg_cfg_errors_count(&errs), generation);
 		goto bad;
 	}
 	if (n->n_gateway_routes > 0) {
@@ -754,13 +875,14 @@ gateway_reload(void)
 
 		rc = mg_route_table_build(&table, n, &env, err, sizeof(err));
 		if (rc != 0) {
-			mg_err("reload: %s; generation %u stays in service", err, generation);
+			SAY(mg_err, "%s; generation %u stays in service", err, generation);
 			goto bad;
 		}
 	} else if (routes != NULL) {
-		mg_err("reload: %s has no gatewayRoutes; generation %u stays in service (removing "
-		       "every route takes a restart)",
-		       config_path_loaded, generation);
+		SAY(mg_err,
+		    "%s has no gatewayRoutes; generation %u stays in service (removing "
+		    "every route takes a restart)",
+		    config_path_loaded, generation);
 		rc = -EINVAL;
 		goto bad;
 	}
@@ -775,13 +897,15 @@ gateway_reload(void)
 	}
 	mesh_config = n;
 	generation++;
+	keep_config_text(config_path_loaded);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	mg_info("reload: generation %u in service from %s in %ld ms: %d gateway route(s), %d "
-	        "virtual service(s), %d route(s), %d virtual node(s); %u upstream endpoint(s)",
-	        generation, config_path_loaded,
-	        (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000),
-	        n->n_gateway_routes, n->n_virtual_services, n->n_routes, n->n_virtual_nodes,
-	        mg_endpoint_count());
+	SAY(mg_info,
+	    "generation %u in service from %s in %ld ms: %d gateway route(s), %d "
+	    "virtual service(s), %d route(s), %d virtual node(s); %u upstream endpoint(s)",
+	    generation, config_path_loaded,
+	    (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000),
+	    n->n_gateway_routes, n->n_virtual_services, n->n_routes, n->n_virtual_nodes,
+	    mg_endpoint_count());
 	return 0;
 bad:
 	mg_cfg_errors_free(&errs);
@@ -790,12 +914,51 @@ bad:
 	return rc;
 }
 
+#undef SAY
+
+void
+mg_control_request_reload(void)
+{
+	reload_requested = 1;
+	control_pending = 1;
+}
+
+const char *
+mg_control_unhealthy(void)
+{
+	if (stop_requested)
+		return "draining: the gateway is stopping";
+	if (!config.has_virtual_gateway)
+		return "no listener: the configuration has no virtualGateway";
+	if (routes == NULL && static_upstream == NULL)
+		return "no routes: neither gatewayRoutes nor a static upstream";
+	if (mg_dns_unsettled() != NULL)
+		return "DNS not settled";
+	return NULL;
+}
+
+const char *
+mg_control_config(const char **path, unsigned int *gen, size_t *len)
+{
+	*path = config_path_loaded != NULL ? config_path_loaded : "<demo>";
+	*gen = generation;
+	if (config_text == NULL && config_path_loaded == NULL) {
+		*len = mg_demo_config_len;
+		return mg_demo_config;
+	}
+	*len = config_text_len;
+	return config_text;
+}
+
 static void
 stop_all(void)
 {
 	int i;
 
 	mg_proxy_stop();
+	mg_alog_close();
+	mg_alog_set_remote(NULL);
+	mg_syslog_close();
 	mg_evlog_flush(stderr);
 	mg_route_table_free(routes);
 	routes = NULL;
@@ -888,6 +1051,7 @@ main(int argc, char **argv)
 		mg_config_free(&config);
 		return 2;
 	}
+	keep_config_text(config_path_loaded);
 
 	eargc = eal_args(argc - optind, argv + optind, argv[0], eargv);
 	rc = rte_eal_init(eargc, eargv);
@@ -914,5 +1078,6 @@ out:
 	stop_all();
 	rte_eal_cleanup();
 	mg_config_free(&config);
+	free(config_text);
 	return status;
 }

@@ -34,7 +34,7 @@ PKGS=(
 	libarchive-dev libjansson-dev libbpf-dev libxdp-dev libibverbs-dev libisal-dev
 	clang libclang-rt-14-dev clang-format
 	python3 python3-websockets iproute2 iputils-ping curl procps kmod netcat-openbsd openssl nginx
-	nghttp2-client testssl.sh python3-jwt python3-jwcrypto
+	nghttp2-client testssl.sh python3-jwt python3-jwcrypto prometheus
 	# the appliance image (make image, run-vm, test-image); its kernel is fetched with
 	# `apt-get download` by images/mkimage.sh and never installed here
 	binutils systemd-boot-efi dosfstools mtools gdisk zstd qemu-utils qemu-system-x86 ovmf

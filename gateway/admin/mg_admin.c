@@ -13,11 +13,15 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/queue.h>
 
 #include "gateway/admin/mg_admin.h"
 #include "gateway/admin/mg_admin_http.h"
+#include "gateway/admin/mg_config_dump.h"
 #include "gateway/admin/mg_stats.h"
+#include "gateway/mg_control.h"
+#include "gateway/obs/mg_metrics.h"
 #include "gateway/net/mg_dns.h"
 #include "gateway/core/mg_log.h"
 #include "gateway/core/mg_pool.h"
@@ -31,22 +35,33 @@
  * not extend it, so trickling bytes cannot hold a pool slot.
  */
 #define ADMIN_DEADLINE_MS 10000
+/* Large responses (/metrics, /config_dump) are rendered into one shared buffer that a single
+ * connection holds until its response is queued; another one meanwhile gets 503. */
+#define ADMIN_BIG_MAX (8u << 20)
 
 struct admin_conn {
 	struct mg_conn *conn;
 	LIST_ENTRY(admin_conn) link; /* open connections, for shutdown */
 	uint16_t in_len;
 	uint32_t out_len, out_off;
-	bool closing; /* close once the output is queued */
+	bool closing;              /* close once the output is queued */
+	uint32_t ext_len, ext_off; /* a body in the shared big buffer, after out */
+	bool waiting;              /* for the outcome of a reload it asked for */
 	char in[MG_AHTTP_MAX_HEAD];
 	char out[ADMIN_OUT_MAX];
 };
+
+static char big[ADMIN_BIG_MAX];
 
 static struct {
 	struct tcp_pcb *listener;
 	struct mg_pool pool;
 	LIST_HEAD(, admin_conn) open;
 	struct mg_worker *worker;
+	char token[512]; /* "" : no authentication */
+	size_t token_len;
+	struct admin_conn *big_owner;
+	struct admin_conn *reload_waiter;
 	uint64_t refused;
 	uint64_t timeouts;
 } admin;
@@ -54,6 +69,10 @@ static struct {
 static void
 admin_free(struct admin_conn *c)
 {
+	if (admin.big_owner == c)
+		admin.big_owner = NULL;
+	if (admin.reload_waiter == c)
+		admin.reload_waiter = NULL;
 	LIST_REMOVE(c, link);
 	mg_pool_put(&admin.pool, c);
 }
@@ -79,8 +98,28 @@ admin_drain(struct admin_conn *c)
 		if (n > 0)
 			c->out_off += (uint32_t)n;
 	}
+	if (c->out_off == c->out_len && c->ext_len != 0) {
+		if (c->ext_off < c->ext_len) {
+			n = mg_conn_write(c->conn, big + c->ext_off, c->ext_len - c->ext_off,
+			                  false);
+			if (n > 0)
+				c->ext_off += (uint32_t)n;
+		}
+		if (c->ext_off < c->ext_len)
+			return;
+		c->ext_off = c->ext_len = 0;
+		if (admin.big_owner == c)
+			admin.big_owner = NULL;
+	}
 	if (c->out_off == c->out_len)
 		c->out_off = c->out_len = 0;
+}
+
+/* Whether output is still to be queued. */
+static bool
+pending(const struct admin_conn *c)
+{
+	return c->out_len != 0 || c->ext_len != 0 || c->waiting;
 }
 
 /* Closes <c> if it is closing and its output is all queued.  Returns true
@@ -88,7 +127,7 @@ admin_drain(struct admin_conn *c)
 static bool
 admin_maybe_close(struct admin_conn *c)
 {
-	if (!c->closing || c->out_len != 0)
+	if (!c->closing || pending(c))
 		return false;
 	admin_close(c, false);
 	return true;
@@ -105,7 +144,7 @@ respond(struct admin_conn *c, int status, const char *reason, const char *ctype,
 	             status, reason, ctype, body_len, extra != NULL ? extra : "",
 	             c->closing ? "close" : "keep-alive");
 
-	if (n < 0 || (size_t)n + body_len > ADMIN_OUT_MAX - c->out_len) {
+	if (n < 0 || (size_t)n + (head_only ? 0 : body_len) > ADMIN_OUT_MAX - c->out_len) {
 		c->closing = true;
 		return;
 	}
@@ -124,12 +163,14 @@ respond_error(struct admin_conn *c, int status)
 		const char *reason;
 	} reasons[] = {
 	    {400, "Bad Request"},
+	    {401, "Unauthorized"},
 	    {404, "Not Found"},
 	    {405, "Method Not Allowed"},
 	    {414, "URI Too Long"},
 	    {431, "Request Header Fields Too Large"},
 	    {500, "Internal Server Error"},
 	    {501, "Not Implemented"},
+	    {503, "Service Unavailable"},
 	    {505, "HTTP Version Not Supported"},
 	};
 	const char *reason = "Error";
@@ -142,7 +183,92 @@ respond_error(struct admin_conn *c, int status)
 			reason = reasons[i].reason;
 	n = snprintf(body, sizeof(body), "%d %s\n", status, reason);
 	respond(c, status, reason, "text/plain", body, (size_t)n, false,
-	        status == 405 ? "Allow: GET, HEAD\r\n" : NULL);
+	        status == 401 ? "WWW-Authenticate: Bearer realm=\"meshgate admin\"\r\n" : NULL);
+}
+
+/* The head of a response whose body (<len> bytes) is in the shared big buffer. */
+static void
+respond_big(struct admin_conn *c, const char *ctype, size_t len, bool head_only)
+{
+	respond(c, 200, "OK", ctype, "", len, true, NULL);
+	if (!head_only && len > 0) {
+		c->ext_len = (uint32_t)len;
+		c->ext_off = 0;
+	} else {
+		admin.big_owner = NULL;
+	}
+}
+
+/* Takes the big buffer for <c>; false (503 answered) when another connection holds it. */
+static bool
+take_big(struct admin_conn *c)
+{
+	if (admin.big_owner != NULL && admin.big_owner != c) {
+		respond_error(c, 503);
+		return false;
+	}
+	admin.big_owner = c;
+	return true;
+}
+
+/* Constant-time comparison of the request's bearer token with the configured one. */
+static bool
+authorized(const struct mg_ahttp_req *r)
+{
+	static const char scheme[] = "Bearer ";
+	const char *v = r->authorization;
+	size_t n = r->authorization_len, i;
+	unsigned char diff = 0;
+
+	if (admin.token_len == 0)
+		return true;
+	if (v == NULL || n < sizeof(scheme) - 1 || strncasecmp(v, scheme, sizeof(scheme) - 1) != 0)
+		return false;
+	v += sizeof(scheme) - 1;
+	n -= sizeof(scheme) - 1;
+	/* Every byte of the configured token is compared, whatever the length sent. */
+	for (i = 0; i < admin.token_len; i++)
+		diff |= (unsigned char)(admin.token[i] ^ (i < n ? v[i] : 0));
+	return diff == 0 && n == admin.token_len;
+}
+
+static void process(struct admin_conn *c);
+
+void
+mg_admin_reload_done(int rc, const char *msg)
+{
+	struct admin_conn *c = admin.reload_waiter;
+	char body[600];
+	int n;
+
+	if (c == NULL)
+		return;
+	admin.reload_waiter = NULL;
+	c->waiting = false;
+	n = snprintf(body, sizeof(body), "%s\n", msg);
+	if (n < 0 || (size_t)n >= sizeof(body))
+		n = (int)strlen(body);
+	if (rc == 0)
+		respond(c, 200, "OK", "text/plain", body, (size_t)n, false, NULL);
+	else
+		respond(c, rc == -ENOENT ? 409 : 422,
+		        rc == -ENOENT ? "Conflict" : "Unprocessable Content", "text/plain", body,
+		        (size_t)n, false, NULL);
+	mg_conn_set_deadline(c->conn, ADMIN_DEADLINE_MS);
+	admin_drain(c);
+	process(c); /* pipelined requests behind it; may close <c> */
+}
+
+void
+mg_admin_set_token(const char *token)
+{
+	size_t n = token != NULL ? strlen(token) : 0;
+
+	if (n >= sizeof(admin.token))
+		n = sizeof(admin.token) - 1;
+	memcpy(admin.token, token != NULL ? token : "", n);
+	admin.token[n] = '\0';
+	admin.token_len = n;
 }
 
 static bool
@@ -155,9 +281,15 @@ path_is(const struct mg_ahttp_req *r, const char *lit)
 static void
 serve(struct admin_conn *c, const struct mg_ahttp_req *r)
 {
+	static const char *const get_paths[] = {"/ready", "/health", "/stats", "/metrics",
+	                                        "/config_dump"};
 	bool get = r->method_len == 3 && memcmp(r->method, "GET", 3) == 0;
 	bool head = r->method_len == 4 && memcmp(r->method, "HEAD", 4) == 0;
+	bool post = r->method_len == 4 && memcmp(r->method, "POST", 4) == 0;
+	bool known_get = false;
 	char body[ADMIN_OUT_MAX - 512];
+	const char *why;
+	size_t i;
 	int n;
 
 	if (!r->keep_alive)
@@ -169,12 +301,40 @@ serve(struct admin_conn *c, const struct mg_ahttp_req *r)
 		respond_error(c, 400);
 		return;
 	}
-	if (!path_is(r, "/ready") && !path_is(r, "/stats")) {
+	for (i = 0; i < sizeof(get_paths) / sizeof(get_paths[0]); i++)
+		known_get |= path_is(r, get_paths[i]);
+	if (!known_get && !path_is(r, "/reload")) {
 		respond_error(c, 404);
 		return;
 	}
+	/* Probes (/ready, /health) answer without the token: load balancers send none. */
+	if (!path_is(r, "/ready") && !path_is(r, "/health") && !authorized(r)) {
+		respond_error(c, 401);
+		return;
+	}
+	if (path_is(r, "/reload")) {
+		if (!post) {
+			n = snprintf(body, sizeof(body), "405 Method Not Allowed\n");
+			respond(c, 405, "Method Not Allowed", "text/plain", body, (size_t)n, head,
+			        "Allow: POST\r\n");
+			return;
+		}
+		/* The same reload as SIGHUP: it runs from the worker's control path (outside
+		 * lwIP's callbacks), which answers through mg_admin_reload_done().  Until then
+		 * this connection waits; one reload request at a time. */
+		if (admin.reload_waiter != NULL) {
+			respond_error(c, 503);
+			return;
+		}
+		admin.reload_waiter = c;
+		c->waiting = true;
+		mg_control_request_reload();
+		return;
+	}
 	if (!get && !head) {
-		respond_error(c, 405);
+		n = snprintf(body, sizeof(body), "405 Method Not Allowed\n");
+		respond(c, 405, "Method Not Allowed", "text/plain", body, (size_t)n, false,
+		        "Allow: GET, HEAD\r\n");
 		return;
 	}
 	if (path_is(r, "/ready")) {
@@ -189,6 +349,41 @@ serve(struct admin_conn *c, const struct mg_ahttp_req *r)
 			return;
 		}
 		respond(c, 200, "OK", "text/plain", "ready\n", 6, head, NULL);
+		return;
+	}
+	if (path_is(r, "/health")) {
+		why = mg_control_unhealthy();
+		if (why != NULL) {
+			n = snprintf(body, sizeof(body), "unhealthy: %s\n", why);
+			respond(c, 503, "Service Unavailable", "text/plain", body, (size_t)n, head,
+			        NULL);
+			return;
+		}
+		respond(c, 200, "OK", "text/plain", "healthy\n", 8, head, NULL);
+		return;
+	}
+	if (path_is(r, "/metrics")) {
+		if (!take_big(c))
+			return;
+		n = mg_metrics_render(admin.worker, big, sizeof(big));
+		if (n < 0) {
+			admin.big_owner = NULL;
+			respond_error(c, 500);
+			return;
+		}
+		respond_big(c, "text/plain; version=0.0.4; charset=utf-8", (size_t)n, head);
+		return;
+	}
+	if (path_is(r, "/config_dump")) {
+		if (!take_big(c))
+			return;
+		n = mg_config_dump_json(big, sizeof(big));
+		if (n < 0) {
+			admin.big_owner = NULL;
+			respond_error(c, 500);
+			return;
+		}
+		respond_big(c, "application/json", (size_t)n, head);
 		return;
 	}
 	n = mg_stats_json(admin.worker, body, sizeof(body));
@@ -216,7 +411,7 @@ process(struct admin_conn *c)
 			else if (n == 0 && c->in_len == 0)
 				c->closing = true; /* peer done, nothing left to answer */
 		}
-		if (c->closing || c->out_len != 0 || c->in_len == 0)
+		if (c->closing || pending(c) || c->in_len == 0)
 			break;
 		used = mg_ahttp_parse(c->in, c->in_len, &r);
 		if (used == MG_AHTTP_INCOMPLETE) {
@@ -249,7 +444,7 @@ on_writable(struct mg_conn *conn)
 {
 	struct admin_conn *c = mg_conn_owner(conn);
 
-	if (c->out_len == 0)
+	if (!pending(c))
 		return;
 	mg_conn_set_deadline(conn, ADMIN_DEADLINE_MS);
 	admin_drain(c);

@@ -184,6 +184,11 @@ mg_ahttp_parse(const char *buf, size_t len, struct mg_ahttp_req *req)
 			}
 		} else if (ieq(p, (size_t)(colon - p), "transfer-encoding")) {
 			req->has_body = true;
+		} else if (ieq(p, (size_t)(colon - p), "authorization")) {
+			if (req->authorization != NULL)
+				return fail(req, 400); /* one credential, not two */
+			req->authorization = v;
+			req->authorization_len = (size_t)(ve - v);
 		}
 		p = line_end + 2;
 	}

@@ -32,10 +32,12 @@ struct mg_ahttp_req {
 	size_t path_len;
 	const char *query; /* after '?', or NULL */
 	size_t query_len;
-	int minor;       /* HTTP/1.<minor> */
-	bool keep_alive; /* after this request, per version and Connection */
-	bool has_body;   /* Content-Length > 0 or Transfer-Encoding present */
-	int status;      /* on MG_AHTTP_ERROR: the status to answer */
+	int minor;                 /* HTTP/1.<minor> */
+	bool keep_alive;           /* after this request, per version and Connection */
+	bool has_body;             /* Content-Length > 0 or Transfer-Encoding present */
+	const char *authorization; /* the Authorization field value, or NULL */
+	size_t authorization_len;
+	int status; /* on MG_AHTTP_ERROR: the status to answer */
 };
 
 int mg_ahttp_parse(const char *buf, size_t len, struct mg_ahttp_req *req);

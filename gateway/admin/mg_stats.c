@@ -78,6 +78,20 @@ mg_stats_set_upstream_tls(const struct mg_tls_client *c)
 	stats_upstream_tls = c;
 }
 
+const struct mg_tls_client *
+mg_stats_upstream_tls(void)
+{
+	return stats_upstream_tls;
+}
+
+void
+mg_stats_routing_generation(unsigned int *generation)
+{
+	*generation = 0;
+	if (stats_routing != NULL)
+		stats_routing(generation);
+}
+
 int
 mg_stats_json(const struct mg_worker *w, char *buf, size_t cap)
 {

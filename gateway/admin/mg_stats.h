@@ -34,6 +34,10 @@ void mg_stats_set_upstream_tls(const struct mg_tls_client *c);
  * reason, NULL without a table) and sets *generation; NULL: no "routing" object. */
 void mg_stats_set_routing(const uint64_t *(*fn)(unsigned int *generation));
 
+/* What the setters above set (for /metrics and /config_dump). */
+const struct mg_tls_client *mg_stats_upstream_tls(void);
+void mg_stats_routing_generation(unsigned int *generation);
+
 /*
  * mg_stats_json() writes the snapshot into <buf> (<cap> bytes).  Returns the
  * length written (no NUL counted), or -ENOSPC if it did not fit.

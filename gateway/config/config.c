@@ -896,6 +896,14 @@ static const struct mg_schema_field admin_fields[] = {
      MG_SCHEMA_MEMBER(struct mg_cfg_admin, port),
      .min = 1,
      .max = 65535},
+    {.name = "token",
+     .type = MG_SCHEMA_STRING,
+     MG_SCHEMA_MEMBER(struct mg_cfg_admin, token),
+     .min = 16},
+    {.name = "tokenFile",
+     .type = MG_SCHEMA_STRING,
+     MG_SCHEMA_MEMBER(struct mg_cfg_admin, token_file),
+     .min = 1},
 };
 
 static const struct mg_schema_object admin_obj = {
@@ -1179,6 +1187,57 @@ static const struct mg_schema_object dns_obj = {
     .validate = validate_dns,
 };
 
+/* appliance.syslog */
+static int
+parse_syslog_addr(struct mg_schema_ctx *ctx, const struct mg_schema_field *f, int tok, void *base)
+{
+	/* <base> is the syslog object; the address is at the field's offset. */
+	return mg_cfg_parse_host_ipv4(ctx, tok, (uint32_t *)((char *)base + f->offset), "10.0.0.5");
+}
+
+static int
+validate_syslog(struct mg_schema_ctx *ctx, const struct mg_schema_object *o, int tok, void *base)
+{
+	(void)ctx;
+	(void)o;
+	(void)tok;
+	struct mg_cfg_syslog *sl = base;
+
+	/* Defaults here, not in the table: an absent section stays all zero. */
+	sl->present = true;
+	if (sl->port == 0)
+		sl->port = 514;
+	if (sl->facility == 0)
+		sl->facility = 16; /* local0 (0, kernel messages, is not allowed) */
+	return 0;
+}
+
+static const struct mg_schema_field syslog_fields[] = {
+    {.name = "address",
+     .type = MG_SCHEMA_CUSTOM,
+     .flags = REQ,
+     MG_SCHEMA_MEMBER(struct mg_cfg_syslog, addr),
+     .parse = parse_syslog_addr},
+    {.name = "port",
+     .type = MG_SCHEMA_INT,
+     MG_SCHEMA_MEMBER(struct mg_cfg_syslog, port),
+     .min = 1,
+     .max = 65535},
+    {.name = "facility",
+     .type = MG_SCHEMA_INT,
+     MG_SCHEMA_MEMBER(struct mg_cfg_syslog, facility),
+     .min = 1,
+     .max = 23},
+};
+
+static const struct mg_schema_object syslog_obj = {
+    .name = "syslog",
+    .size = sizeof(struct mg_cfg_syslog),
+    .fields = syslog_fields,
+    .n_fields = MG_SCHEMA_COUNT(syslog_fields),
+    .validate = validate_syslog,
+};
+
 static const struct mg_schema_field appliance_fields[] = {
     {.name = "interfaces",
      .type = MG_SCHEMA_ARRAY,
@@ -1209,6 +1268,10 @@ static const struct mg_schema_field appliance_fields[] = {
      .type = MG_SCHEMA_OBJECT,
      MG_SCHEMA_MEMBER(struct mg_cfg_appliance, dns),
      .object = &dns_obj},
+    {.name = "syslog",
+     .type = MG_SCHEMA_OBJECT,
+     MG_SCHEMA_MEMBER(struct mg_cfg_appliance, syslog),
+     .object = &syslog_obj},
     {.name = "endpoints",
      .type = MG_SCHEMA_CUSTOM,
      MG_SCHEMA_MEMBER(struct mg_cfg_appliance, endpoint_sets),

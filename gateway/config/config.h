@@ -64,6 +64,9 @@ struct mg_cfg_admin {
 	int iface;
 	uint16_t port;
 	char iface_name[MG_CFG_IFACE_NAME_MAX];
+	/* Bearer token every admin request must carry ("" with token_file "": none). */
+	char token[257];      /* 16..256 bytes */
+	char token_file[256]; /* read at boot; its first line is the token */
 };
 
 /* Diagnostic listeners (RFC 862 echo, RFC 863 discard) on every interface; 0 = off. */
@@ -416,10 +419,23 @@ struct mg_cfg_jwt {
 	struct mg_cfg_jwt_rule *rules;
 };
 
+/*
+ * appliance.syslog: access log lines also go, as RFC 5424 messages over UDP, to
+ * <addr>:<port> (host byte order address) with <facility> (severity informational).
+ * <present> is false when the section is absent.
+ */
+struct mg_cfg_syslog {
+	bool present;
+	uint32_t addr;
+	uint16_t port;
+	uint8_t facility;
+};
+
 struct mg_cfg_appliance {
 	struct mg_cfg_iface ifaces[MG_CFG_MAX_IFACES];
 	int n_ifaces;
 	struct mg_cfg_admin admin;
+	struct mg_cfg_syslog syslog;
 	struct mg_cfg_diag diag;
 	struct mg_cfg_dataplane dataplane;
 	struct mg_cfg_proxy proxy;

@@ -33,6 +33,8 @@
 #include "gateway/http/mg_http_lex.h"
 #include "gateway/http/mg_http_util.h"
 #include "gateway/net/mg_conn.h"
+#include "gateway/obs/mg_obs.h"
+#include "gateway/obs/mg_trace.h"
 #include "gateway/proxy/mg_proxy.h"
 #include "gateway/route/mg_route.h"
 #include "gateway/tls/mg_tls.h"
@@ -93,6 +95,7 @@ struct session {
 	struct mg_h1_request req;    /* completeness scan of the request head */
 	struct mg_h1_response resp;  /* completeness scan of the response head */
 	struct mg_chunked req_ch, resp_ch;
+	struct mg_obs_x obs; /* observability: metrics and access log of the exchange */
 };
 
 static struct {
@@ -233,6 +236,8 @@ io_fill(struct buf **b, struct mg_conn *c, struct mg_tls_conn *t)
 static int
 down_write(struct session *s, const void *buf, size_t len, bool more)
 {
+	if (s->rs == RS_BODY || s->rs == RS_TUNNEL)
+		s->obs.tx_bytes += len; /* obs: body bytes sent */
 	return io_write(s->down, s->tls, buf, len, more);
 }
 
@@ -258,6 +263,8 @@ down_fill(struct session *s)
 static int
 up_write(struct session *s, const void *buf, size_t len, bool more)
 {
+	if (s->rq == RQ_BODY || s->rq == RQ_TUNNEL)
+		s->obs.rx_bytes += len; /* obs: body bytes received */
 	return io_write(s->up, s->up_tls, buf, len, more);
 }
 
@@ -312,6 +319,8 @@ static void
 session_free(struct session *s)
 {
 	LIST_REMOVE(s, link);
+	mg_obs_end(&s->obs);
+	mg_obs_conn_close(s->lc->port);
 	if (s->din != NULL)
 		mg_pool_put(&px.bufs, s->din);
 	if (s->uin != NULL)
@@ -420,6 +429,7 @@ session_fail_extra(struct session *s, int status, const char *detail, const char
 {
 	ssize_t n;
 
+	mg_obs_fail(&s->obs, s->lc->port, s->down, status);
 	if (status >= 500)
 		log_failure(s, status, detail);
 	if (s->resp_started) {
@@ -452,8 +462,8 @@ field_is(const struct mg_h1_field *f, const char *name)
  * Writes the request head to forward into px.out: request line in
  * origin-form as HTTP/1.1, the client's fields minus hop-by-hop ones and
  * those the gateway sets itself, then Host (if the client sent none), the
- * framing field, X-Forwarded-For/-Proto/-Port and X-Request-Id.  Returns the
- * length, or -ENOSPC.
+ * framing field, X-Forwarded-For/-Proto/-Port, X-Request-Id and traceparent
+ * (gateway/obs/mg_trace.h).  Returns the length, or -ENOSPC.
  */
 static ssize_t
 build_request_head(struct session *s, const struct mg_h1_request *r,
@@ -464,6 +474,10 @@ build_request_head(struct session *s, const struct mg_h1_request *r,
 	char ip[INET_ADDRSTRLEN], rid[MG_HTTP_UUID_LEN];
 	const struct mg_h1_field *f;
 	bool have_rid = false;
+	/* W3C trace context: continue a valid trace with the gateway's span, else start one. */
+	char tp[MG_TRACEPARENT_LEN];
+	const uint64_t trnd[3] = {rte_rand(), rte_rand(), rte_rand()};
+	bool keep_ts = mg_trace_propagate(h->fields, h->nfields, trnd, tp);
 	uint32_t addr;
 	uint16_t port;
 	size_t target_len;
@@ -506,7 +520,8 @@ build_request_head(struct session *s, const struct mg_h1_request *r,
 		if (mg_http_is_hop_by_hop(f->name.p, f->name.len, h) ||
 		    field_is(f, "content-length") || field_is(f, "x-forwarded-for") ||
 		    field_is(f, "x-forwarded-proto") || field_is(f, "x-forwarded-port") ||
-		    (rt->host != NULL && field_is(f, "host")))
+		    (rt->host != NULL && field_is(f, "host")) || field_is(f, "traceparent") ||
+		    (!keep_ts && field_is(f, "tracestate")))
 			continue;
 		if (field_is(f, "x-request-id")) {
 			if (have_rid || !mg_http_request_id_valid(f->value.p, f->value.len))
@@ -548,9 +563,11 @@ build_request_head(struct session *s, const struct mg_h1_request *r,
 		uint64_t rnd[2] = {rte_rand(), rte_rand()};
 
 		mg_http_uuid_v4((const uint8_t *)rnd, rid);
+		mg_obs_request_id(&s->obs, rid, sizeof(rid));
 		ADD(mg_http_write_field(o, (size_t)(end - o), "X-Request-Id", 12, rid,
 		                        sizeof(rid)));
 	}
+	ADD(mg_http_write_field(o, (size_t)(end - o), "traceparent", 11, tp, sizeof(tp)));
 	PUTS("\r\n");
 	return o - px.out;
 }
@@ -711,6 +728,7 @@ send_request_head(struct session *s)
 		return false;
 	}
 	up_write(s, s->hout->data, n, s->req_body != MG_H1_BODY_NONE || extra > 0);
+	mg_obs_upstream_sent(&s->obs);
 	if (!s->head_sent) {
 		s->head_sent = true;
 		buf_consume(s->din, s->head_len);
@@ -769,6 +787,7 @@ attempt(struct session *s)
 			return;
 		case MG_ADMIT_OVERFLOW:
 			px.st.upstream_overflows++;
+			mg_obs_flag(&s->obs, MG_OBS_F_UO);
 			/* As Envoy: at once, never retried, and marked for the client. */
 			session_fail_extra(s, 503, "upstream overflow: the circuit breaker is open",
 			                   "x-envoy-overloaded: true\r\n");
@@ -780,6 +799,7 @@ attempt(struct session *s)
 	if (s->up == NULL) {
 		if (err == -EBUSY) {
 			px.st.upstream_overflows++;
+			mg_obs_flag(&s->obs, MG_OBS_F_UO);
 			session_fail_extra(s, 503, "upstream connection limit reached",
 			                   "x-envoy-overloaded: true\r\n");
 		} else {
@@ -837,6 +857,7 @@ redirect_to_https(struct session *s, const struct mg_h1_request *r)
 	if (n > 0 && (size_t)n < sizeof(px.out))
 		down_write(s, px.out, (size_t)n, false);
 	count_status(308);
+	mg_obs_status(&s->obs, 308);
 	session_end(s, false);
 }
 
@@ -851,6 +872,7 @@ start_exchange(struct session *s)
 
 	px.st.requests++;
 	reparse_request(s, &r);
+	mg_obs_begin_conn(&s->obs, s->lc->port, &r, s->down);
 	s->method = r.method_id;
 	if (!r.head.keep_alive)
 		s->down_close = true;
@@ -865,12 +887,14 @@ start_exchange(struct session *s)
 	}
 	s->lc->route(s->lc->route_arg, &r, s->lc->port, &rt);
 	if (rt.ep == NULL) {
+		mg_obs_unrouted(&s->obs, mg_obs_take_route());
 		px.st.unrouted++;
 		session_fail(s, rt.status != 0 ? rt.status : 404,
 		             rt.detail != NULL ? rt.detail : "no route for this request");
 		return;
 	}
 	s->ep = rt.ep;
+	mg_obs_routed(&s->obs, mg_obs_take_route(), rt.ep->addr, rt.ep->port);
 	mg_endpoint_ref(s->ep);
 	s->attempts = 0;
 	s->deadline = 0;
@@ -1227,6 +1251,8 @@ send_response_head(struct session *s, uint32_t len)
 	s->replayable = false;
 	down_write(s, px.out, (size_t)n, r.head.body != MG_H1_BODY_NONE);
 	count_status(r.status);
+	mg_obs_first_byte(&s->obs);
+	mg_obs_status(&s->obs, r.status);
 	s->resp_started = true;
 	buf_consume(s->uin, len);
 	s->resp_body = (uint8_t)r.head.body;
@@ -1476,6 +1502,7 @@ pump_up(struct session *s)
 static void
 finish_exchange(struct session *s)
 {
+	mg_obs_end(&s->obs);
 	up_release(s, s->up_reusable);
 	exchange_release(s);
 	s->rq = RQ_IDLE;
@@ -1801,6 +1828,7 @@ on_accept(void *arg, struct mg_conn *c, const struct mg_conn_ops **ops, void **o
 		}
 	}
 	LIST_INSERT_HEAD(&px.open, s, link);
+	mg_obs_conn_open(s->lc->port);
 	px.st.sessions++;
 	px.st.active_sessions++;
 	mg_conn_set_deadline(c, s->lc->tls != NULL ? s->lc->handshake_timeout_ms

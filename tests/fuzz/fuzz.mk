@@ -64,3 +64,7 @@ FUZZ_jwt_request_SRCS   = $(JWT_FUZZ_SRCS) gateway/http/mg_h1.c gateway/http/mg_
 FUZZ_jwt_request_CFLAGS = $(MBEDTLS_INC)
 FUZZ_jwt_request_LIBS   = $(MBEDTLS_LIB) -lpcre2-8
 $(BUILD_ROOT)/fuzz/fuzz_jwt_request: $(MBEDTLS_LIB)
+# The access log (gateway/obs): format compiler and formatter, with the hooks that feed it.
+FUZZ_alog_SRCS          = gateway/obs/mg_alog.c gateway/obs/mg_obs.c gateway/core/mg_pool.c \
+			  gateway/http/mg_h1.c gateway/http/mg_http_lex.c gateway/http/mg_http_util.c
+FUZZ_alog_CFLAGS        = $(DPDK_INC)

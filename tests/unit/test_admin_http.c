@@ -118,3 +118,19 @@ MG_TEST(ahttp_limits)
 	MG_EXPECT_EQ_INT(mg_ahttp_parse(buf, n, &r), MG_AHTTP_ERROR);
 	MG_EXPECT_EQ_INT(r.status, 431);
 }
+
+MG_TEST(ahttp_reports_one_authorization)
+{
+	struct mg_ahttp_req r;
+
+	MG_ASSERT(parse("GET /metrics HTTP/1.1\r\nAuthorization:  Bearer abc \r\n\r\n", &r) > 0);
+	MG_ASSERT(r.authorization != NULL);
+	MG_EXPECT(r.authorization_len == 10 && memcmp(r.authorization, "Bearer abc", 10) == 0);
+	MG_ASSERT(parse("GET /metrics HTTP/1.1\r\n\r\n", &r) > 0);
+	MG_EXPECT(r.authorization == NULL);
+	MG_EXPECT_EQ_INT(parse("GET /metrics HTTP/1.1\r\nAuthorization: Bearer a\r\n"
+	                       "authorization: Bearer b\r\n\r\n",
+	                       &r),
+	                 MG_AHTTP_ERROR);
+	MG_EXPECT_EQ_INT(r.status, 400);
+}

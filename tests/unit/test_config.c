@@ -789,3 +789,36 @@ MG_TEST(config_device_syntax)
 		MG_EXPECT(cases[i].kind >= 0 || why[0] != '\0');
 	}
 }
+
+MG_TEST(config_admin_token_and_syslog)
+{
+	struct mg_config cfg = {0};
+	struct mg_cfg_errors errs;
+	const struct mg_cfg_appliance *ap = &cfg.appliance;
+	char buf[512];
+
+	MG_ASSERT_EQ_INT(
+	    mg_cfgtest_parse(&cfg,
+	                     "{\"appliance\":{\"interfaces\":[{\"name\":\"a\",\"address\":"
+	                     "\"192.168.1.10/16\"}],\"admin\":{\"interface\":\"a\",\"port\":80,"
+	                     "\"token\":\"0123456789abcdef\",\"tokenFile\":\"/run/t\"},"
+	                     "\"syslog\":{\"address\":\"10.0.0.5\"}}}",
+	                     &errs),
+	    0);
+	MG_EXPECT_STR(ap->admin.token, "0123456789abcdef");
+	MG_EXPECT_STR(ap->admin.token_file, "/run/t");
+	MG_EXPECT(ap->syslog.present);
+	MG_EXPECT_EQ_UINT(ap->syslog.addr, 0x0A000005);
+	MG_EXPECT_EQ_UINT(ap->syslog.port, 514);
+	MG_EXPECT_EQ_UINT(ap->syslog.facility, 16);
+	mg_config_free(&cfg);
+	memset(&cfg, 0, sizeof(cfg));
+	MG_EXPECT(mg_cfgtest_parse(&cfg,
+	                           "{\"appliance\":{\"interfaces\":[{\"name\":\"a\",\"address\":"
+	                           "\"192.168.1.10/16\"}],\"admin\":{\"interface\":\"a\",\"port\":"
+	                           "80,\"token\":\"short\"}}}",
+	                           &errs) != 0);
+	MG_EXPECT_CONTAINS(mg_cfgtest_errors(&errs, buf, sizeof(buf)), "token");
+	mg_cfg_errors_free(&errs);
+	mg_config_free(&cfg);
+}

@@ -29,3 +29,6 @@ UNIT_DEPS_SRCS += $(wildcard gateway/jwt/*.c)
 jwt-fixtures:
 	$(Q)/usr/bin/python3 tests/jwt/make-tokens.py $(BUILD_ROOT)/jwt
 test-unit: jwt-fixtures
+# Observability (gateway/obs) and the admin's config dump.
+UNIT_DEPS_SRCS += gateway/obs/mg_trace.c gateway/obs/mg_alog.c gateway/obs/mg_obs.c \
+		  gateway/admin/mg_config_dump.c
