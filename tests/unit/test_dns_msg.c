@@ -19,7 +19,8 @@ response(uint8_t *m, uint16_t flags, unsigned int n, const uint8_t *rr, size_t l
 
 	memcpy(m, h, 12);
 	memcpy(m + 12, q, sizeof(q));
-	memcpy(m + 12 + sizeof(q), rr, len);
+	if (len > 0)
+		memcpy(m + 12 + sizeof(q), rr, len);
 	return 12 + sizeof(q) + len;
 }
 
