@@ -658,8 +658,9 @@ maybe_retry(struct session *s, uint32_t cond)
 	buf_trim(&s->uin);
 	s->rs = RS_NONE;
 	s->rq = RQ_BACKOFF;
-	for (delay = 1; delay < s->attempts && cap < 250; delay++)
-		cap *= 2;
+	/* 25 ms doubled per earlier retry, at most 250 ms. */
+	if (s->attempts > 1)
+		cap = s->attempts >= 5 ? 250 : 25u << (s->attempts - 1);
 	if (cap > 250)
 		cap = 250;
 	delay = 1 + (uint32_t)(rte_rand() % cap);

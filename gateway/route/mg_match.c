@@ -130,6 +130,28 @@ mg_match_path_normalize(const char *in, size_t len, char *out, size_t cap)
 	return (int)w;
 }
 
+int
+mg_match_pct_decode(const char *in, size_t len, char *out, size_t cap)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < len; i++, o++) {
+		int hi, lo;
+
+		if (o == cap)
+			return -1;
+		if (in[i] != '%') {
+			out[o] = in[i];
+			continue;
+		}
+		if (i + 2 >= len || (hi = hexval(in[i + 1])) < 0 || (lo = hexval(in[i + 2])) < 0)
+			return -1;
+		out[o] = (char)(hi << 4 | lo);
+		i += 2;
+	}
+	return (int)o;
+}
+
 /* ---- regexes -------------------------------------------------------------------------- */
 
 int

@@ -45,6 +45,13 @@
  */
 int mg_match_path_normalize(const char *in, size_t len, char *out, size_t cap);
 
+/*
+ * mg_match_pct_decode() percent-decodes all of <in> (<len> bytes) into <out> (<cap> bytes):
+ * the length, or -1 for a malformed escape or when it does not fit.  Query parameter values
+ * are compared decoded.
+ */
+int mg_match_pct_decode(const char *in, size_t len, char *out, size_t cap);
+
 /* ---- string matchers -------------------------------------------------------------------- */
 
 enum mg_match_kind {

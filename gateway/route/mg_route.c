@@ -155,43 +155,6 @@ static const char *const method_names[] = {
     [MG_CFG_METHOD_PATCH] = "PATCH",
 };
 
-/* Percent-decodes <in> into <out> (<cap> bytes); returns the length or -1 if it is malformed
- * or does not fit. */
-static int
-pct_decode(const char *in, size_t len, char *out, size_t cap)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < len; i++) {
-		char c = in[i];
-
-		if (o == cap)
-			return -1;
-		if (c == '%') {
-			int v = 0, k;
-
-			if (i + 2 >= len)
-				return -1;
-			for (k = 1; k <= 2; k++) {
-				char h = in[i + (size_t)k];
-
-				v <<= 4;
-				if (h >= '0' && h <= '9')
-					v |= h - '0';
-				else if ((h | 0x20) >= 'a' && (h | 0x20) <= 'f')
-					v |= (h | 0x20) - 'a' + 10;
-				else
-					return -1;
-			}
-			out[o++] = (char)v;
-			i += 2;
-		} else {
-			out[o++] = c;
-		}
-	}
-	return (int)o;
-}
-
 static int
 compile_string(const struct mg_cfg_string_match *s, bool invert, bool icase, struct mg_match *m,
                char *err, size_t errlen)
@@ -471,6 +434,16 @@ build_eplist(struct mg_route_table *t, const struct mg_cfg_virtual_node *v,
 	return 0;
 }
 
+/* The route kind that serves a router listener's protocol. */
+static enum mg_cfg_route_kind
+port_kind(enum mg_cfg_port_protocol p)
+{
+	return p == MG_CFG_PP_HTTP2  ? MG_CFG_ROUTE_HTTP2
+	       : p == MG_CFG_PP_GRPC ? MG_CFG_ROUTE_GRPC
+	       : p == MG_CFG_PP_TCP  ? MG_CFG_ROUTE_TCP
+	                             : MG_CFG_ROUTE_HTTP;
+}
+
 static enum mg_cfg_route_kind
 listener_kind(enum mg_cfg_protocol p)
 {
@@ -704,7 +677,7 @@ match(struct mg_route_table *t, const struct rt_match *m, const struct mg_h1_req
 			return false;
 		if (q->exact == NULL)
 			continue;
-		d = pct_decode(val, (size_t)n, dec, sizeof(dec));
+		d = mg_match_pct_decode(val, (size_t)n, dec, sizeof(dec));
 		if (d < 0 || (size_t)d != q->elen || memcmp(dec, q->exact, q->elen) != 0)
 			return false;
 	}
@@ -1101,13 +1074,7 @@ mg_route_decide(struct mg_route_table *t, const struct mg_h1_request *r, uint16_
 		for (k = 0; k < vr->n_listeners; k++) {
 			if (g->target_port == 0 || vr->listeners[k].port == g->target_port) {
 				lport = vr->listeners[k].port;
-				kind = vr->listeners[k].protocol == MG_CFG_PP_HTTP2
-				           ? MG_CFG_ROUTE_HTTP2
-				       : vr->listeners[k].protocol == MG_CFG_PP_GRPC
-				           ? MG_CFG_ROUTE_GRPC
-				       : vr->listeners[k].protocol == MG_CFG_PP_TCP
-				           ? MG_CFG_ROUTE_TCP
-				           : MG_CFG_ROUTE_HTTP;
+				kind = port_kind(vr->listeners[k].protocol);
 				break;
 			}
 		}
