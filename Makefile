@@ -110,7 +110,7 @@ $(GATEWAY): $(GW_OBJS) $(LWIP_LIB) $(MBEDTLS_LIB)
 # ---- the appliance image --------------------------------------------------------------
 # PID 1 (static, no DPDK) and the host-side store tool share platform/store/.
 STORE_SRCS := platform/store/mg_store.c platform/store/mg_bundle.c
-INIT_SRCS  := $(wildcard platform/init/*.c) $(STORE_SRCS)
+INIT_SRCS  := $(wildcard platform/init/*.c) platform/shell/mg_shell.c $(STORE_SRCS)
 INIT       := $(BUILD)/meshgate-init
 MGSTORE    := $(BUILD)/mgstore
 IMAGE_DIR  := $(BUILD_ROOT)/image

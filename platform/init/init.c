@@ -44,6 +44,21 @@
 
 static char cmdline[4096];
 
+/* The last LOG_LINES lines PID 1 logged, for the shell's `show log`. */
+#define LOG_LINES 64
+static char log_ring[LOG_LINES][160];
+static unsigned log_next;
+
+void
+mg_init_log_dump(void)
+{
+	unsigned i = log_next > LOG_LINES ? log_next - LOG_LINES : 0;
+
+	for (; i < log_next; i++)
+		printf("%s\r\n", log_ring[i % LOG_LINES]);
+	fflush(stdout);
+}
+
 uint64_t
 mg_init_now_ms(void)
 {
@@ -69,6 +84,7 @@ mg_init_log(const char *fmt, ...)
 	va_end(ap);
 	if (n > (int)sizeof(line) - 2)
 		n = (int)sizeof(line) - 2;
+	snprintf(log_ring[log_next++ % LOG_LINES], sizeof(log_ring[0]), "%.*s", n, line);
 	line[n++] = '\n';
 	if (write(STDERR_FILENO, line, (size_t)n) < 0)
 		return;
@@ -201,8 +217,8 @@ reap(void)
 			gateway_exited(status);
 }
 
-static void
-shutdown_now(unsigned int how, const char *why)
+void
+mg_init_shutdown(unsigned int how, const char *why)
 {
 	uint64_t end = mg_init_now_ms() + STOP_GRACE_MS;
 
@@ -234,8 +250,8 @@ shutdown_now(unsigned int how, const char *why)
 		pause();
 }
 
-static void
-status_line(char *buf, size_t cap)
+void
+mg_init_status(char *buf, size_t cap)
 {
 	if (gw.pid > 0)
 		snprintf(buf, cap,
@@ -245,6 +261,21 @@ status_line(char *buf, size_t cap)
 	else
 		snprintf(buf, cap, "gateway stopped, restart in %lld ms, config from %s",
 		         (long long)(gw.restart_at_ms - mg_init_now_ms()), gw.source);
+}
+
+void
+mg_init_gateway_apply(int restart)
+{
+	if (gw.pid <= 0)
+		return; /* it starts with the new files */
+	if (!restart) {
+		kill(gw.pid, SIGHUP);
+		return;
+	}
+	/* A restart asked for is not a failure: no back-off. */
+	gw.backoff_ms = BACKOFF_MIN_MS;
+	gw.restarts--;
+	kill(gw.pid, SIGTERM);
 }
 
 /* ---- boot ---- */
@@ -373,36 +404,33 @@ main(void)
 					reap();
 					break;
 				case SIGINT:
-					shutdown_now(RB_AUTOBOOT, "Ctrl-Alt-Del");
+					mg_init_shutdown(RB_AUTOBOOT, "Ctrl-Alt-Del");
 					break;
 				case SIGTERM:
-					shutdown_now(RB_AUTOBOOT, "SIGTERM");
+					mg_init_shutdown(RB_AUTOBOOT, "SIGTERM");
 					break;
 				case SIGUSR1:
-					shutdown_now(RB_HALT_SYSTEM, "SIGUSR1");
+					mg_init_shutdown(RB_HALT_SYSTEM, "SIGUSR1");
 					break;
 				case SIGUSR2:
 				case SIGPWR:
-					shutdown_now(RB_POWER_OFF,
-					             si.ssi_signo == SIGPWR ? "SIGPWR" : "SIGUSR2");
+					mg_init_shutdown(RB_POWER_OFF, si.ssi_signo == SIGPWR
+					                                   ? "SIGPWR"
+					                                   : "SIGUSR2");
 					break;
 				default:
 					break;
 				}
 			}
 		}
-		if (p[1].revents & POLLIN) {
-			char status[256];
-
-			status_line(status, sizeof(status));
-			mg_console_input(cfd, status);
-		}
+		if (p[1].revents & POLLIN)
+			mg_console_input(cfd);
 		if (p[2].revents & POLLIN) {
 			struct input_event ev;
 
 			while (read(pfd, &ev, sizeof(ev)) == sizeof(ev))
 				if (ev.type == EV_KEY && ev.code == KEY_POWER && ev.value == 1)
-					shutdown_now(RB_POWER_OFF, "power button");
+					mg_init_shutdown(RB_POWER_OFF, "power button");
 		}
 	}
 }

@@ -133,7 +133,24 @@ long mg_net_imds_user_data(const char *host, int port, int timeout_ms, uint8_t *
 /* Opens the serial console for input; returns the fd to poll, or -1. */
 int mg_console_open(void);
 
-/* Called when the console fd is readable; <status> is a one-line state summary. */
-void mg_console_input(int fd, const char *status);
+/* Called when the console fd is readable: the bytes go to the config shell. */
+void mg_console_input(int fd);
+
+/* SHA-256 of <data> (the console password's hash). */
+void mg_init_sha256(const void *data, size_t len, uint8_t out[32]);
+
+/* ---- init.c, for the config shell ------------------------------------------------------- */
+
+/* Stops the gateway, syncs and reboots (<how>: RB_AUTOBOOT, RB_POWER_OFF, ...); no return. */
+void mg_init_shutdown(unsigned int how, const char *why) __attribute__((noreturn));
+
+/* A one-line summary of the gateway's state (pid, uptime, restarts, config source). */
+void mg_init_status(char *buf, size_t cap);
+
+/* Applies a new /etc/meshgate: SIGHUP (hot reload), or with <restart> a restart. */
+void mg_init_gateway_apply(int restart);
+
+/* Prints PID 1's last log lines (kept in memory) on the console. */
+void mg_init_log_dump(void);
 
 #endif /* MG_INIT_H */
