@@ -81,6 +81,7 @@ path_parse(const char *p, struct seg *s, int max)
 			char *end;
 
 			s[n].key = NULL;
+			s[n].klen = 0;
 			s[n].idx = strtol(p + 1, &end, 10);
 			if (end == p + 1 || *end != ']' || s[n].idx < 0 || p[1] == '-' || p[1] == '+')
 				return -EINVAL;
