@@ -32,6 +32,7 @@ import re
 import shutil
 import signal
 import socket
+import threading
 import subprocess
 import sys
 import tempfile
@@ -86,7 +87,8 @@ class VM:
         shutil.copy(OVMF_VARS, vars_fd)
         cmd = ["ip", "netns", "exec", NS, QEMU, "-accel", "tcg", "-cpu", "max", "-m", "1024",
                "-smp", "2", "-nodefaults", "-display", "none", "-no-reboot",
-               "-serial", f"file:{self.serial}",
+               "-chardev", f"socket,id=ser,path={self.serial}.sock,server=on,wait=off,"
+               f"logfile={self.serial}", "-serial", "chardev:ser",
                "-monitor", f"unix:{self.monitor},server=on,wait=off",
                "-drive", f"if=pflash,format=raw,readonly=on,file={OVMF_CODE}",
                "-drive", f"if=pflash,format=raw,file={vars_fd}",
@@ -104,6 +106,42 @@ class VM:
                 return f.read().decode("utf-8", "replace").replace("\r", "")
         except FileNotFoundError:
             return ""
+
+    def type(self, line, wait=None, timeout=60):
+        """Types <line> and Enter on the serial console, as an operator would; then waits for
+        <wait> (a regex) in the console output that follows."""
+        if not hasattr(self, "tty"):
+            self.tty = socket.socket(socket.AF_UNIX)
+            self.tty.settimeout(10)
+            for _ in range(50):
+                try:
+                    self.tty.connect(self.serial + ".sock")
+                    break
+                except OSError:
+                    time.sleep(0.2)
+            # QEMU writes the console to the socket too: drain it (the log file has it all).
+            threading.Thread(target=lambda: self._drain(), daemon=True).start()
+        mark = len(self.console())
+        for ch in line + "\r":
+            self.tty.sendall(ch.encode())
+            time.sleep(0.01)
+        if wait is None:
+            return ""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            m = re.search(wait, self.console()[mark:])
+            if m:
+                return self.console()[mark:]
+            time.sleep(0.2)
+        raise RuntimeError(f"typed {line!r}: no {wait!r} within {timeout} s: "
+                           f"{self.console()[mark:][-400:]!r}")
+
+    def _drain(self):
+        try:
+            while self.tty.recv(4096):
+                pass
+        except OSError:
+            pass
 
     def wait_for(self, pattern, timeout):
         end = time.monotonic() + timeout
@@ -218,6 +256,56 @@ def boot_and_curl(args, work, pki, disk, name, port, want, expect_source, stop):
         vm.wait_exit(30)
         return (f"boot-to-ready {ready:.1f} s, config from {src}, HTTPS answer correct; "
                 f"'{stop[0]}' -> '{stop[1]}', clean exit")
+    finally:
+        vm.kill()
+
+
+def test_shell(args, work, pki, disk, answer, answer2):
+    """The serial config shell as an operator uses it: first-boot password, errors for bad
+    input, a route change committed and seen by traffic, a reboot that keeps it."""
+    vm = VM(work, disk, "shell")
+    try:
+        vm.start()
+        vm.wait_for(r"meshgate .* ready: ", 240)
+        BOOT_TO_READY["shell"] = time.monotonic() - vm.t0
+        curl_https(pki, 8443, answer)
+        vm.type("", r"No console password is set yet")
+        vm.type("short", r"too short")
+        vm.type("operator-pw-1", r"Repeat it")
+        vm.type("operator-pw-1", r"console password set .*stored as slot")
+        vm.type("frobnicate", r"error: unknown command 'frobnicate'")
+        vm.type("set", r"error: usage: set PATH VALUE")
+        vm.type('show "oops', r"error: unterminated quote")
+        vm.type("help", r"factory-reset")
+        vm.type("set appliance.admin.port notaport", r"meshgate\*> ")
+        vm.type("commit", r"error: commit refused: validation failed")
+        vm.type("rollback", r"candidate discarded")
+        vm.type("logout", r"Password: ")
+        vm.type("wrong-password", r"error: wrong password")
+        vm.type("operator-pw-1", r"type help")
+        vm.type("set appliance.proxy.staticUpstream.port 8081", r"meshgate\*> ")
+        vm.type("diff", r"\+ appliance.proxy.staticUpstream.port = 8081")
+        vm.type("commit", r"commit: stored as slot . generation \d+; gateway restarted", 90)
+        curl_https(pki, 8443, answer2)
+        vm.type("show config appliance.proxy", r"staticUpstream.port = 8081")
+        vm.type("reboot", r"shutdown: done", 60)
+        vm.wait_exit(30)
+    finally:
+        vm.kill()
+    vm = VM(work, disk, "shell2")
+    try:
+        vm.start()
+        vm.wait_for(r"meshgate .* ready: ", 240)
+        src = vm.wait_for(r"config: (.*) \(boot steps", 5).group(1)
+        curl_https(pki, 8443, answer2)
+        vm.type("", r"Password: ")
+        vm.type("wrong-password", r"error: wrong password")
+        vm.type("operator-pw-1", r"type help")
+        vm.type("show routes", r"staticUpstream.port = 8081")
+        vm.type("poweroff", r"shutdown: done", 60)
+        vm.wait_exit(30)
+        return (f"password set, 4 bad inputs refused, port 8080 -> 8081 committed and served; "
+                f"after reboot config from {src}, change kept, password asked")
     finally:
         vm.kill()
 
@@ -374,6 +462,15 @@ def vm_steps(args, work, rounds, procs):
     procs.append(subprocess.Popen(["ip", "netns", "exec", NS, "/usr/bin/python3", "-m",
                                    "http.server", "8080", "--bind", HOST_IP, "-d", www],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    # A second backend on 8081 with another answer: the shell test moves traffic to it.
+    www2 = os.path.join(work, "www2")
+    os.makedirs(www2)
+    answer2 = "moved " + answer
+    with open(os.path.join(www2, "answer.txt"), "w") as f:
+        f.write(answer2)
+    procs.append(subprocess.Popen(["ip", "netns", "exec", NS, "/usr/bin/python3", "-m",
+                                   "http.server", "8081", "--bind", HOST_IP, "-d", www2],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     pki = os.path.join(work, "pki")
     run(os.path.join(TOP, "tests/tls/make-certs.sh"), pki)
     certs = [f"{pki}/ec.crt", f"{pki}/ec.key"]
@@ -385,6 +482,12 @@ def vm_steps(args, work, rounds, procs):
     step("https", boot_and_curl, args, work, pki, disk, "https", 8443, answer,
          "config partition slot A generation 1",
          ("system_powerdown", "shutdown: power off (power button)"))
+
+    if not ONLY or "shell" in ONLY:
+        sdisk = os.path.join(work, "shell.raw")
+        shutil.copy(os.path.join(args.image_dir, "meshgate.raw"), sdisk)
+        run(args.mgstore, "write", sdisk, os.path.join(work, "partition.bundle"))
+        step("shell", test_shell, args, work, pki, sdisk, answer, answer2)
 
     make_bundle(args, work, "userdata", tls_config(9443), certs)
     imds = subprocess.Popen(["ip", "netns", "exec", NS, "/usr/bin/python3", __file__,
@@ -425,7 +528,7 @@ def main():
         step("power_cut_host", test_host_power_cut, args, work, 200)
         reason = skip_reason()
         if reason:
-            for s in ("https", "user_data", "restart_backoff", "power_cut"):
+            for s in ("https", "shell", "user_data", "restart_backoff", "power_cut"):
                 if not ONLY or s in ONLY:
                     log(f"SKIP image/{s}: {reason}")
         else:
