@@ -31,8 +31,7 @@ struct mg_shell {
 
 /* ---- output ---- */
 
-static void
-say(struct mg_shell *sh, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct mg_shell *sh, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 say(struct mg_shell *sh, const char *fmt, ...)
@@ -83,7 +82,8 @@ path_parse(const char *p, struct seg *s, int max)
 			s[n].key = NULL;
 			s[n].klen = 0;
 			s[n].idx = strtol(p + 1, &end, 10);
-			if (end == p + 1 || *end != ']' || s[n].idx < 0 || p[1] == '-' || p[1] == '+')
+			if (end == p + 1 || *end != ']' || s[n].idx < 0 || p[1] == '-' ||
+			    p[1] == '+')
 				return -EINVAL;
 			p = end + 1;
 		} else {
@@ -311,8 +311,8 @@ mg_shell_json_edit(char **text, size_t *len, const char *path, const char *value
 		} else if (l->key != NULL && t[parent].type == JSMN_OBJECT) {
 			snprintf(ins, ilen, "\"%.*s\": %s%s", (int)l->klen, l->key, v,
 			         t[parent].size > 0 ? ", " : "");
-			rc = splice(text, len, (size_t)t[parent].start + 1, (size_t)t[parent].start + 1,
-			            ins, strlen(ins));
+			rc = splice(text, len, (size_t)t[parent].start + 1,
+			            (size_t)t[parent].start + 1, ins, strlen(ins));
 		} else if (l->key == NULL && t[parent].type == JSMN_ARRAY &&
 		           l->idx == t[parent].size) {
 			snprintf(ins, ilen, "%s%s", t[parent].size > 0 ? ", " : "", v);
@@ -372,8 +372,9 @@ flatten(struct flat *f, int i, char *path, size_t plen, size_t cap)
 			size_t n;
 
 			if (t[i].type == JSMN_OBJECT) {
-				n = (size_t)snprintf(path + plen, cap - plen, "%s%.*s", plen > 0 ? "." : "",
-				                     t[j].end - t[j].start, f->text + t[j].start);
+				n = (size_t)snprintf(path + plen, cap - plen, "%s%.*s",
+				                     plen > 0 ? "." : "", t[j].end - t[j].start,
+				                     f->text + t[j].start);
 				j++;
 			} else {
 				n = (size_t)snprintf(path + plen, cap - plen, "[%d]", k);
@@ -388,8 +389,8 @@ flatten(struct flat *f, int i, char *path, size_t plen, size_t cap)
 		char line[MG_SHELL_LINE_MAX + 160];
 		int vlen = span_end(t, i) - span_start(t, i);
 
-		snprintf(line, sizeof(line), "%s = %.*s", plen > 0 ? path : ".", vlen > 150 ? 150 : vlen,
-		         f->text + span_start(t, i));
+		snprintf(line, sizeof(line), "%s = %.*s", plen > 0 ? path : ".",
+		         vlen > 150 ? 150 : vlen, f->text + span_start(t, i));
 		f->out(f->ctx, line);
 		f->lines++;
 		return i + 1;
@@ -588,9 +589,8 @@ show_tree(struct mg_shell *sh, const char *text, size_t len, const char *path)
 	return rc < 0 && rc != -ENOENT ? rc : 0;
 }
 
-static const char *const show_what[] = {"interfaces", "config", "candidate", "routes",
-                                        "upstreams",  "stats",  "version",   "log",
-                                        NULL};
+static const char *const show_what[] = {"interfaces", "config",  "candidate", "routes", "upstreams",
+                                        "stats",      "version", "log",       NULL};
 
 static int
 cmd_show(struct mg_shell *sh, int argc, char **argv)
@@ -600,8 +600,8 @@ cmd_show(struct mg_shell *sh, int argc, char **argv)
 	size_t len;
 	int rc = 0;
 
-	if (strcmp(w, "interfaces") == 0 || strcmp(w, "stats") == 0 ||
-	    strcmp(w, "version") == 0 || strcmp(w, "log") == 0) {
+	if (strcmp(w, "interfaces") == 0 || strcmp(w, "stats") == 0 || strcmp(w, "version") == 0 ||
+	    strcmp(w, "log") == 0) {
 		char name[32];
 
 		snprintf(name, sizeof(name), "show-%s", w);
@@ -643,7 +643,8 @@ cmd_set(struct mg_shell *sh, int argc, char **argv)
 	int rc = need_cand(sh);
 
 	if (rc == 0)
-		rc = mg_shell_json_edit(&sh->cand, &sh->cand_len, argv[0], argc > 1 ? argv[1] : NULL);
+		rc = mg_shell_json_edit(&sh->cand, &sh->cand_len, argv[0],
+		                        argc > 1 ? argv[1] : NULL);
 	if (rc == -ENOENT)
 		say(sh, "error: %s: no such path (set creates only the last key)\r\n", argv[0]);
 	else if (rc == -EINVAL)
@@ -684,7 +685,8 @@ cmd_commit(struct mg_shell *sh, int argc, char **argv)
 	}
 	rc = sh->ops->commit(sh->ctx, sh->cand, sh->cand_len, msg, sizeof(msg));
 	if (rc != 0) {
-		say(sh, "error: commit refused: %s; the candidate is kept (diff, rollback)\r\n", msg);
+		say(sh, "error: commit refused: %s; the candidate is kept (diff, rollback)\r\n",
+		    msg);
 		return rc;
 	}
 	say(sh, "commit: %s\r\n", msg);
@@ -745,7 +747,8 @@ cmd_factory_reset(struct mg_shell *sh, int argc, char **argv)
 {
 	(void)argc;
 	if (strcmp(argv[0], "confirm") != 0) {
-		say(sh, "error: type 'factory-reset confirm' to erase the stored configuration\r\n");
+		say(sh,
+		    "error: type 'factory-reset confirm' to erase the stored configuration\r\n");
 		return -EINVAL;
 	}
 	return cmd_action(sh, "factory-reset", 0, argv);
@@ -770,37 +773,36 @@ cmd_logout(struct mg_shell *sh, int argc, char **argv)
 }
 
 static const struct cmd cmds[] = {
-	{"help", "[COMMAND]", "list the commands, or explain one", 0, 1, cmd_help},
-	{"show", "interfaces|config [PATH]|candidate [PATH]|routes|upstreams|stats|version|log",
-	 "show the machine's NICs, the running or candidate configuration (as path = value "
-	 "lines), its routes and upstreams, the gateway's state, versions, the recent log",
-	 1, 2, cmd_show},
-	{"set", "PATH VALUE",
-	 "set PATH (e.g. appliance.proxy.staticUpstream.port) in the candidate to VALUE (JSON, "
-	 "or a word taken as a string); creates the last key, [N] = size appends",
-	 2, 2, cmd_set},
-	{"delete", "PATH", "delete PATH from the candidate configuration", 1, 1, cmd_delete},
-	{"diff", "", "show what commit would change (- running, + candidate)", 0, 0, cmd_diff},
-	{"commit", "",
-	 "validate the candidate, store it on the config partition (atomic) and apply it: hot "
-	 "reload, or a gateway restart for changes outside the reload set",
-	 0, 0, cmd_commit},
-	{"rollback", "", "discard the candidate's changes", 0, 0, cmd_rollback},
-	{"route-test", "METHOD URL [-H 'name: value']...",
-	 "show which route and upstream the running configuration picks for a request", 2,
-	 MG_SHELL_ARGS - 1, cmd_route_test},
-	{"jwt-test", "TOKEN [HOST PATH]",
-	 "check a JWT against the running configuration's appliance.jwt rules", 1, 3,
-	 cmd_jwt_test},
-	{"ping", "ADDRESS", "three ICMP echo requests from the management NIC", 1, 1, cmd_ping},
-	{"password", "", "change the console password", 0, 0, cmd_password},
-	{"logout", "", "lock the console until the password is typed again", 0, 0, cmd_logout},
-	{"reboot", "", "stop the gateway cleanly and restart the machine", 0, 0, cmd_reboot},
-	{"poweroff", "", "stop the gateway cleanly and power the machine off", 0, 0, cmd_poweroff},
-	{"factory-reset", "confirm",
-	 "erase the stored configuration (back to the embedded default) and reboot", 1, 1,
-	 cmd_factory_reset},
-	{NULL, NULL, NULL, 0, 0, NULL},
+    {"help", "[COMMAND]", "list the commands, or explain one", 0, 1, cmd_help},
+    {"show", "interfaces|config [PATH]|candidate [PATH]|routes|upstreams|stats|version|log",
+     "show the machine's NICs, the running or candidate configuration (as path = value "
+     "lines), its routes and upstreams, the gateway's state, versions, the recent log",
+     1, 2, cmd_show},
+    {"set", "PATH VALUE",
+     "set PATH (e.g. appliance.proxy.staticUpstream.port) in the candidate to VALUE (JSON, "
+     "or a word taken as a string); creates the last key, [N] = size appends",
+     2, 2, cmd_set},
+    {"delete", "PATH", "delete PATH from the candidate configuration", 1, 1, cmd_delete},
+    {"diff", "", "show what commit would change (- running, + candidate)", 0, 0, cmd_diff},
+    {"commit", "",
+     "validate the candidate, store it on the config partition (atomic) and apply it: hot "
+     "reload, or a gateway restart for changes outside the reload set",
+     0, 0, cmd_commit},
+    {"rollback", "", "discard the candidate's changes", 0, 0, cmd_rollback},
+    {"route-test", "METHOD URL [-H 'name: value']...",
+     "show which route and upstream the running configuration picks for a request", 2,
+     MG_SHELL_ARGS - 1, cmd_route_test},
+    {"jwt-test", "TOKEN [HOST PATH]",
+     "check a JWT against the running configuration's appliance.jwt rules", 1, 3, cmd_jwt_test},
+    {"ping", "ADDRESS", "three ICMP echo requests from the management NIC", 1, 1, cmd_ping},
+    {"password", "", "change the console password", 0, 0, cmd_password},
+    {"logout", "", "lock the console until the password is typed again", 0, 0, cmd_logout},
+    {"reboot", "", "stop the gateway cleanly and restart the machine", 0, 0, cmd_reboot},
+    {"poweroff", "", "stop the gateway cleanly and power the machine off", 0, 0, cmd_poweroff},
+    {"factory-reset", "confirm",
+     "erase the stored configuration (back to the embedded default) and reboot", 1, 1,
+     cmd_factory_reset},
+    {NULL, NULL, NULL, 0, 0, NULL},
 };
 
 int
@@ -912,9 +914,10 @@ enter(struct mg_shell *sh)
 		break;
 	case AUTH_OK:
 		if (sh->len > 0) {
-			if (sh->nhist == 0 || strcmp(sh->hist[(sh->nhist - 1) % MG_SHELL_HISTORY],
-			                             sh->line) != 0) {
-				memcpy(sh->hist[sh->nhist % MG_SHELL_HISTORY], sh->line, sh->len + 1);
+			if (sh->nhist == 0 ||
+			    strcmp(sh->hist[(sh->nhist - 1) % MG_SHELL_HISTORY], sh->line) != 0) {
+				memcpy(sh->hist[sh->nhist % MG_SHELL_HISTORY], sh->line,
+				       sh->len + 1);
 				sh->nhist++;
 			}
 			mg_shell_exec(sh, sh->line);
