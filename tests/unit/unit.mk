@@ -32,3 +32,5 @@ test-unit: jwt-fixtures
 # Observability (gateway/obs) and the admin's config dump.
 UNIT_DEPS_SRCS += gateway/obs/mg_trace.c gateway/obs/mg_alog.c gateway/obs/mg_obs.c \
 		  gateway/admin/mg_config_dump.c
+# The appliance's SNTP client (platform/init/ntp.c; test_ntp.c stubs PID 1's logger).
+UNIT_DEPS_SRCS += platform/init/ntp.c
