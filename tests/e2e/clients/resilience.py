@@ -17,7 +17,6 @@ import json
 import selectors
 import socket
 import sys
-import threading
 import time
 import urllib.parse
 import urllib.request
