@@ -547,7 +547,7 @@ c_action(void *ctx, const char *name, int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(name, "show-stats") == 0 || strcmp(name, "show-version") == 0) {
-		char status[256];
+		char status[512];
 		struct utsname u;
 
 		mg_init_status(status, sizeof(status));
