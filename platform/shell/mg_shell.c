@@ -87,9 +87,11 @@ path_parse(const char *p, struct seg *s, int max)
 				return -EINVAL;
 			p = end + 1;
 		} else {
-			size_t k = strcspn(p, ".[");
+			size_t k = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			                     "0123456789_-");
 
-			if (k == 0)
+			/* Keys are plain names: nothing that would need escaping inside JSON. */
+			if (k == 0 || (p[k] != '\0' && p[k] != '.' && p[k] != '['))
 				return -EINVAL;
 			s[n].key = p;
 			s[n].klen = k;
@@ -194,8 +196,9 @@ walk(const char *text, const jsmntok_t *t, const struct seg *s, int n, int *pare
 			return -ENOENT;
 		}
 		if (found < 0) {
-			if (d == n - 1)
-				*parent = cur;
+			/* Only a missing last segment may be created; a missing middle one may not.
+			 */
+			*parent = d == n - 1 ? cur : -1;
 			return -ENOENT;
 		}
 		*parent = cur;
