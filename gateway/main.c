@@ -47,6 +47,7 @@
 #include "gateway/net/mg_dns.h"
 #include "gateway/proxy/mg_proxy.h"
 #include "gateway/route/mg_route.h"
+#include "gateway/jwt/mg_jwt_cli.h"
 #include "gateway/route/mg_route_cli.h"
 #include "gateway/tls/mg_tls.h"
 #include "gateway/upstream/mg_upool.h"
@@ -84,6 +85,7 @@ usage(FILE *out)
 	    "       gateway --demo [-- EAL-ARGS...]\n"
 	    "       gateway --check FILE\n"
 	    "       gateway route-test --config FILE [--json] METHOD URL [-H 'name: value']...\n"
+	    "       gateway jwt-test --config FILE [--provider NAME] TOKEN\n"
 	    "       gateway --help | --version\n"
 	    "\n"
 	    "  -c, --config FILE  run with the JSON configuration in FILE\n"
@@ -1007,6 +1009,8 @@ main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "route-test") == 0)
 		return mg_route_cli(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "jwt-test") == 0)
+		return mg_jwt_cli(argc - 1, argv + 1);
 	while ((opt = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
