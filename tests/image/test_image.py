@@ -314,6 +314,54 @@ def test_shell(args, work, pki, disk, answer, answer2):
         vm.kill()
 
 
+def curl_either(pki, port, answers):
+    """The answer through the appliance, which must be one of <answers>."""
+    end = time.monotonic() + 60
+    last = ""
+    while time.monotonic() < end:
+        r = ns("curl", "-sS", "--max-time", "10", "--cacert", f"{pki}/ca.crt", "--resolve",
+               f"a.example.com:{port}:{GW_IP}", f"https://a.example.com:{port}/answer.txt",
+               check=False, timeout=30)
+        if r.returncode == 0 and r.stdout in answers:
+            return r.stdout
+        last = (r.stderr or r.stdout).strip()
+        time.sleep(1)
+    raise RuntimeError(f"curl https through the appliance on port {port}: {last}")
+
+
+def test_commit_kill(args, work, pki, disk, answer, answer2, rounds):
+    """QEMU killed at a random moment after `commit` is typed, <rounds> times: each boot
+    serves the old or the new configuration, never a broken one (the embedded default would
+    not answer on 8443)."""
+    by_port = {answer: 8080, answer2: 8081}
+    outcomes = []
+    want_new = None
+    for i in range(rounds + 1):
+        vm = VM(work, disk, f"commitkill{i}")
+        try:
+            vm.start()
+            vm.wait_for(r"meshgate .* ready: ", 240)
+            src = vm.wait_for(r"config: (.*) \(boot steps", 5).group(1)
+            if "config partition" not in src:
+                raise RuntimeError(f"round {i}: config from {src}")
+            got = curl_either(pki, 8443, (answer, answer2))
+            if want_new is not None:
+                outcomes.append("new" if by_port[got] == want_new else "old")
+            if i == rounds:
+                break
+            vm.type("", r"Password: ")
+            vm.type("operator-pw-1", r"type help")
+            want_new = 8080 if by_port[got] == 8081 else 8081
+            vm.type(f"set appliance.proxy.staticUpstream.port {want_new}", r"meshgate\*> ")
+            delay = random.uniform(0, 1.2)  # a commit takes about 0.5 to 1 s under TCG
+            vm.type("commit")
+            time.sleep(delay)
+        finally:
+            vm.kill()
+    return (f"{rounds} kills during commit at random moments: {outcomes.count('old')} old, "
+            f"{outcomes.count('new')} new, never broken")
+
+
 def test_restart_backoff(args, work, disk):
     """A config that passes --check but cannot start (its data NIC does not exist): PID 1
     restarts the gateway with doubling delays."""
@@ -502,11 +550,13 @@ def vm_steps(args, work, rounds, procs):
          "config partition slot A generation 1",
          ("system_powerdown", "shutdown: power off (power button)"))
 
-    if not ONLY or "shell" in ONLY:
+    if not ONLY or "shell" in ONLY or "commit_kill" in ONLY:
         sdisk = os.path.join(work, "shell.raw")
         shutil.copy(os.path.join(args.image_dir, "meshgate.raw"), sdisk)
         run(args.mgstore, "write", sdisk, os.path.join(work, "partition.bundle"))
         step("shell", test_shell, args, work, pki, sdisk, answer, answer2)
+        step("commit_kill", test_commit_kill, args, work, pki, sdisk, answer, answer2,
+             int(os.environ.get("IMAGE_COMMIT_KILLS", "4")))
 
     make_bundle(args, work, "userdata", tls_config(9443), certs)
     imds = subprocess.Popen(["ip", "netns", "exec", NS, "/usr/bin/python3", __file__,
@@ -549,7 +599,7 @@ def main():
         step("power_cut_host", test_host_power_cut, args, work, 200)
         reason = skip_reason()
         if reason:
-            for s in ("https", "shell", "user_data", "restart_backoff", "power_cut"):
+            for s in ("https", "shell", "commit_kill", "user_data", "restart_backoff", "power_cut"):
                 if not ONLY or s in ONLY:
                     log(f"SKIP image/{s}: {reason}")
         else:
