@@ -75,7 +75,7 @@ GW_OBJS := $(GW_SRCS:%.c=$(BUILD)/obj/%.o)
 
 .PHONY: FORCE all deps image run-vm test-image run test test-unit test-tools test-fuzz fuzz test-e2e format format-check clean distclean help
 
-all: $(GATEWAY)
+all: $(GATEWAY) $(BUILD)/meshgate-shell
 
 # ---- dependencies ------------------------------------------------------------
 $(DEPS_STAMP): tools/deps.sh $(wildcard platform/*/patches/*.patch)
@@ -121,6 +121,12 @@ $(BUILD)/obj/platform/init/init.o: $(BUILD)/version.stamp
 $(INIT): $(INIT_SRCS:%.c=$(BUILD)/obj/%.o)
 	@echo "  LD    $@"
 	$(Q)$(CC) -static -o $@ $^
+
+# The config shell for a gateway run as a process, on a UNIX socket (platform/shell/).
+MGSHELL := $(BUILD)/meshgate-shell
+$(MGSHELL): $(BUILD)/obj/platform/shell/mg_shell_sock.o $(BUILD)/obj/platform/shell/mg_shell.o
+	@echo "  LD    $@"
+	$(Q)$(CC) -o $@ $^
 
 $(MGSTORE): $(BUILD)/obj/platform/store/tool/mgstore.o $(STORE_SRCS:%.c=$(BUILD)/obj/%.o)
 	@echo "  LD    $@"

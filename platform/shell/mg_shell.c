@@ -865,7 +865,10 @@ start(struct mg_shell *sh)
 	int rc = sh->ops->password_check(sh->ctx, "");
 
 	sh->started = 1;
-	if (rc < 0) {
+	if (rc == 1) { /* no password on this front end (access is the socket's permissions) */
+		say(sh, "\r\nMeshgate config shell; type help for the commands.\r\n");
+		sh->auth = AUTH_OK;
+	} else if (rc < 0) {
 		say(sh, "\r\nMeshgate config shell. No console password is set yet: choose one "
 		        "(8 characters or more).\r\n");
 		sh->auth = AUTH_SET1;

@@ -34,7 +34,8 @@ struct mg_shell_ops {
 	 * errno value and why in <msg>; on failure nothing has changed.
 	 */
 	int (*commit)(void *ctx, const char *text, size_t len, char *msg, size_t cap);
-	/* 1 when <pw> is the console password, 0 when not, -1 when no password is set yet. */
+	/* 1 when <pw> is the console password, 0 when not, -1 when no password is set yet.
+	 * Asked with "" when the shell starts: 1 then means no password is needed at all. */
 	int (*password_check)(void *ctx, const char *pw);
 	/* Sets and persists the console password; 0 or -errno with why in <msg>. */
 	int (*password_set)(void *ctx, const char *pw, char *msg, size_t cap);
