@@ -15,11 +15,12 @@
 static void
 usage(FILE *out)
 {
-	fprintf(out, "usage: gateway jwt-test --config FILE [--provider NAME] TOKEN\n"
-	             "  Verifies TOKEN against the appliance.jwt providers of FILE (keys from file\n"
-	             "  and inline JWKS; remote key sets are not fetched) and prints the outcome per\n"
-	             "  provider.  Exit status: 0 accepted by a provider, 1 refused by all, 2 usage\n"
-	             "  or configuration errors.\n");
+	fprintf(out,
+	        "usage: gateway jwt-test --config FILE [--provider NAME] TOKEN\n"
+	        "  Verifies TOKEN against the appliance.jwt providers of FILE (keys from file\n"
+	        "  and inline JWKS; remote key sets are not fetched) and prints the outcome per\n"
+	        "  provider.  Exit status: 0 accepted by a provider, 1 refused by all, 2 usage\n"
+	        "  or configuration errors.\n");
 }
 
 int

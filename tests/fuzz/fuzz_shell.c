@@ -16,9 +16,9 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char running_text[] =
-	"{\"appliance\": {\"interfaces\": [{\"name\": \"data0\", \"address\": \"10.77.0.2/24\"}],"
-	" \"admin\": {\"interface\": \"data0\", \"port\": 9901}, \"list\": [], \"o\": {},"
-	" \"proxy\": {\"staticUpstream\": {\"address\": \"10.0.0.1\", \"port\": 8080}}}}";
+    "{\"appliance\": {\"interfaces\": [{\"name\": \"data0\", \"address\": \"10.77.0.2/24\"}],"
+    " \"admin\": {\"interface\": \"data0\", \"port\": 9901}, \"list\": [], \"o\": {},"
+    " \"proxy\": {\"staticUpstream\": {\"address\": \"10.0.0.1\", \"port\": 8080}}}}";
 
 static void
 out(void *ctx, const char *s, size_t n)
