@@ -32,3 +32,4 @@ test-unit: jwt-fixtures
 # Observability (gateway/obs) and the admin's config dump.
 UNIT_DEPS_SRCS += gateway/obs/mg_trace.c gateway/obs/mg_alog.c gateway/obs/mg_obs.c \
 		  gateway/admin/mg_config_dump.c
+UNIT_DEPS_SRCS += gateway/net/mg_wheel.c
