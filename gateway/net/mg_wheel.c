@@ -51,12 +51,12 @@ mg_wheel_expire(struct mg_wheel *w, uint32_t now, struct mg_wheel_list *due)
 		for (e = LIST_FIRST(&w->slots[w->cursor % MG_WHEEL_SLOTS]); e != NULL; e = next) {
 			next = LIST_NEXT(e, link);
 			if ((int32_t)(now - e->deadline) < 0) {
-				/* Later in the tick being swept: on to the next tick's slot (not behind
-				 * the cursor); else a later revolution, left where it is. */
+				/* Later in the tick being swept: on to the next tick's slot (not
+				 * behind the cursor); else a later revolution, left where it is. */
 				if ((int32_t)(e->deadline / MG_WHEEL_MS - target) <= 0) {
 					LIST_REMOVE(e, link);
-					LIST_INSERT_HEAD(&w->slots[(target + 1) % MG_WHEEL_SLOTS], e,
-					                 link);
+					LIST_INSERT_HEAD(&w->slots[(target + 1) % MG_WHEEL_SLOTS],
+					                 e, link);
 				}
 				continue;
 			}
