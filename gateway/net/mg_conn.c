@@ -17,9 +17,9 @@
 
 #define MG_CONN_LISTENERS_MAX 32
 /*
- * Deadlines live in a hashed timing wheel (mg_wheel.h) turned by an lwIP timer every
- * MG_WHEEL_MS: arming, moving and disarming a deadline is O(1), and a deadline fires at most
- * MG_WHEEL_MS (plus the poll loop's lateness) after its time.
+ * Deadlines live in a hashed timing wheel (mg_wheel.h: 1024 slots of 4 ms), turned by an lwIP
+ * timer every MG_WHEEL_MS.  Arming, moving and disarming a deadline is O(1); a turn looks only
+ * at the slots whose time came.  A deadline never fires early and at most one tick late.
  */
 
 enum {
@@ -48,7 +48,8 @@ struct mg_conn {
 	struct pbuf *rxq[RXQ_MAX]; /* received, not yet read, in order */
 	uint32_t rx_bytes;
 	uint8_t rxq_len;
-	struct mg_wheel_entry dl; /* deadline, sys_now() clock */
+	struct mg_wheel_node
+	    wnode; /* the deadline: armed in cn.wheel, or on the list being fired */
 	uint16_t flags;
 	uint16_t depth; /* nesting of callbacks into the owner */
 };
@@ -108,7 +109,7 @@ rx_drop(struct mg_conn *c)
 static void
 wheel_remove(struct mg_conn *c)
 {
-	mg_wheel_remove(&cn.wheel, &c->dl);
+	mg_wheel_disarm(&cn.wheel, &c->wnode);
 }
 
 static void
@@ -553,24 +554,22 @@ mg_conn_set_deadline(struct mg_conn *c, uint32_t ms)
 		sys_timeout(MG_WHEEL_MS, wheel_turn, NULL);
 	}
 	c->flags |= F_DEADLINE;
-	mg_wheel_add(&cn.wheel, &c->dl, sys_now() + ms);
+	mg_wheel_arm(&cn.wheel, &c->wnode, sys_now(), ms);
 }
 
 /* Fires the deadlines whose time came. */
 static void
 wheel_turn(void *arg)
 {
-	struct mg_wheel_list due = LIST_HEAD_INITIALIZER(due);
-	struct mg_wheel_entry *e;
-	struct mg_conn *c;
+	struct mg_wheel_node *due = NULL, *n;
 
 	(void)arg;
 	mg_wheel_expire(&cn.wheel, sys_now(), &due);
 	/* A timeout may arm deadlines again or close other connections of this list (which
 	 * unlinks them from it): take one at a time. */
-	while ((e = LIST_FIRST(&due)) != NULL) {
-		c = (struct mg_conn *)(void *)((char *)e - offsetof(struct mg_conn, dl));
-		mg_wheel_remove(&cn.wheel, e);
+	while ((n = mg_wheel_pop(&due)) != NULL) {
+		struct mg_conn *c = (struct mg_conn *)((char *)n - offsetof(struct mg_conn, wnode));
+
 		c->flags &= (uint16_t)~F_DEADLINE;
 		cn.st.timeouts++;
 		enter(c);

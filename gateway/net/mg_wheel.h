@@ -1,60 +1,65 @@
 /*
- * mg_wheel: a hashed timing wheel for connection deadlines.
+ * mg_wheel: a hashed timing wheel for per-connection deadlines.
  *
- * MG_WHEEL_SLOTS slots of MG_WHEEL_MS each.  Time is the caller's millisecond clock (sys_now()
- * in the gateway), compared modulo 2^32.  Arming, moving and disarming a deadline is O(1); an
- * expiry pass looks only at the slots whose time came.  A deadline further away than one
- * revolution stays in its slot and is skipped until the revolution it belongs to.
- *
- * The invariant that makes a deadline fire on time: an entry is never linked into a slot the
- * cursor already swept.  A deadline whose tick is behind the cursor (its time already came, or
- * it falls in the tick being swept) goes into the cursor's slot, the next one looked at, so it
- * fires at the next pass instead of one revolution (MG_WHEEL_SLOTS * MG_WHEEL_MS) late.  For
- * the same reason a pass that finds a deadline later within the tick it sweeps (the pass ran
- * at 100 ms, the deadline is 102 ms) moves it to the next tick's slot instead of leaving it
- * behind the cursor.
- * A deadline fires at most MG_WHEEL_MS after its time plus the caller's lateness in calling
- * mg_wheel_expire().
+ * MG_WHEEL_SLOTS slots of MG_WHEEL_MS each.  Arming and disarming are O(1); a turn sweeps only
+ * the slots whose tick came since the last turn (a deadline more than one revolution away
+ * stays in its slot and is passed over until its own revolution).  Guarantees, which
+ * tests/unit/test_wheel.c checks at every alignment:
+ *   - a deadline never fires early: a node armed for <ms> fires at a turn at which at least
+ *     <ms> have passed;
+ *   - and at most MG_WHEEL_MS late after the first turn at or past it, whatever the alignment
+ *     of the arming time to the tick (the bug this replaced: a deadline that fell into the
+ *     tick being swept, or one already swept, waited a whole revolution — 4.1 s);
+ *   - the millisecond clock wraps (lwIP's sys_now() is 32 bits: every 49.7 days) without
+ *     effect: the wheel keeps its own 64-bit time.
+ * Single-threaded (the worker's poll loop); nodes are intrusive, no allocation.
  */
-#ifndef MG_GATEWAY_NET_MG_WHEEL_H
-#define MG_GATEWAY_NET_MG_WHEEL_H
+#ifndef MG_WHEEL_H
+#define MG_WHEEL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
-#include <sys/queue.h>
 
-#define MG_WHEEL_MS    4
-#define MG_WHEEL_SLOTS 1024
+#define MG_WHEEL_MS    4u
+#define MG_WHEEL_SLOTS 1024u
 
-/* One deadline, embedded in its owner (container-of by offsetof). */
-struct mg_wheel_entry {
-	LIST_ENTRY(mg_wheel_entry) link;
-	uint32_t deadline; /* caller's clock, ms */
-	bool linked;       /* in a slot, or in a list returned by mg_wheel_expire() */
+struct mg_wheel_node {
+	struct mg_wheel_node *next, **pprev; /* pprev == NULL: not linked */
+	uint64_t tick;                       /* the wheel tick at which it is due */
 };
-
-LIST_HEAD(mg_wheel_list, mg_wheel_entry);
 
 struct mg_wheel {
-	struct mg_wheel_list slots[MG_WHEEL_SLOTS];
-	uint32_t cursor; /* the next tick (time / MG_WHEEL_MS) to sweep */
+	struct mg_wheel_node *slot[MG_WHEEL_SLOTS];
+	uint64_t now_ms;   /* the wheel's own 64-bit clock */
+	uint32_t last_raw; /* the raw 32-bit clock when now_ms was last advanced */
+	uint64_t cursor;   /* the next tick to sweep */
+	size_t armed;      /* nodes in slots (not counting a due list) */
 };
 
-/* Empties <w> and sets its cursor to the tick of <now>. */
-void mg_wheel_init(struct mg_wheel *w, uint32_t now);
+/* Starts an empty wheel at the raw 32-bit millisecond time <now_raw>. */
+void mg_wheel_init(struct mg_wheel *w, uint32_t now_raw);
 
-/* Arms (or moves) <e> to fire at <deadline>.  <e> must be zeroed or previously used on <w>. */
-void mg_wheel_add(struct mg_wheel *w, struct mg_wheel_entry *e, uint32_t deadline);
+/* Arms <n> (unlinking it first if it was armed) to fire <ms> after <now_raw>. */
+void mg_wheel_arm(struct mg_wheel *w, struct mg_wheel_node *n, uint32_t now_raw, uint32_t ms);
 
-/* Disarms <e> (no-op when it is not linked); also unlinks it from an expired list. */
-void mg_wheel_remove(struct mg_wheel *w, struct mg_wheel_entry *e);
+/* Unlinks <n> from its slot or from a due list; harmless when not linked. */
+void mg_wheel_disarm(struct mg_wheel *w, struct mg_wheel_node *n);
+
+static inline bool
+mg_wheel_armed(const struct mg_wheel_node *n)
+{
+	return n->pprev != NULL;
+}
 
 /*
- * Moves every entry whose deadline is at or before <now> onto <due> (which the caller
- * initialised empty) and advances the cursor past <now>'s tick.  Entries on <due> stay
- * `linked` until the caller takes them off with mg_wheel_remove() (which is how a callback
- * fired for one entry may safely disarm another still on <due>).  Returns the number moved.
+ * Moves every node due at <now_raw> onto the list <*due> (which the caller empties by popping
+ * with mg_wheel_pop(); a node on it can still be disarmed, by the callbacks of others).
+ * Returns how many were moved.
  */
-unsigned int mg_wheel_expire(struct mg_wheel *w, uint32_t now, struct mg_wheel_list *due);
+size_t mg_wheel_expire(struct mg_wheel *w, uint32_t now_raw, struct mg_wheel_node **due);
 
-#endif
+/* Takes the first node off the due list <*due> (NULL when empty); it is then unlinked. */
+struct mg_wheel_node *mg_wheel_pop(struct mg_wheel_node **due);
+
+#endif /* MG_WHEEL_H */

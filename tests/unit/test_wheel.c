@@ -1,124 +1,113 @@
 /*
- * The connection timing wheel (gateway/net/mg_wheel.c): deadlines fire in the pass that
- * reaches them, never one revolution (MG_WHEEL_SLOTS * MG_WHEEL_MS, about 4.1 s) late.
+ * The timing wheel (gateway/net/mg_wheel.c) that times every connection deadline: never early,
+ * at most one tick late, at every alignment of the arming time to the wheel's ticks and to
+ * its turns; across the 32-bit millisecond wrap; more than a revolution behind; disarming
+ * nodes of a due list while it is being fired.
  *
- * wheel_rearm_after_pass and wheel_subtick_deadline failed on the wheel mg_conn.c had before
- * (slot chosen from the deadline alone; a deadline later within the swept tick left behind
- * the cursor): the deadline fired 4096 ms late, the cause of the intermittent 2-4 s stalls.
+ * The wheel it replaced filed a deadline by (deadline / 4 ms) and, sweeping that slot at a
+ * turn that came before the deadline's millisecond, passed it over for a whole revolution:
+ * 4.1 s late.  wheel_fires_on_time checks both bounds at every alignment (a variant that
+ * files deadlines by rounding down fires early and fails it).
  */
 #include <stdint.h>
-#include <string.h>
 
 #include "gateway/net/mg_wheel.h"
-#include "tests/unit/mgtest.h"
+#include "mgtest.h"
 
-static struct mg_wheel wh;
-
-/* Runs passes every <step> ms from <from> up to <until>; returns the time of the first pass
- * that expired <e>, or 0 if none did. */
-static uint32_t
-run_until(struct mg_wheel_entry *e, uint32_t from, uint32_t until, uint32_t step)
+/* Arms one node at <t0> for <ms>, turns every <period> ms from <phase>; returns when it fired. */
+static long
+fire_time(uint32_t base, uint32_t t0, uint32_t ms, uint32_t period, uint32_t phase)
 {
-	struct mg_wheel_list due;
-	struct mg_wheel_entry *x;
-	uint32_t t, fired = 0;
+	struct mg_wheel w;
+	struct mg_wheel_node n = {0}, *due = NULL;
+	uint32_t t;
 
-	for (t = from; (int32_t)(until - t) >= 0; t += step) {
-		LIST_INIT(&due);
-		mg_wheel_expire(&wh, t, &due);
-		while ((x = LIST_FIRST(&due)) != NULL) {
-			mg_wheel_remove(&wh, x);
-			if (x == e && fired == 0)
-				fired = t;
+	mg_wheel_init(&w, base);
+	/* Turns before the arming, so the cursor sits where a running wheel's would. */
+	for (t = base + phase; (int32_t)(t - (base + t0)) <= 0; t += period)
+		mg_wheel_expire(&w, t, &due);
+	t -= period;
+	mg_wheel_arm(&w, &n, base + t0, ms);
+	for (t += period; (int32_t)(t - (base + t0 + ms + 10000)) < 0; t += period) {
+		if (mg_wheel_expire(&w, t, &due) > 0) {
+			if (mg_wheel_pop(&due) != &n || due != NULL || w.armed != 0)
+				return -2;
+			return (long)(uint32_t)(t - base - t0);
 		}
-		if (fired != 0)
-			return fired;
 	}
-	return 0;
+	return -1;
 }
 
 MG_TEST(wheel_fires_on_time)
 {
-	struct mg_wheel_entry e;
-	uint32_t ms[] = {1, 3, 4, 5, 100, 500, 4095, 4096, 4100, 15000, 300000};
-	unsigned int i;
+	static const uint32_t mss[] = {0,   1,   2,    3,    4,    5,    7,    8,    9,    13,
+	                               100, 500, 4095, 4096, 4097, 4100, 5000, 8191, 8192, 9000};
+	static const uint32_t periods[] = {1, 3, 4, 5};
+	int bad = 0;
 
-	for (i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
-		MG_CASE("deadline +%u ms", ms[i]);
-		memset(&e, 0, sizeof(e));
-		mg_wheel_init(&wh, 1000);
-		mg_wheel_add(&wh, &e, 1000 + ms[i]);
-		uint32_t f = run_until(&e, 1000, 1000 + ms[i] + 10 * MG_WHEEL_MS, 1);
-		MG_EXPECT(f != 0);
-		MG_EXPECT((int32_t)(f - (1000 + ms[i])) >= 0);
-		MG_EXPECT((int32_t)(f - (1000 + ms[i])) <= MG_WHEEL_MS);
+	for (size_t i = 0; i < sizeof(mss) / sizeof(mss[0]); i++)
+		for (size_t p = 0; p < sizeof(periods) / sizeof(periods[0]); p++)
+			for (uint32_t phase = 0; phase < periods[p]; phase++)
+				for (uint32_t t0 = 20; t0 < 28; t0++) {
+					long f = fire_time(1000, t0, mss[i], periods[p], phase);
+					/* Never early; late by at most a tick plus one turn period. */
+					if (f < (long)mss[i] ||
+					    f > (long)(mss[i] + MG_WHEEL_MS + periods[p])) {
+						MG_CASE("ms %u period %u phase %u t0 %u: fired after %ld",
+						        mss[i], periods[p], phase, t0, f);
+						(void)MG_EXPECT(0);
+						if (++bad > 5)
+							return;
+					}
+				}
+}
+
+MG_TEST(wheel_clock_wrap)
+{
+	/* sys_now() wraps every 49.7 days: deadlines across the wrap still fire on time. */
+	for (uint32_t ms = 1; ms < 3000; ms += 97) {
+		long f = fire_time(0xffffffffu - 1500, 1000, ms, 1, 0);
+
+		MG_CASE("ms %u", ms);
+		(void)MG_EXPECT(f >= (long)ms && f <= (long)ms + (long)MG_WHEEL_MS + 1);
 	}
 }
 
-/* A pass at t swept t's tick; a short deadline armed after it lands in that tick. */
-MG_TEST(wheel_rearm_after_pass)
+MG_TEST(wheel_far_behind_and_disarm_while_firing)
 {
-	struct mg_wheel_entry e;
-	struct mg_wheel_list due;
-	uint32_t f;
+	struct mg_wheel w;
+	struct mg_wheel_node n[10] = {{0}}, *due = NULL, *x;
+	int popped = 0;
 
-	memset(&e, 0, sizeof(e));
-	mg_wheel_init(&wh, 1000);
-	LIST_INIT(&due);
-	mg_wheel_expire(&wh, 1000, &due); /* swept tick 250 */
-	mg_wheel_add(&wh, &e, 1001);      /* tick 250 again */
-	f = run_until(&e, 1004, 1000 + 2 * MG_WHEEL_SLOTS * MG_WHEEL_MS, MG_WHEEL_MS);
-	MG_EXPECT_EQ_UINT(f, 1004);
-	/* A deadline already past when armed fires at the next pass too. */
-	memset(&e, 0, sizeof(e));
-	mg_wheel_add(&wh, &e, 900);
-	f = run_until(&e, 1008, 1000 + 2 * MG_WHEEL_SLOTS * MG_WHEEL_MS, MG_WHEEL_MS);
-	MG_EXPECT_EQ_UINT(f, 1008);
-}
-
-/* Passes run at times that are not multiples of MG_WHEEL_MS (the poll loop is late). */
-MG_TEST(wheel_subtick_deadline)
-{
-	struct mg_wheel_entry e;
-	uint32_t f;
-
-	memset(&e, 0, sizeof(e));
-	mg_wheel_init(&wh, 1000);
-	mg_wheel_add(&wh, &e, 1502); /* tick 375 */
-	f = run_until(&e, 1000, 1000 + 2 * MG_WHEEL_SLOTS * MG_WHEEL_MS, 5);
-	MG_EXPECT(f >= 1502);
-	MG_EXPECT(f <= 1502 + 5);
-}
-
-/* A pass late by more than a revolution still fires everything due, and only that. */
-MG_TEST(wheel_late_pass_and_remove)
-{
-	struct mg_wheel_entry a, b, c;
-	struct mg_wheel_list due;
-	struct mg_wheel_entry *x;
-	unsigned int n = 0;
-
-	memset(&a, 0, sizeof(a));
-	memset(&b, 0, sizeof(b));
-	memset(&c, 0, sizeof(c));
-	mg_wheel_init(&wh, 0);
-	mg_wheel_add(&wh, &a, 10);
-	mg_wheel_add(&wh, &b, 6000);
-	mg_wheel_add(&wh, &c, 20000);
-	mg_wheel_add(&wh, &b, 7000); /* moved */
-	LIST_INIT(&due);
-	MG_EXPECT_EQ_UINT(mg_wheel_expire(&wh, 9000, &due), 2);
-	LIST_FOREACH(x, &due, link)
-	{
-		MG_EXPECT(x == &a || x == &b);
-		n++;
+	mg_wheel_init(&w, 5);
+	for (int i = 0; i < 10; i++)
+		mg_wheel_arm(&w, &n[i], 5, (uint32_t)(i * 900)); /* 0 .. 8.1 s: two revolutions */
+	MG_EXPECT_EQ_UINT(w.armed, 10);
+	/* Re-arming moves, never duplicates. */
+	mg_wheel_arm(&w, &n[9], 5, 8100);
+	MG_EXPECT_EQ_UINT(w.armed, 10);
+	/* Nothing for 4.5 s (a stalled loop): the five due are all out at once, the rest stay. */
+	MG_EXPECT_EQ_UINT(mg_wheel_expire(&w, 4505, &due), 6); /* 0, 0.9 .. 4.5 s */
+	MG_EXPECT_EQ_UINT(w.armed, 4);
+	/* Firing one disarms another on the due list (a timeout closing a sibling). */
+	x = mg_wheel_pop(&due);
+	MG_ASSERT(x != NULL);
+	popped++;
+	mg_wheel_disarm(&w, due); /* the next one */
+	MG_EXPECT_EQ_UINT(w.armed, 4);
+	while ((x = mg_wheel_pop(&due)) != NULL) {
+		MG_EXPECT(!mg_wheel_armed(x));
+		popped++;
 	}
-	MG_EXPECT_EQ_UINT(n, 2);
-	mg_wheel_remove(&wh, &b); /* taken off the due list by another callback */
-	mg_wheel_remove(&wh, &a);
-	MG_EXPECT(LIST_EMPTY(&due));
-	mg_wheel_remove(&wh, &c);
-	MG_EXPECT(!c.linked);
-	LIST_INIT(&due);
-	MG_EXPECT_EQ_UINT(mg_wheel_expire(&wh, 30000, &due), 0);
+	MG_EXPECT_EQ_INT(popped, 5);
+	/* Disarming an armed node and an unlinked one. */
+	mg_wheel_disarm(&w, &n[6]);
+	mg_wheel_disarm(&w, &n[6]);
+	MG_EXPECT_EQ_UINT(w.armed, 3);
+	/* 20 s later: the three left fire, in one sweep of at most one revolution. */
+	MG_EXPECT_EQ_UINT(mg_wheel_expire(&w, 24505, &due), 3);
+	MG_EXPECT_EQ_UINT(w.armed, 0);
+	while (mg_wheel_pop(&due) != NULL)
+		;
+	MG_EXPECT_EQ_UINT(mg_wheel_expire(&w, 30000, &due), 0);
 }
