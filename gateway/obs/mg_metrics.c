@@ -134,6 +134,8 @@ static const struct field proxy_fields[] = {
     PX(handshake_timeouts, "tls_handshake_timeouts_total",
        "Client TLS handshakes not done in time."),
     PX(tls_refused, "tls_refused_total", "Client connections refused for want of TLS memory."),
+    PX(retries, "upstream_retries_total", "Retry attempts started (route retryPolicy)."),
+    PX(ejections, "upstream_ejections_total", "Endpoints ejected by outlier detection."),
 };
 #undef PX
 #undef PXG

@@ -698,6 +698,8 @@ report(struct session *s, bool failed)
 	    mg_route_cluster_report(s->cluster, s->ep, failed)) {
 		char ip[INET_ADDRSTRLEN];
 
+		px.st.ejections++;
+
 		inet_ntop(AF_INET, &s->ep->addr, ip, sizeof(ip));
 		mg_evlog("outlier detection: endpoint %s:%u of virtual node %s ejected (%u "
 		         "time(s))",

@@ -4,7 +4,9 @@ and outlier detection, with App Mesh's own fields (docs/RESILIENCE.md).
 
 import copy
 
-from steps import Case, client, deep_merge, fault, fault_upstream
+import re
+
+from steps import Case, Step, client, curl, deep_merge, fault, fault_upstream, fail
 
 
 def mesh(ports, route_extra=None, listener_extra=None):
@@ -32,6 +34,18 @@ def mesh(ports, route_extra=None, listener_extra=None):
                     "spec": {"httpRoute": route}}],
         "virtualNodes": [{"virtualNodeName": "web", "spec": {"listeners": [listener]}}],
     }
+
+
+def metric(name, value):
+    """/metrics on the admin listener has meshgate_<name> equal to <value>."""
+    def step(ctx, desc):
+        rc, out, err = curl(ctx, ctx.fmt("http://{gw}:{admin}/metrics"))
+        if rc != 0:
+            fail(f"{desc}: curl rc={rc} {err.strip()}")
+        m = re.search(rf"^meshgate_{name} (\S+)$", out, re.M)
+        if m is None or float(m.group(1)) != value:
+            fail(f"{desc}: {m.group(0) if m else 'absent'}", out[-2000:])
+    return Step(f"metric {name} == {value}", step)
 
 
 def ms(v):
@@ -62,7 +76,8 @@ CASES = [
          steps=[fault_upstream([9001, 9002, 9003, 9004]),
                 fault(9003, "status", status=503), fault(9004, "status", status=503),
                 client("resilience.py", "eject", "http://{gw}:8080/o", "{peer}:9100", 3,
-                       "9003,9004", timeout=60, note=True)]),
+                       "9003,9004", timeout=60, note=True),
+                metric("upstream_ejections_total", 2)]),
 ]
 
 # These failed until the timing wheel was fixed (gateway/net/mg_wheel.c): a deadline filed
