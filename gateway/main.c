@@ -39,6 +39,7 @@
 #include "gateway/obs/mg_syslog.h"
 #include "gateway/config/config.h"
 #include "gateway/core/mg_evlog.h"
+#include "gateway/upstream/mg_hc.h"
 #include "gateway/core/mg_log.h"
 #include "gateway/demo/mg_demo.h"
 #include "gateway/diag/mg_diag.h"
@@ -572,6 +573,7 @@ start_routing(void)
 		        "upstream endpoint(s)",
 		        config.n_gateway_routes, config.n_virtual_services, config.n_routes,
 		        mg_endpoint_count());
+		mg_hc_start(&routes); /* active health checks (docs/RESILIENCE.md) */
 		return 0;
 	}
 	if (!p->has_upstream) {

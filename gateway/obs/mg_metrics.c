@@ -28,6 +28,7 @@
 #include "gateway/obs/mg_alog.h"
 #include "gateway/obs/mg_metrics.h"
 #include "gateway/obs/mg_obs.h"
+#include "gateway/upstream/mg_hc.h"
 #include "gateway/obs/mg_syslog.h"
 #include "gateway/proxy/mg_proxy.h"
 #include "gateway/route/mg_route.h"
@@ -358,6 +359,15 @@ mg_metrics_render(const struct mg_worker *w, char *buf, size_t cap)
 		   mg_route_reason_label((enum mg_route_reason)k), dec[k]);
 	family(&o, "upstream_endpoints", "gauge", "Upstream endpoints registered.");
 	sample_u(&o, "upstream_endpoints", "", mg_endpoint_count());
+	family(&o, "upstream_health_checks_total", "counter",
+	       "Active health-check probes started.");
+	sample_u(&o, "upstream_health_checks_total", "", mg_hc_stats()->probes);
+	family(&o, "upstream_health_check_failures_total", "counter",
+	       "Active health-check probes that failed (refused, timed out, not 200).");
+	sample_u(&o, "upstream_health_check_failures_total", "", mg_hc_stats()->failures);
+	family(&o, "upstream_health_check_transitions_total", "counter",
+	       "Endpoint health-check state changes (pending, healthy, unhealthy).");
+	sample_u(&o, "upstream_health_check_transitions_total", "", mg_hc_stats()->transitions);
 
 	/* TLS. */
 	if (tls != NULL || utls != NULL) {

@@ -892,6 +892,25 @@ mg_route_cluster_retry_end(struct mg_route_cluster *c)
 		c->retries_active--;
 }
 
+void
+mg_route_table_foreach_checked(struct mg_route_table *t,
+                               void (*fn)(void *arg, struct mg_endpoint *ep,
+                                          const struct mg_cfg_node_listener *nl),
+                               void *arg)
+{
+	unsigned int i, j, k;
+
+	for (i = 0; t->nodes != NULL && i < (unsigned int)t->cfg->n_virtual_nodes; i++)
+		for (j = 0; j < t->nodes[i].n_lists; j++) {
+			struct mg_route_cluster *l = &t->nodes[i].lists[j];
+
+			if (l->nl == NULL || !l->nl->has_health_check)
+				continue;
+			for (k = 0; k < l->n; k++)
+				fn(arg, l->eps[k], l->nl);
+		}
+}
+
 const struct mg_route_cluster_stats *
 mg_route_cluster_stats(const struct mg_route_cluster *c)
 {

@@ -213,6 +213,13 @@ bool mg_route_cluster_retry_begin(struct mg_route_cluster *c);
 void mg_route_cluster_retry_end(struct mg_route_cluster *c);
 
 const struct mg_route_cluster_stats *mg_route_cluster_stats(const struct mg_route_cluster *c);
+
+/* Calls <fn> for every endpoint of every cluster of <t> whose virtual node listener has a
+ * healthCheck (an endpoint in several such clusters is visited once per cluster). */
+void mg_route_table_foreach_checked(struct mg_route_table *t,
+                                    void (*fn)(void *arg, struct mg_endpoint *ep,
+                                               const struct mg_cfg_node_listener *nl),
+                                    void *arg);
 const char *mg_route_cluster_node(const struct mg_route_cluster *c);
 
 /* Buffer size mg_route_decide() needs for any target it can produce. */

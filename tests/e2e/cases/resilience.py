@@ -6,7 +6,8 @@ import copy
 
 import re
 
-from steps import Case, Step, client, curl, deep_merge, fault, fault_upstream, fail
+from steps import (Case, Step, client, curl, deep_merge, fail, fault, fault_upstream,
+                   gateway_logged)
 
 
 def mesh(ports, route_extra=None, listener_extra=None):
@@ -106,4 +107,20 @@ CASES += [
                 fault(9001, "hang"),
                 client("resilience.py", "timeout", "http://{gw}:8080/hang", 500, 600,
                        timeout=60, note=True)]),
+    # Active health checks (http, App Mesh's smallest interval 5 s and timeout 2 s, thresholds
+    # 2): a black-holed endpoint is out within interval x unhealthy + timeout = 12 s (requests
+    # to it meanwhile get 504 after perRequest 1 s) and back after healthy threshold (2)
+    # successes: at most 2 intervals + a tick, 10.5 s.
+    Case("resilience_health_check",
+         config=mesh([9001, 9002], {"timeout": {"perRequest": ms(1000)}}, {"healthCheck": {
+             "protocol": "http", "path": "/health", "intervalMillis": 5000,
+             "timeoutMillis": 2000, "healthyThreshold": 2, "unhealthyThreshold": 2}}),
+         steps=[fault_upstream([9001, 9002]),
+                # Both checked healthy first (the very first probes may find the upstream
+                # not yet listening: then the next interval's do).
+                gateway_logged(r"endpoint 10\.99\.0\.1:9001 pending -> healthy", timeout=15),
+                gateway_logged(r"endpoint 10\.99\.0\.1:9002 pending -> healthy", timeout=15),
+                client("resilience.py", "health", "http://{gw}:8080/h", "{peer}:9100", 9002,
+                       12, 10.5, timeout=90, note=True),
+                metric("upstream_health_check_transitions_total", 4)]),
 ]
