@@ -86,6 +86,7 @@ struct mg_cfg_dataplane {
 #define MG_CFG_PATH_MAX         256  /* a file path (App Mesh FilePath, 1..255 bytes) + NUL */
 #define MG_CFG_MAX_SAN          16   /* subjectAlternativeNames.match.exact entries */
 #define MG_CFG_MAX_EXTRA_CERTS  15   /* appliance.proxy.additionalCertificates */
+#define MG_CFG_MAX_FAIL_CLOSED  64   /* appliance.failClosed virtual node names */
 #define MG_CFG_MAX_SERVER_NAMES 16   /* serverNames of one additional certificate */
 #define MG_CFG_MAX_CLIENT_PORTS 16   /* backendDefaults.clientPolicy.tls.ports */
 #define MG_CFG_MAX_LOG_JSON     64   /* logging.accessLog.file.format.json pairs */
@@ -443,6 +444,10 @@ struct mg_cfg_appliance {
 	int n_endpoint_sets;
 	struct mg_cfg_endpoint_set *endpoint_sets; /* owned; NULL when n_endpoint_sets is 0 */
 	struct mg_cfg_jwt jwt;
+	/* failClosed: virtual nodes that answer 503 at once when none of their endpoints is
+	 * usable (the others fail open; docs/RESILIENCE.md). */
+	int n_fail_closed;
+	char fail_closed[MG_CFG_MAX_FAIL_CLOSED][256];
 };
 
 /* ------------------------------------------------------------------------------------------ */

@@ -77,6 +77,7 @@ struct mg_route_cluster {
 	const struct mg_cfg_virtual_node *v;
 	const struct mg_cfg_node_listener *nl; /* NULL: no such listener (a target port) */
 	void *watch;
+	bool fail_closed; /* appliance.failClosed names the node */
 	/* circuit breaker */
 	uint32_t max_connections, max_pending, max_requests;
 	uint32_t active, n_pending, retries_active;
@@ -393,6 +394,9 @@ build_eplist(struct mg_route_table *t, const struct mg_cfg_virtual_node *v,
 	l->t = t;
 	l->v = v;
 	l->nl = nl;
+	for (i = 0; i < t->cfg->appliance.n_fail_closed; i++)
+		if (strcmp(t->cfg->appliance.fail_closed[i], v->name) == 0)
+			l->fail_closed = true;
 	LIST_INIT(&l->pending);
 	/* connectionPool: App Mesh leaves what is not given unlimited (2147483647). */
 	l->max_connections = l->max_pending = l->max_requests = MG_CFG_POOL_UNLIMITED;
@@ -750,8 +754,11 @@ mg_route_cluster_pick(struct mg_route_cluster *c, const struct mg_endpoint *avoi
 	for (i = 0; i < c->n; i++)
 		if (mg_endpoint_usable(c->eps[i], now))
 			usable++;
+	/* Fail-closed: none usable, none tried (503 at once). */
+	if (usable == 0 && c->fail_closed)
+		return NULL;
 	/* Envoy's healthy panic threshold, 50 %: with fewer usable, every endpoint is a
-	 * candidate. */
+	 * candidate (fail-open when none is). */
 	panic = usable * 2 < c->n;
 	for (i = 0; i < c->n; i++) {
 		unsigned int k = (c->next + i) % c->n;

@@ -79,8 +79,7 @@ probe_done(struct probe *p, bool ok, bool close)
 		ep->hc_failures++;
 		ep->hc_ok_run = 0;
 		ep->hc_fail_run++;
-		if (ep->hc_state != MG_EP_HC_UNHEALTHY &&
-		    ep->hc_fail_run >= p->unhealthy_threshold)
+		if (ep->hc_state != MG_EP_HC_UNHEALTHY && ep->hc_fail_run >= p->unhealthy_threshold)
 			set_state(ep, MG_EP_HC_UNHEALTHY);
 	}
 	mg_endpoint_unref(ep);
@@ -164,7 +163,8 @@ visit(void *arg, struct mg_endpoint *ep, const struct mg_cfg_node_listener *nl)
 		hc.st.skipped++;
 		return;
 	}
-	ep->hc_next = now + (nl->health_check.interval_ms > 0 ? nl->health_check.interval_ms : 5000);
+	ep->hc_next =
+	    now + (nl->health_check.interval_ms > 0 ? nl->health_check.interval_ms : 5000);
 	memset(p, 0, sizeof(*p));
 	p->ep = ep;
 	p->healthy_threshold = nl->health_check.healthy_threshold;
@@ -172,13 +172,15 @@ visit(void *arg, struct mg_endpoint *ep, const struct mg_cfg_node_listener *nl)
 	p->http = nl->health_check.protocol == MG_CFG_PP_HTTP;
 	if (p->http) {
 		inet_ntop(AF_INET, &ep->addr, ip, sizeof(ip));
-		n = snprintf(p->req, sizeof(p->req),
-		             "GET %s HTTP/1.1\r\nHost: %s:%u\r\nUser-Agent: meshgate-health-check\r\n"
-		             "Connection: close\r\n\r\n",
-		             nl->health_check.path != NULL ? nl->health_check.path : "/", ip,
-		             nl->health_check.port != nl->port ? nl->health_check.port : ep->port);
+		n = snprintf(
+		    p->req, sizeof(p->req),
+		    "GET %s HTTP/1.1\r\nHost: %s:%u\r\nUser-Agent: meshgate-health-check\r\n"
+		    "Connection: close\r\n\r\n",
+		    nl->health_check.path != NULL ? nl->health_check.path : "/", ip,
+		    nl->health_check.port != nl->port ? nl->health_check.port : ep->port);
 		if (n < 0 || (size_t)n >= sizeof(p->req))
-			n = snprintf(p->req, sizeof(p->req), "GET / HTTP/1.1\r\nHost: %s\r\n\r\n", ip);
+			n = snprintf(p->req, sizeof(p->req), "GET / HTTP/1.1\r\nHost: %s\r\n\r\n",
+			             ip);
 		p->req_len = (uint16_t)n;
 	}
 	/* The node listener's port is where its endpoints serve; an endpoint with a port of its
@@ -199,8 +201,8 @@ visit(void *arg, struct mg_endpoint *ep, const struct mg_cfg_node_listener *nl)
 	if (p->ep == NULL)
 		return; /* already over (failed inside mg_conn_connect) */
 	p->c = c;
-	mg_conn_set_deadline(c, nl->health_check.timeout_ms > 0 ? nl->health_check.timeout_ms
-	                                                        : 2000);
+	mg_conn_set_deadline(c,
+	                     nl->health_check.timeout_ms > 0 ? nl->health_check.timeout_ms : 2000);
 }
 
 static void

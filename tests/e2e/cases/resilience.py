@@ -58,6 +58,10 @@ RETRY3 = {"retryPolicy": {"maxRetries": 3, "perRetryTimeout": ms(2000),
 NO_RETRY = {"retryPolicy": {"maxRetries": 0, "perRetryTimeout": ms(5000),
                             "httpRetryEvents": ["server-error"]}}
 
+UNHEALTHY = {"healthCheck": {
+    "protocol": "http", "path": "/hc?fault=status:503", "intervalMillis": 5000,
+    "timeoutMillis": 2000, "healthyThreshold": 2, "unhealthyThreshold": 2}}
+
 CASES = [
     # connectionPool.http maxConnections 10, maxPendingRequests 1; 50 slow requests at once:
     # 10 run, 1 waits and runs after, 39 get 503 x-envoy-overloaded at once.
@@ -123,4 +127,16 @@ CASES += [
                 client("resilience.py", "health", "http://{gw}:8080/h", "{peer}:9100", 9002,
                        12, 10.5, timeout=90, note=True),
                 metric("upstream_health_check_transitions_total", 4)]),
+    # Every endpoint unhealthy (the health check's path answers 503 while requests get 200):
+    # fail-open (the default) keeps sending them traffic; fail-closed answers 503 at once.
+    Case("resilience_fail_open", config=mesh([9001, 9002], NO_RETRY, UNHEALTHY),
+         steps=[fault_upstream([9001, 9002]),
+                client("resilience.py", "status", "http://{gw}:8080/x", 20, 200, 1000,
+                       note=True)]),
+    Case("resilience_fail_closed",
+         config=deep_merge(mesh([9001, 9002], NO_RETRY, UNHEALTHY),
+                           {"appliance": {"failClosed": ["web"]}}),
+         steps=[fault_upstream([9001, 9002]),
+                client("resilience.py", "status", "http://{gw}:8080/x", 20, 503, 10,
+                       note=True)]),
 ]

@@ -13,6 +13,7 @@
                                    once PORT serves, it is black-holed
                                    (answers nothing): after REMOVE_S seconds no request fails
                                    any more; healed, PORT serves again within RETURN_S seconds
+  status URL N STATUS MS            N keep-alive GETs each answer STATUS within MS milliseconds
 Prints one summary line; exit 0 iff the check held.
 """
 
@@ -195,10 +196,30 @@ def health(url, control, port, remove_s, return_s):
     return removed and back is not None and back <= return_s
 
 
+def status(url, n, want, ms):
+    u = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+    codes, slowest, good = {}, 0.0, 0
+    for i in range(int(n)):
+        t = time.monotonic()
+        try:
+            st, _, _ = get(conn, u.path + f"?i={i}")
+        except (OSError, http.client.HTTPException):
+            st = 0
+            conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+        dt = (time.monotonic() - t) * 1000
+        slowest = max(slowest, dt)
+        codes[st] = codes.get(st, 0) + 1
+        good += st == int(want) and dt <= float(ms)
+    print(f"status: {good}/{n} answered {want} within {ms} ms (slowest {slowest:.1f} ms), "
+          f"statuses {codes}")
+    return good == int(n)
+
+
 def main():
     mode, args = sys.argv[1], sys.argv[2:]
     ok = {"success": success, "overflow": overflow, "timeout": timeout, "eject": eject,
-          "health": health}[mode](*args)
+          "health": health, "status": status}[mode](*args)
     return 0 if ok else 1
 
 
