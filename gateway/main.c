@@ -938,6 +938,16 @@ mg_control_unhealthy(void)
 		return "no routes: neither gatewayRoutes nor a static upstream";
 	if (mg_dns_unsettled() != NULL)
 		return "DNS not settled";
+	if (worker.n_ifaces > 0) {
+		int i, up = 0;
+
+		for (i = 0; i < worker.n_ifaces; i++)
+			up += worker.ports[i].link_up;
+		if (up == 0)
+			return "every link is down";
+	}
+	if (routes != NULL && !mg_route_table_can_serve(routes))
+		return "no virtual node can serve: none has a usable endpoint (or fails open)";
 	return NULL;
 }
 

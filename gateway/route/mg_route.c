@@ -899,6 +899,25 @@ mg_route_cluster_retry_end(struct mg_route_cluster *c)
 		c->retries_active--;
 }
 
+bool
+mg_route_table_can_serve(struct mg_route_table *t)
+{
+	uint64_t now = now_ms(t);
+	unsigned int i, j, k;
+
+	for (i = 0; t->nodes != NULL && i < (unsigned int)t->cfg->n_virtual_nodes; i++)
+		for (j = 0; j < t->nodes[i].n_lists; j++) {
+			struct mg_route_cluster *l = &t->nodes[i].lists[j];
+
+			if (l->n > 0 && !l->fail_closed)
+				return true;
+			for (k = 0; k < l->n; k++)
+				if (mg_endpoint_usable(l->eps[k], now))
+					return true;
+		}
+	return false;
+}
+
 void
 mg_route_table_foreach_checked(struct mg_route_table *t,
                                void (*fn)(void *arg, struct mg_endpoint *ep,

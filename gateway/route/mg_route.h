@@ -214,6 +214,10 @@ void mg_route_cluster_retry_end(struct mg_route_cluster *c);
 
 const struct mg_route_cluster_stats *mg_route_cluster_stats(const struct mg_route_cluster *c);
 
+/* mg_route_table_can_serve() tells whether some cluster of <t> can take a request: it has an
+ * endpoint, and a usable one or fails open (docs/RESILIENCE.md).  For /health. */
+bool mg_route_table_can_serve(struct mg_route_table *t);
+
 /* Calls <fn> for every endpoint of every cluster of <t> whose virtual node listener has a
  * healthCheck (an endpoint in several such clusters is visited once per cluster). */
 void mg_route_table_foreach_checked(struct mg_route_table *t,

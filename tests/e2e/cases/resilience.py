@@ -7,7 +7,7 @@ import copy
 import re
 
 from steps import (Case, Step, client, curl, deep_merge, fail, fault, fault_upstream,
-                   gateway_logged)
+                   gateway_logged, http)
 
 
 def mesh(ports, route_extra=None, listener_extra=None):
@@ -132,11 +132,14 @@ CASES += [
     Case("resilience_fail_open", config=mesh([9001, 9002], NO_RETRY, UNHEALTHY),
          steps=[fault_upstream([9001, 9002]),
                 client("resilience.py", "status", "http://{gw}:8080/x", 20, 200, 1000,
-                       note=True)]),
+                       note=True),
+                http("GET", "/health", 200)]),
     Case("resilience_fail_closed",
          config=deep_merge(mesh([9001, 9002], NO_RETRY, UNHEALTHY),
                            {"appliance": {"failClosed": ["web"]}}),
          steps=[fault_upstream([9001, 9002]),
                 client("resilience.py", "status", "http://{gw}:8080/x", 20, 503, 10,
-                       note=True)]),
+                       note=True),
+                # ... and the gateway's own /health says it cannot serve.
+                http("GET", "/health", 503)]),
 ]
