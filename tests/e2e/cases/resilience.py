@@ -112,8 +112,9 @@ CASES += [
                 client("resilience.py", "timeout", "http://{gw}:8080/hang", 500, 600,
                        timeout=60, note=True)]),
     # Active health checks (http, App Mesh's smallest interval 5 s and timeout 2 s, thresholds
-    # 2): a black-holed endpoint is out within interval x unhealthy + timeout = 12 s (requests
-    # to it meanwhile get 504 after perRequest 1 s) and back after healthy threshold (2)
+    # 2): a black-holed endpoint is out within interval x unhealthy + timeout = 12 s, plus the
+    # checker's 100 ms tick twice (requests to it meanwhile get 504 after perRequest 1 s; the
+    # time of the last failing request is when it was sent) and back after healthy threshold (2)
     # successes: at most 2 intervals + a tick, 10.5 s.
     Case("resilience_health_check",
          config=mesh([9001, 9002], {"timeout": {"perRequest": ms(1000)}}, {"healthCheck": {
@@ -125,7 +126,7 @@ CASES += [
                 gateway_logged(r"endpoint 10\.99\.0\.1:9001 pending -> healthy", timeout=15),
                 gateway_logged(r"endpoint 10\.99\.0\.1:9002 pending -> healthy", timeout=15),
                 client("resilience.py", "health", "http://{gw}:8080/h", "{peer}:9100", 9002,
-                       12, 10.5, timeout=90, note=True),
+                       12.3, 10.5, timeout=90, note=True),
                 metric("upstream_health_check_transitions_total", 4)]),
     # Every endpoint unhealthy (the health check's path answers 503 while requests get 200):
     # fail-open (the default) keeps sending them traffic; fail-closed answers 503 at once.

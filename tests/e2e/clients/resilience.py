@@ -173,11 +173,12 @@ def health(url, control, port, remove_s, return_s):
     t0 = time.monotonic()
     fails, last_fail, n = 0, None, 0
     while time.monotonic() - t0 < remove_s + 3:
+        t_req = time.monotonic() - t0  # when the failing request was sent
         st, _ = one()
         n += 1
         if st != 200:
             fails += 1
-            last_fail = time.monotonic() - t0
+            last_fail = t_req
         time.sleep(0.02)
     urllib.request.urlopen(f"http://{control}/set?port={port}&mode=ok", timeout=5).read()
     t1 = time.monotonic()
