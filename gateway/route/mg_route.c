@@ -569,6 +569,19 @@ mg_route_table_build(struct mg_route_table **out, const struct mg_config *cfg,
 			}
 		}
 	}
+	/* An endpoint no longer health-checked (a reload dropped its healthCheck) forgets its
+	 * verdict: shared endpoints outlive tables.  One also checked elsewhere starts over. */
+	for (i = 0; i < cfg->n_virtual_nodes; i++)
+		for (j = 0; j < (int)t->nodes[i].n_lists; j++) {
+			struct mg_route_cluster *l = &t->nodes[i].lists[j];
+			unsigned int k;
+
+			if (l->nl != NULL && l->nl->has_health_check)
+				continue;
+			for (k = 0; k < l->n; k++)
+				if (!l->eps[k]->hc_busy)
+					l->eps[k]->hc_state = MG_EP_HC_NONE;
+		}
 	*out = t;
 	return 0;
 bad:

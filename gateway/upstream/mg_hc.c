@@ -153,6 +153,7 @@ visit(void *arg, struct mg_endpoint *ep, const struct mg_cfg_node_listener *nl)
 	if (ep->hc_state == MG_EP_HC_NONE) {
 		ep->hc_state = MG_EP_HC_PENDING; /* no traffic before its first success */
 		ep->hc_next = now;
+		ep->hc_ok_run = ep->hc_fail_run = 0;
 	}
 	if (ep->hc_busy || (int32_t)(now - ep->hc_next) < 0)
 		return;
