@@ -530,6 +530,15 @@ table_dns_unwatch(void *arg, void *handle)
 
 static const uint64_t *routing_counters(unsigned int *gen);
 
+/* The routing table's clusters for /stats ("[]" without a table). */
+static int
+clusters_json(char *buf, size_t cap)
+{
+	if (routes != NULL)
+		return mg_route_table_clusters_json(routes, buf, cap);
+	return snprintf(buf, cap, "[]") < (int)cap ? 2 : -1;
+}
+
 /* The routing table, or the static upstream. */
 static int
 start_routing(void)
@@ -560,6 +569,7 @@ start_routing(void)
 		}
 	}
 	mg_stats_set_routing(routing_counters);
+	mg_stats_set_clusters(clusters_json);
 	if (config.n_gateway_routes > 0) {
 		rc = mg_route_table_build(&routes, &config, &env, err, sizeof(err));
 		if (rc != 0) {

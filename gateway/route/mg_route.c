@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -910,6 +911,46 @@ mg_route_cluster_retry_end(struct mg_route_cluster *c)
 {
 	if (c->retries_active > 0)
 		c->retries_active--;
+}
+
+int
+mg_route_table_clusters_json(struct mg_route_table *t, char *buf, size_t cap)
+{
+	uint64_t now = now_ms(t);
+	unsigned int i, j, k, usable;
+	size_t len = 0;
+	int n;
+
+	if (cap < 3)
+		return -1;
+	buf[len++] = '[';
+	for (i = 0; t->nodes != NULL && i < (unsigned int)t->cfg->n_virtual_nodes; i++)
+		for (j = 0; j < t->nodes[i].n_lists; j++) {
+			const struct mg_route_cluster *l = &t->nodes[i].lists[j];
+
+			for (k = 0, usable = 0; k < l->n; k++)
+				usable += mg_endpoint_usable(l->eps[k], now);
+			/* Node names are checked resource names: no JSON escaping needed. */
+			n = snprintf(
+			    buf + len, cap - len,
+			    "%s{\"virtual_node\":\"%s\",\"port\":%u,\"endpoints\":%u,"
+			    "\"usable\":%u,\"fail_closed\":%s,\"active\":%u,\"pending\":%u,"
+			    "\"requests\":%" PRIu64 ",\"overflows\":%" PRIu64
+			    ",\"pending_overflows\":%" PRIu64 ",\"retries\":%" PRIu64
+			    ",\"retry_overflows\":%" PRIu64 ",\"ejections\":%" PRIu64 "}",
+			    len > 1 ? "," : "", t->cfg->virtual_nodes[i].name, l->port, l->n,
+			    usable, l->fail_closed ? "true" : "false", l->active, l->n_pending,
+			    l->st.requests, l->st.overflows, l->st.pending_overflows, l->st.retries,
+			    l->st.retry_overflows, l->st.ejections);
+			if (n < 0 || (size_t)n >= cap - len)
+				return -1;
+			len += (size_t)n;
+		}
+	if (cap - len < 2)
+		return -1;
+	buf[len++] = ']';
+	buf[len] = '\0';
+	return (int)len;
 }
 
 bool

@@ -218,6 +218,11 @@ const struct mg_route_cluster_stats *mg_route_cluster_stats(const struct mg_rout
  * endpoint, and a usable one or fails open (docs/RESILIENCE.md).  For /health. */
 bool mg_route_table_can_serve(struct mg_route_table *t);
 
+/* mg_route_table_clusters_json() writes a JSON array, one object per cluster (virtual node
+ * listener) of <t> with its endpoints, usable ones and counters, into <buf> (<cap> bytes,
+ * NUL-terminated).  Returns the length, or -1 when it does not fit.  For /stats. */
+int mg_route_table_clusters_json(struct mg_route_table *t, char *buf, size_t cap);
+
 /* Calls <fn> for every endpoint of every cluster of <t> whose virtual node listener has a
  * healthCheck (an endpoint in several such clusters is visited once per cluster). */
 void mg_route_table_foreach_checked(struct mg_route_table *t,

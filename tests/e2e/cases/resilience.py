@@ -7,7 +7,7 @@ import copy
 import re
 
 from steps import (Case, Step, client, curl, deep_merge, fail, fault, fault_upstream,
-                   gateway_logged, http)
+                   gateway_logged, get_stats, http)
 
 
 def mesh(ports, route_extra=None, listener_extra=None):
@@ -49,6 +49,16 @@ def metric(name, value):
     return Step(f"metric {name} == {value}", step)
 
 
+def cluster_stat(node, key, value):
+    """/stats "clusters" has the virtual node <node>'s cluster with <key> equal to <value>."""
+    def step(ctx, desc):
+        st = get_stats(ctx)
+        cl = [c for c in st.get("clusters", []) if c.get("virtual_node") == node]
+        if len(cl) != 1 or cl[0].get(key) != value:
+            fail(f"{desc}: clusters = {st.get('clusters')!r}")
+    return Step(f"/stats cluster {node} {key} == {value}", step)
+
+
 def ms(v):
     return {"unit": "ms", "value": v}
 
@@ -82,7 +92,8 @@ CASES = [
                 fault(9003, "status", status=503), fault(9004, "status", status=503),
                 client("resilience.py", "eject", "http://{gw}:8080/o", "{peer}:9100", 3,
                        "9003,9004", timeout=60, note=True),
-                metric("upstream_ejections_total", 2)]),
+                metric("upstream_ejections_total", 2),
+                cluster_stat("web", "ejections", 2), cluster_stat("web", "endpoints", 4)]),
 ]
 
 # These failed until the timing wheel was fixed (gateway/net/mg_wheel.c): a deadline filed
@@ -127,6 +138,7 @@ CASES += [
                 gateway_logged(r"endpoint 10\.99\.0\.1:9002 pending -> healthy", timeout=15),
                 client("resilience.py", "health", "http://{gw}:8080/h", "{peer}:9100", 9002,
                        12.3, 10.5, timeout=90, note=True),
+                cluster_stat("web", "usable", 2),
                 metric("upstream_health_check_transitions_total", 4)]),
     # Every endpoint unhealthy (the health check's path answers 503 while requests get 200):
     # fail-open (the default) keeps sending them traffic; fail-closed answers 503 at once.
