@@ -429,7 +429,7 @@ backend vs_default
                               str(self.pki / "ca.crt"), HOST], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, start_new_session=True)
         line = p.stdout.readline().strip()
-        time.sleep(2)
+        time.sleep(3)  # the gateway releases idle connections' buffers within 2 s
         after = self.rss_kib(pid)
         tls1 = self.tls_mem() if gw else 0
         p.stdin = None
