@@ -260,7 +260,8 @@ mg_ntp_input(struct mg_ntp *n, uint64_t now_ms)
 		}
 		if (rc != 0) {
 			mg_init_log("ntp: %s: %s", n->name,
-			            rc == -ENOTSUP ? "server not synchronised" : "round trip out of range");
+			            rc == -ENOTSUP ? "server not synchronised"
+			                           : "round trip out of range");
 			retry_later(n, now_ms);
 			return rc;
 		}
@@ -274,10 +275,12 @@ mg_ntp_input(struct mg_ntp *n, uint64_t now_ms)
 			}
 		}
 		if (n->synced_ms == 0 || stepped)
-			mg_init_log("ntp: %s (stratum %d): offset %+.3f ms, delay %.3f ms, clock %s",
-			            n->name, s.stratum, (double)s.offset_ns / 1e6,
-			            (double)s.delay_ns / 1e6,
-			            n->dry_run ? "left alone" : stepped ? "stepped" : "slewed");
+			mg_init_log(
+			    "ntp: %s (stratum %d): offset %+.3f ms, delay %.3f ms, clock %s",
+			    n->name, s.stratum, (double)s.offset_ns / 1e6, (double)s.delay_ns / 1e6,
+			    n->dry_run ? "left alone"
+			    : stepped  ? "stepped"
+			               : "slewed");
 		n->synced_ms = now_ms;
 		n->syncs++;
 		n->timeouts = 0;

@@ -93,9 +93,9 @@ MG_TEST(ntp_refusals)
 	uint64_t t1 = 3900000000ull * SEC + 0x1234, t2 = t1 + SEC, t4 = t1 + SEC / 100;
 
 	reply(p, OK_MODE, 2, t1, t2, t2);
-	MG_EXPECT_EQ_INT(mg_ntp_parse(p, 47, t1, t4, &s), -EPROTO); /* short */
+	MG_EXPECT_EQ_INT(mg_ntp_parse(p, 47, t1, t4, &s), -EPROTO);     /* short */
 	MG_EXPECT_EQ_INT(mg_ntp_parse(p, 48, t1 + 1, t4, &s), -EPROTO); /* not our query */
-	reply(p, 0 << 6 | 4 << 3 | 3, 2, t1, t2, t2);                  /* a client packet */
+	reply(p, 0 << 6 | 4 << 3 | 3, 2, t1, t2, t2);                   /* a client packet */
 	MG_EXPECT_EQ_INT(mg_ntp_parse(p, 48, t1, t4, &s), -EPROTO);
 	reply(p, 0 << 6 | 4 << 3 | 5, 2, t1, t2, t2); /* broadcast */
 	MG_EXPECT_EQ_INT(mg_ntp_parse(p, 48, t1, t4, &s), -EPROTO);
