@@ -361,15 +361,7 @@ backend vs_default
         secs = 5 if self.quick else 20
         # warm up (the upstream pool, caches)
         self.h2load(port, ["-c", str(conns), "-n", "2000"], headers, tag + "-warm")
-        perf = None
-        if os.environ.get("BENCH_PERF") and getattr(self, "proxy_pid", None):
-            # A CPU profile of the proxy during the measured run (perf's cpu-clock event:
-            # hardware counters are not available in these VMs).
-            cg = ["--call-graph", "dwarf,8192"] if os.environ["BENCH_PERF"] == "dwarf" else ["-g"]
-            perf = subprocess.Popen(["perf", "record", "-e", "cpu-clock", *cg, "-p",
-                                     str(self.proxy_pid), "-o", str(self.work / f"perf-{tag}.data"),
-                                     "--", "sleep", str(secs)], stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL)
+        perf = self.perf_start(tag, secs)
         k0 = self.proc_times(self.proxy_pid)
         r = self.measure(who, cpu_fn, lambda: self.h2load(
             port, ["-c", str(conns), f"--rps={per}", "-D", str(secs)], headers, tag))
@@ -382,6 +374,17 @@ backend vs_default
         r["offered_rps"] = conns * per
         r["cpu_us_per_req"] = r["cpu_s"] / max(1, r["2xx"]) * 1e6
         return r
+
+    def perf_start(self, tag, secs):
+        """A CPU profile of the proxy for <secs> s (BENCH_PERF=1 or dwarf), or None; perf's
+        cpu-clock event: hardware counters are not available in these VMs."""
+        if not os.environ.get("BENCH_PERF") or not getattr(self, "proxy_pid", None):
+            return None
+        cg = ["--call-graph", "dwarf,8192"] if os.environ["BENCH_PERF"] == "dwarf" else ["-g"]
+        return subprocess.Popen(["perf", "record", "-e", "cpu-clock", *cg, "-p",
+                                 str(self.proxy_pid), "-o", str(self.work / f"perf-{tag}.data"),
+                                 "--", "sleep", str(secs)], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
 
     def phase_saturation(self, port, cpu_fn, tag):
         secs = 5 if self.quick else 15
@@ -413,7 +416,10 @@ backend vs_default
 
     def phase_handshake(self, host, port, cpu_fn, mode):
         secs = 5 if self.quick else 15
+        perf = self.perf_start(f"hs-{mode}-{port}", secs)
         r = self.measure(None, cpu_fn, lambda: self.hs_loop(host, port, mode, secs))
+        if perf is not None:
+            perf.wait(timeout=60)
         r["cpu_us_per_hs"] = r["cpu_s"] / max(1, r["connections"]) * 1e6
         r["hs_per_core_s"] = 1e6 / r["cpu_us_per_hs"] if r["cpu_us_per_hs"] > 0 else 0
         return r
@@ -598,7 +604,8 @@ def report(res, out, quick, machine):
             label = r["metric"].replace(" ", "_")
             dat.append(f"{i} \"{label}\" {r['ratio']} {r['target'] or 'NaN'}")
     (out / "chart.dat").write_text("\n".join(dat) + "\n")
-    gp = f"""set terminal pngcairo size 1000,520 font ",9"
+    gp = f"""set terminal pngcairo size 1100,560 font ",9"
+set rmargin 14
 set output "{out}/chart.png"
 set title "Meshgate / HAProxy 2.6 (same machine, same run); bars: ratio, points: target"
 set style fill solid 0.6
