@@ -43,7 +43,9 @@ GW, PEER, PREFIX = "10.99.0.2", "10.99.0.1", 24
 # nginx and HAProxy live on the namespace's loopback (the TAP comes and goes with the gateway);
 # the gateway reaches it through its next hop, the kernel side of the TAP.
 UP = "10.98.0.1"
-IFACE = "mgb0"
+IFACE = "mgb0"  # the kernel side of the gateway's port (TAP, or one end of a veth pair)
+GWIF = "mgb1"  # BENCH_PORT=af_packet: the veth end the gateway's net_af_packet port uses
+PORT_KIND = os.environ.get("BENCH_PORT", "af_packet")  # or "tap"
 ADMIN = 9901
 GW_TLS = 8443
 HAP_TLS = 9443
@@ -161,7 +163,9 @@ http {{
     def gateway_config(self, jwt):
         cfg = {
             "appliance": {
-                "interfaces": [{"name": "data0", "device": f"net_tap0,iface={IFACE}",
+                "interfaces": [{"name": "data0", "device": (
+                    f"net_af_packet0,iface={GWIF}" if PORT_KIND == "af_packet"
+                    else f"net_tap0,iface={IFACE}"),
                                 "address": f"{GW}/{PREFIX}", "gateway": PEER, "mtu": 1500}],
                 "admin": {"interface": "data0", "port": ADMIN},
                 "dataplane": {"mbufs": 65536},
@@ -187,6 +191,17 @@ http {{
                              capture_output=True, text=True)
         if chk.returncode != 0:
             return None, chk.stdout + chk.stderr
+        if PORT_KIND == "af_packet":
+            # A veth pair: the kernel end gets the peer address; checksum offloads off on both
+            # ends (af_packet hands the gateway the frames as the kernel queued them).
+            ns = ["ip", "-n", self.ns]
+            subprocess.run([*ns, "link", "add", IFACE, "type", "veth", "peer", "name", GWIF],
+                           check=True)
+            for dev in (IFACE, GWIF):
+                subprocess.run(["ip", "netns", "exec", self.ns, "ethtool", "-K", dev, "tx", "off",
+                                "rx", "off", "tso", "off", "gso", "off", "gro", "off"],
+                               capture_output=True)
+                subprocess.run([*ns, "link", "set", dev, "up"], check=True)
         p = self.spawn([self.args.gateway, "--config", str(path)], "gateway", cpu=PROXY_CPU)
         self.proxy_pid = p.pid
         deadline = time.monotonic() + 30
