@@ -418,6 +418,7 @@ tick_second(uint64_t now_s)
 	mg_tls_tick(now_s);
 	if (listener_tls != NULL)
 		mg_tls_server_tick(listener_tls, now_s);
+	mg_tls_release_idle();
 }
 
 /* Initialises the TLS layer the first time something needs it. */
