@@ -439,8 +439,14 @@ session_fail_extra(struct session *s, int status, const char *detail, const char
 	}
 	n = mg_http_write_error(px.out, sizeof(px.out), status, detail, strlen(detail), extra,
 	                        extra != NULL ? strlen(extra) : 0, s->method == MG_H1_M_HEAD);
-	if (n > 0)
+	if (n > 0) {
+		/* BYTES_SENT counts the body, also of the gateway's own answers. */
+		const char *eoh = memmem(px.out, (size_t)n, "\r\n\r\n", 4);
+
+		if (eoh != NULL)
+			s->obs.tx_bytes += (uint64_t)(px.out + n - (eoh + 4));
 		down_write(s, px.out, (size_t)n, false);
+	}
 	count_status(status);
 	session_end(s, false);
 }

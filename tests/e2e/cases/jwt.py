@@ -8,7 +8,10 @@ spoofed claim header removed) and that refused requests never reach it.
 
 from pathlib import Path
 
-from steps import Case, client, multi_upstream, sh
+import re
+import time
+
+from steps import Case, CaseFailed, Step, client, curl, multi_upstream, sh
 
 TOP = Path(__file__).resolve().parents[3]
 TOK = "{logdir}/tok"
@@ -50,7 +53,8 @@ JWT = {
     },
     "virtualGateway": {
         "virtualGatewayName": "ingress",
-        "spec": {"listeners": [{"portMapping": {"port": 8080, "protocol": "http"}}]},
+        "spec": {"listeners": [{"portMapping": {"port": 8080, "protocol": "http"}}],
+                 "logging": {"accessLog": {"file": {"path": "/dev/stdout"}}}},
     },
     "gatewayRoutes": [route(n, "/" + n) for n in ("main", "hs", "scoped", "maybe", "open")],
     "virtualServices": [{"virtualServiceName": "web.mesh.local",
@@ -63,6 +67,39 @@ MINT = (f"/usr/bin/python3 {TOP}/tests/jwt/make-tokens.py {TOK} && "
         f"/usr/bin/python3 -c \"import sys; open(sys.argv[2], 'wb').write(bytes.fromhex("
         f"open(sys.argv[1]).read().strip()))\" {TOK}/secret.hex {TOK}/secret.bin")
 
+
+
+def metrics_and_log():
+    """/metrics counts requests per JWT reason; refused ones are flagged UAEX in the access
+    log (Envoy's flag for an external authorization denial)."""
+    def step(ctx, desc):
+        rc, out, err = curl(ctx, ctx.fmt("http://{gw}:{admin}/metrics"))
+        if rc != 0:
+            raise CaseFailed(f"/metrics: curl rc={rc} {err}")
+        want = {"allowed": 39, "expired": 1, "alg_none": 2, "kid_unknown": 1, "audience": 2,
+                "claim_mismatch": 1, "missing": 1, "too_large": 1}
+        for reason, n in want.items():
+            m = re.search(r'^meshgate_jwt_requests_total\{reason="%s"\} (\d+)$' % reason, out,
+                          re.M)
+            if m is None or int(m.group(1)) != n:
+                raise CaseFailed(f"/metrics: jwt_requests_total{{reason={reason}}} is "
+                                 f"{m and m.group(1)}, expected {n}")
+        deadline = time.monotonic() + 5  # the access log is flushed once a second
+        while True:
+            log = (ctx.logdir / "gateway.stdout").read_text()
+            uaex = [ln for ln in log.splitlines() if " UAEX " in ln]
+            exp = [ln for ln in uaex if '"GET /main/expired HTTP/1.1" 401 UAEX ' in ln]
+            if exp or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        if not exp:
+            raise CaseFailed("access log: no `401 UAEX` line for /main/expired")
+        if exp[0].split()[7] == "0":
+            raise CaseFailed(f"access log: BYTES_SENT 0 for a 401 with a body: {exp[0]}")
+        ctx.notes.append(f"/metrics per reason ok, {len(uaex)} UAEX access log lines")
+    return Step("/metrics jwt_requests_total and UAEX in the access log", step)
+
+
 CASES = [
     Case("jwt_end_to_end", config=JWT, setup=[
         sh("sh", "-c", MINT, desc="mint keys and tokens (python3-jwt, python3-jwcrypto)",
@@ -70,5 +107,6 @@ CASES = [
     ], steps=[
         multi_upstream({8081: "web"}),
         client("jwt_check.py", "{gw}", TOK, "{logdir}/upstream.jsonl", timeout=120, note=True),
+        metrics_and_log(),
     ]),
 ]
