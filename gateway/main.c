@@ -48,6 +48,7 @@
 #include "gateway/proxy/mg_proxy.h"
 #include "gateway/route/mg_route.h"
 #include "gateway/authn/mg_authn.h"
+#include "gateway/jwt/mg_jwt_fetch.h"
 #include "gateway/route/mg_route_cli.h"
 #include "gateway/tls/mg_tls.h"
 #include "gateway/upstream/mg_upool.h"
@@ -422,6 +423,7 @@ run_control(void)
 static void
 tick_second(uint64_t now_s)
 {
+	mg_jwt_fetch_tick(now_s);
 	mg_evlog_flush(stderr);
 	mg_alog_flush();
 	if (!tls_ready)
@@ -570,6 +572,8 @@ start_routing(void)
 		}
 	}
 	mg_stats_set_routing(routing_counters);
+	if (config.appliance.jwt.present && (rc = tls_init()) != 0)
+		return rc; /* remote key sets are fetched over TLS */
 	rc = mg_authn_load(&config, err, sizeof(err));
 	if (rc != 0) {
 		mg_err("%s", err);
@@ -904,7 +908,9 @@ gateway_reload(void)
 		rc = -EINVAL;
 		goto bad;
 	}
-	rc = mg_authn_load(n, err, sizeof(err));
+	rc = n->appliance.jwt.present ? tls_init() : 0;
+	if (rc == 0)
+		rc = mg_authn_load(n, err, sizeof(err));
 	if (rc != 0) {
 		SAY(mg_err, "%s; generation %u stays in service", err, generation);
 		mg_route_table_free(table);
@@ -958,6 +964,8 @@ mg_control_unhealthy(void)
 		return "no routes: neither gatewayRoutes nor a static upstream";
 	if (mg_dns_unsettled() != NULL)
 		return "DNS not settled";
+	if (mg_jwt_fetch_unsettled() != NULL)
+		return mg_jwt_fetch_unsettled();
 	return NULL;
 }
 

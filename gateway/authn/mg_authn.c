@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "gateway/jwt/mg_jwt_config.h"
+#include "gateway/jwt/mg_jwt_fetch.h"
 
 struct authn_route {
 	const char *name; /* points into the configuration the context was built from */
@@ -24,6 +25,8 @@ static struct {
 	char buf[4096];
 	char extra[4096 + 32];
 } an;
+
+static void drop_current(void);
 
 int
 mg_authn_load(const struct mg_config *cfg, char *err, size_t errlen)
@@ -61,8 +64,12 @@ mg_authn_load(const struct mg_config *cfg, char *err, size_t errlen)
 			routes[n++].req = route_req[g];
 		}
 		free(route_req);
+		route_req = NULL;
 	}
-	mg_authn_stop();
+	/* Remote key sets: the new context's fetchers replace the old one's. */
+	if (mg_jwt_fetch_start(ctx, cfg, err, errlen) != 0)
+		goto fail;
+	drop_current();
 	an.ctx = ctx;
 	an.routes = routes;
 	an.n_routes = n;
@@ -77,8 +84,8 @@ fail:
 	return -EINVAL;
 }
 
-void
-mg_authn_stop(void)
+static void
+drop_current(void)
 {
 	while (an.n_routes > 0)
 		free((void *)an.routes[--an.n_routes].name);
@@ -87,6 +94,13 @@ mg_authn_stop(void)
 	if (an.ctx != NULL)
 		mg_jwt_ctx_free(an.ctx);
 	an.ctx = NULL;
+}
+
+void
+mg_authn_stop(void)
+{
+	mg_jwt_fetch_stop();
+	drop_current();
 }
 
 struct mg_jwt_ctx *

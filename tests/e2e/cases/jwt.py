@@ -11,7 +11,8 @@ from pathlib import Path
 import re
 import time
 
-from steps import Case, CaseFailed, Step, client, curl, multi_upstream, sh
+from steps import (Case, CaseFailed, Step, client, curl, deep_merge, gateway_logged,
+                   multi_upstream, read_line, sh)
 
 TOP = Path(__file__).resolve().parents[3]
 TOK = "{logdir}/tok"
@@ -100,6 +101,35 @@ def metrics_and_log():
     return Step("/metrics jwt_requests_total and UAEX in the access log", step)
 
 
+OIDC = "{logdir}/oidc"
+
+
+def mock_oidc():
+    """tools/mock-oidc on {peer}:8443 (HTTPS) with its control API on {peer}:9100, started
+    before the gateway (which reads the CA it writes): bound to every address."""
+    def step(ctx, desc):
+        tool = TOP / "tools" / "mock-oidc" / "mock_oidc.py"
+        peer = ctx.vars["peer"]
+        proc = ctx.spawn(["/usr/bin/python3", "-B", str(tool), "--listen", f"{peer}:8443",
+                          "--control", f"{peer}:9100", "--bind", "0.0.0.0",
+                          "--dir", ctx.fmt(OIDC)], "mock-oidc")
+        if read_line(proc, 30) != "ready":
+            raise CaseFailed("mock-oidc did not start: " +
+                             (ctx.logdir / "mock-oidc.log").read_text()[-2000:])
+    return Step("mock OIDC provider (discovery + JWKS over HTTPS)", step)
+
+
+def remote(ca):
+    return deep_merge(JWT, {"appliance": {"jwt": {
+        "providers": {"remote": {
+            "issuer": "https://{peer}:8443", "audiences": ["api"],
+            "jwks": {"discovery": {"uri": "https://{peer}:8443/.well-known/openid-configuration",
+                                   "caBundle": OIDC + "/" + ca, "timeoutMs": 2000}},
+            "refreshMinIntervalSeconds": 4}},
+        "routes": {"remote": {"providers": ["remote"]}}}},
+        "gatewayRoutes": JWT["gatewayRoutes"] + [route("remote", "/remote")]})
+
+
 CASES = [
     Case("jwt_end_to_end", config=JWT, setup=[
         sh("sh", "-c", MINT, desc="mint keys and tokens (python3-jwt, python3-jwcrypto)",
@@ -108,5 +138,18 @@ CASES = [
         multi_upstream({8081: "web"}),
         client("jwt_check.py", "{gw}", TOK, "{logdir}/upstream.jsonl", timeout=120, note=True),
         metrics_and_log(),
+    ]),
+    Case("jwt_remote_refetched", config=remote("ca.pem"), setup=[
+        sh("sh", "-c", MINT, desc="mint keys and tokens", timeout=60), mock_oidc(),
+    ], steps=[
+        multi_upstream({8081: "web"}),
+        client("jwt_remote.py", "{gw}", "http://{peer}:9100", "rotation", timeout=90, note=True),
+    ]),
+    Case("jwt_provider_certificate_untrusted", config=remote("other-ca.pem"), setup=[
+        sh("sh", "-c", MINT, desc="mint keys and tokens", timeout=60), mock_oidc(),
+    ], steps=[
+        multi_upstream({8081: "web"}),
+        gateway_logged(r"jwt: provider remote: fetching .* failed: TLS handshake"),
+        client("jwt_remote.py", "{gw}", "http://{peer}:9100", "untrusted", timeout=30, note=True),
     ]),
 ]
