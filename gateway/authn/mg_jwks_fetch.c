@@ -86,7 +86,7 @@ f_fail(struct fetcher *f, const char *why)
 	mg_evlog("jwt: provider %s: fetching %s failed: %s; %s", f->name,
 	         f->stage_jwks ? f->jwks_uri : f->doc_uri, why,
 	         mg_jwt_provider_keys_generation(f->p) > 0 ? "the last good key set stays in use"
-	                                                    : "no keys yet");
+	                                                   : "no keys yet");
 	fx.st.failures++;
 	f_release(f);
 	f->stage_jwks = false;
@@ -198,7 +198,8 @@ f_drive(struct fetcher *f)
 				snprintf(why, sizeof(why), "HTTP status %d", status);
 			else
 				snprintf(why, sizeof(why), "%s",
-				         rc == -EFBIG ? "response too large" : "malformed HTTP response");
+				         rc == -EFBIG ? "response too large"
+				                      : "malformed HTTP response");
 			f_fail(f, why);
 			return;
 		}
@@ -323,8 +324,7 @@ f_begin(struct fetcher *f)
 }
 
 int
-mg_jwt_fetch_start(struct mg_jwt_ctx *ctx, const struct mg_config *cfg, char *err,
-                   size_t errlen)
+mg_jwt_fetch_start(struct mg_jwt_ctx *ctx, const struct mg_config *cfg, char *err, size_t errlen)
 {
 	const struct mg_cfg_jwt *j = &cfg->appliance.jwt;
 	struct fetcher *fs;
@@ -364,12 +364,13 @@ mg_jwt_fetch_start(struct mg_jwt_ctx *ctx, const struct mg_config *cfg, char *er
 			goto fail;
 		}
 		cc.ca_file = r->ca_bundle[0] != '\0' ? r->ca_bundle : MG_JWT_DEFAULT_CA_BUNDLE;
-				rc = mg_tls_client_new(&f->tls, &cc, err, errlen);
+		rc = mg_tls_client_new(&f->tls, &cc, err, errlen);
 		if (rc != 0) {
 			char m[256];
 
 			snprintf(m, sizeof(m), "%s", err);
-			snprintf(err, errlen, "appliance.jwt provider '%s': caBundle: %s", cp->name, m);
+			snprintf(err, errlen, "appliance.jwt provider '%s': caBundle: %s", cp->name,
+			         m);
 			goto fail;
 		}
 		f->next_s = 0; /* at the first tick */

@@ -47,19 +47,18 @@ MG_TEST(jwt_fetch_http_response)
 	size_t bl;
 	int st;
 
-	MG_EXPECT_EQ_INT(resp("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n{}", false, body, 64,
-	                      &bl, &st),
-	                 0); /* 2 of 4 bytes */
-	MG_EXPECT_EQ_INT(resp("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n{}", true, body, 64,
-	                      &bl, &st),
-	                 -EPROTO); /* closed early */
-	MG_EXPECT_EQ_INT(resp("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}", false, body, 64,
-	                      &bl, &st),
-	                 1);
+	MG_EXPECT_EQ_INT(
+	    resp("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n{}", false, body, 64, &bl, &st),
+	    0); /* 2 of 4 bytes */
+	MG_EXPECT_EQ_INT(
+	    resp("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n{}", true, body, 64, &bl, &st),
+	    -EPROTO); /* closed early */
+	MG_EXPECT_EQ_INT(
+	    resp("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}", false, body, 64, &bl, &st), 1);
 	MG_EXPECT_EQ_INT(bl, 2);
-	MG_EXPECT_EQ_INT(resp("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}x", false, body, 64,
-	                      &bl, &st),
-	                 -EPROTO); /* bytes after the body */
+	MG_EXPECT_EQ_INT(
+	    resp("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}x", false, body, 64, &bl, &st),
+	    -EPROTO); /* bytes after the body */
 	MG_EXPECT_EQ_INT(resp("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
 	                      "2\r\n{}\r\n0\r\n\r\n",
 	                      false, body, 64, &bl, &st),
@@ -70,16 +69,15 @@ MG_TEST(jwt_fetch_http_response)
 	                 0);
 	MG_EXPECT_EQ_INT(resp("HTTP/1.0 200 OK\r\n\r\n{\"keys\":[]}", false, body, 64, &bl, &st),
 	                 0);
-	MG_EXPECT_EQ_INT(resp("HTTP/1.0 200 OK\r\n\r\n{\"keys\":[]}", true, body, 64, &bl, &st),
-	                 1);
+	MG_EXPECT_EQ_INT(resp("HTTP/1.0 200 OK\r\n\r\n{\"keys\":[]}", true, body, 64, &bl, &st), 1);
 	MG_EXPECT_EQ_INT(bl, 11);
-	MG_EXPECT_EQ_INT(resp("HTTP/1.1 503 Unavailable\r\nContent-Length: 0\r\n\r\n", false,
-	                      body, 64, &bl, &st),
+	MG_EXPECT_EQ_INT(resp("HTTP/1.1 503 Unavailable\r\nContent-Length: 0\r\n\r\n", false, body,
+	                      64, &bl, &st),
 	                 -EBADMSG);
 	MG_EXPECT_EQ_INT(st, 503);
-	MG_EXPECT_EQ_INT(resp("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n", false, body, 64,
-	                      &bl, &st),
-	                 -EFBIG);
+	MG_EXPECT_EQ_INT(
+	    resp("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n", false, body, 64, &bl, &st),
+	    -EFBIG);
 	MG_EXPECT_EQ_INT(resp("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
 	                      false, body, 64, &bl, &st),
 	                 -EPROTO);
