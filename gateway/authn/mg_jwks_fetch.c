@@ -45,6 +45,11 @@ struct fetcher {
 	size_t rx_len;
 	/* Schedule. */
 	bool settled; /* the first fetch finished */
+	/* The last key set installed (a copy of the JWKS document), handed to the next
+	 * configuration generation's provider of the same name and URI at a reload. */
+	char *last;
+	size_t last_len;
+	char ca_bundle[MG_CFG_PATH_MAX];
 	uint64_t next_s, retry_s;
 };
 
@@ -124,6 +129,11 @@ f_success(struct fetcher *f, const char *body, size_t len)
 		f_fail(f, why);
 		return;
 	}
+	free(f->last);
+	f->last = malloc(len);
+	f->last_len = f->last != NULL ? len : 0;
+	if (f->last != NULL)
+		memcpy(f->last, body, len);
 	mg_evlog("jwt: provider %s: %d key(s) from %s (generation %u)", f->name, rc,
 	         f->stage_jwks ? f->jwks_uri : f->doc_uri, mg_jwt_provider_keys_generation(f->p));
 	fx.st.successes++;
@@ -323,6 +333,37 @@ f_begin(struct fetcher *f)
 	}
 }
 
+/*
+ * A reload: the previous generation's fetcher of the same provider (name, URI and CA bundle)
+ * hands over its last key set and schedule, so tokens keep verifying across the reload.
+ */
+static void
+carry_over(struct fetcher *f)
+{
+	unsigned int i;
+
+	for (i = 0; i < fx.n; i++) {
+		struct fetcher *o = &fx.f[i];
+
+		if (strcmp(o->name, f->name) != 0 || strcmp(o->doc_uri, f->doc_uri) != 0 ||
+		    strcmp(o->ca_bundle, f->ca_bundle) != 0 || o->discovery != f->discovery)
+			continue;
+		if (o->last != NULL &&
+		    mg_jwt_provider_set_keys(f->p, o->last, o->last_len, NULL, 0) > 0) {
+			f->last = o->last;
+			f->last_len = o->last_len;
+			o->last = NULL;
+			f->settled = true;
+			f->next_s = o->next_s;
+			f->retry_s = o->retry_s;
+		} else if (o->settled) {
+			f->settled =
+			    true; /* no keys to hand over, but /ready already waited once */
+		}
+		return;
+	}
+}
+
 int
 mg_jwt_fetch_start(struct mg_jwt_ctx *ctx, const struct mg_config *cfg, char *err, size_t errlen)
 {
@@ -374,6 +415,8 @@ mg_jwt_fetch_start(struct mg_jwt_ctx *ctx, const struct mg_config *cfg, char *er
 			goto fail;
 		}
 		f->next_s = 0; /* at the first tick */
+		snprintf(f->ca_bundle, sizeof(f->ca_bundle), "%s", cc.ca_file);
+		carry_over(f);
 		n++;
 	}
 	mg_jwt_fetch_stop(); /* the previous context's, now that this one is complete */
@@ -396,6 +439,7 @@ mg_jwt_fetch_stop(void)
 	for (i = 0; i < fx.n; i++) {
 		f_release(&fx.f[i]);
 		mg_tls_client_free(fx.f[i].tls);
+		free(fx.f[i].last);
 	}
 	free(fx.f);
 	fx.f = NULL;

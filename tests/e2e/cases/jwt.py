@@ -143,7 +143,8 @@ CASES = [
         sh("sh", "-c", MINT, desc="mint keys and tokens", timeout=60), mock_oidc(),
     ], steps=[
         multi_upstream({8081: "web"}),
-        client("jwt_remote.py", "{gw}", "http://{peer}:9100", "rotation", timeout=90, note=True),
+        client("jwt_remote.py", "{gw}", "http://{peer}:9100", "rotation", "{admin}", timeout=90,
+               note=True),
     ]),
     Case("jwt_provider_certificate_untrusted", config=remote("other-ca.pem"), setup=[
         sh("sh", "-c", MINT, desc="mint keys and tokens", timeout=60), mock_oidc(),

@@ -2,11 +2,12 @@
 tools/mock-oidc over HTTPS (its own lwIP + mbedTLS client), follows a key rotation with
 exactly one refresh, and keeps serving known keys while the provider is down.
 
-Usage: jwt_remote.py GW CONTROL_URL MODE
+Usage: jwt_remote.py GW CONTROL_URL MODE [ADMIN_PORT]
   MODE rotation:  k1 tokens pass after the first fetch; after /rotate a k2 token passes
                   within a few seconds and the provider saw exactly one more JWKS fetch; a
                   burst of tokens with an unknown kid causes exactly one fetch; with the
-                  provider down, k1 and k2 tokens (RS256 and ES256) still pass.
+                  provider down, k1 and k2 tokens (RS256 and ES256) still pass, also after
+                  a POST /reload (the new generation inherits the key set).
   MODE untrusted: the provider's certificate is not signed by the caBundle: no key set, so
                   tokens get 401, and the provider never saw an HTTP request.
 """
@@ -22,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from httpc import Reader  # noqa: E402
 
 GW, CTL, MODE = sys.argv[1], sys.argv[2].rstrip("/"), sys.argv[3]
+ADMIN = sys.argv[4] if len(sys.argv) > 4 else "9901"
 REFRESH_MIN = 4  # refreshMinIntervalSeconds in tests/e2e/cases/jwt.py
 
 
@@ -102,6 +104,13 @@ expect(bogus, 401, "an unknown kid while the provider is down")  # a refresh tha
 time.sleep(2.5)
 for tok, what in ((k1, "k1"), (k2, "k2"), (e2, "e2 (ES256)")):
     expect(tok, 200, f"{what} while the provider is down")
+# A reload while the provider is down: the new generation inherits the key set.
+req = urllib.request.Request(f"http://{GW}:{ADMIN}/reload", data=b"", method="POST")
+with urllib.request.urlopen(req, timeout=15) as r:
+    if r.status != 200:
+        fail(f"POST /reload: HTTP {r.status}")
+for tok, what in ((k1, "k1"), (e2, "e2 (ES256)")):
+    expect(tok, 200, f"{what} after a reload while the provider is down")
 ctl("/up")
 print(f"rotation: k2 accepted {took:.1f} s after the rotation (first try HTTP {first}) with "
-      f"exactly 1 JWKS fetch; 30 unknown kids -> 1 fetch; provider down -> known keys pass")
+      f"exactly 1 JWKS fetch; 30 unknown kids -> 1 fetch; provider down -> known keys pass, also after a reload")
