@@ -140,7 +140,10 @@ mg_authn_check(const char *gateway_route, const struct mg_h1_request *req,
 	v->deny = true;
 	v->status = an.out.status;
 	v->detail = an.out.body.p != NULL ? an.out.body.p : "";
-	n = snprintf(an.extra, sizeof(an.extra), "WWW-Authenticate: %.*s\r\n",
-	             (int)an.out.www_authenticate.len, an.out.www_authenticate.p);
+	if (an.out.status == 503) /* the ECDSA budget: a valid token may pass a second later */
+		n = snprintf(an.extra, sizeof(an.extra), "Retry-After: 1\r\n");
+	else
+		n = snprintf(an.extra, sizeof(an.extra), "WWW-Authenticate: %.*s\r\n",
+		             (int)an.out.www_authenticate.len, an.out.www_authenticate.p);
 	v->extra = n > 0 && (size_t)n < sizeof(an.extra) ? an.extra : NULL;
 }

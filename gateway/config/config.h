@@ -376,6 +376,7 @@ struct mg_cfg_jwt_provider {
 	uint32_t clock_skew_s;
 	uint32_t max_token_bytes;
 	uint32_t refresh_min_interval_s;
+	uint32_t ecdsa_per_second; /* ecdsaVerificationsPerSecond, 0: no limit */
 };
 
 struct mg_cfg_jwt_claim {
