@@ -20,6 +20,7 @@
 
 #include "gateway/admin/mg_admin.h"
 #include "gateway/authn/mg_authn.h"
+#include "gateway/jwt/mg_jwt_fetch.h"
 #include "gateway/admin/mg_stats.h"
 #include "gateway/core/mg_evlog.h"
 #include "gateway/core/mg_pool.h"
@@ -373,6 +374,19 @@ mg_metrics_render(const struct mg_worker *w, char *buf, size_t cap)
 		family(&o, "jwt_signature_verifications_total", "counter",
 		       "Token signatures verified (cache misses that reached the key).");
 		sample_u(&o, "jwt_signature_verifications_total", "", js->sig_verifications);
+	}
+	{
+		/* Remote key sets (gateway/authn/mg_jwks_fetch.c), since start. */
+		const struct mg_jwt_fetch_stats *fs = mg_jwt_fetch_stats();
+
+		family(&o, "jwks_fetches_total", "counter",
+		       "Remote JWT key-set fetches finished, by result (a discovery and its JWKS "
+		       "count once).");
+		sample_u(&o, "jwks_fetches_total", "result=\"success\"", fs->successes);
+		sample_u(&o, "jwks_fetches_total", "result=\"failure\"", fs->failures);
+		family(&o, "jwks_kid_refreshes_total", "counter",
+		       "Key-set fetches started early because a token named an unknown kid.");
+		sample_u(&o, "jwks_kid_refreshes_total", "", fs->kid_refreshes);
 	}
 	family(&o, "upstream_endpoints", "gauge", "Upstream endpoints registered.");
 	sample_u(&o, "upstream_endpoints", "", mg_endpoint_count());

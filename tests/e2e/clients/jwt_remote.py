@@ -13,6 +13,7 @@ Usage: jwt_remote.py GW CONTROL_URL MODE [ADMIN_PORT]
 """
 
 import json
+import re
 import socket
 import sys
 import time
@@ -112,5 +113,12 @@ with urllib.request.urlopen(req, timeout=15) as r:
 for tok, what in ((k1, "k1"), (e2, "e2 (ES256)")):
     expect(tok, 200, f"{what} after a reload while the provider is down")
 ctl("/up")
+with urllib.request.urlopen(f"http://{GW}:{ADMIN}/metrics", timeout=10) as r:
+    metrics = r.read().decode()
+for series in ('meshgate_jwks_fetches_total{result="success"}',
+               'meshgate_jwks_fetches_total{result="failure"}', "meshgate_jwks_kid_refreshes_total"):
+    m = re.search("^" + re.escape(series) + r" (\d+)$", metrics, re.M)
+    if m is None or int(m.group(1)) < 1:
+        fail(f"/metrics: {series} is {m and m.group(1)}, expected at least 1")
 print(f"rotation: k2 accepted {took:.1f} s after the rotation (first try HTTP {first}) with "
       f"exactly 1 JWKS fetch; 30 unknown kids -> 1 fetch; provider down -> known keys pass, also after a reload")
