@@ -44,7 +44,8 @@ struct fetcher {
 	char *rx, *body;
 	size_t rx_len;
 	/* Schedule. */
-	bool settled; /* the first fetch finished */
+	bool settled;     /* the first fetch finished */
+	uint64_t begun_s; /* when the fetch in progress began (a DNS answer is waited for) */
 	/* The last key set installed (a copy of the JWKS document), handed to the next
 	 * configuration generation's provider of the same name and URI at a reload. */
 	char *last;
@@ -325,8 +326,15 @@ f_begin(struct fetcher *f)
 	}
 	/* A DNS name: appliance.dns resolves it (the watch ends with the fetch). */
 	f->st = F_RESOLVING;
+	f->begun_s = fx.now_s;
 	f->addr = 0;
 	f->dns = mg_dns_watch(f->url.host, on_dns, f);
+	if (f->dns != NULL && f->st == F_IDLE) {
+		/* The address was known: the connect already failed inside the watch call. */
+		mg_dns_unwatch(f->dns);
+		f->dns = NULL;
+		return;
+	}
 	if (f->dns == NULL) {
 		f_fail(f, "cannot resolve the host name (no appliance.dns?)");
 		return;
@@ -456,6 +464,10 @@ mg_jwt_fetch_tick(uint64_t now_s)
 		struct fetcher *f = &fx.f[i];
 		bool wanted;
 
+		if (f->st == F_RESOLVING && now_s > f->begun_s + f->timeout_ms / 1000 + 1) {
+			f_fail(f, "the host name did not resolve in time");
+			continue;
+		}
 		if (f->st != F_IDLE)
 			continue;
 		wanted = mg_jwt_provider_refresh_wanted(f->p);
