@@ -22,3 +22,12 @@ $(BENCH_CRYPTO): $(MBEDTLS_LIB)
 
 bench-crypto: $(BENCH_CRYPTO)
 	$(Q)taskset -c 1 $(BENCH_CRYPTO) ecdsa ecdh x25519 aes_gcm rsa
+
+# What JWT authentication costs per request (cached, uncached RS256 / ES256): docs/JWT.md.
+.PHONY: bench-jwt
+# First the verifier alone, in process (the unit test jwt_interop_timing: tokens from
+# python3-jwt, best of many runs), then through the data plane (tools/bench/bench_jwt.py).
+bench-jwt: $(GATEWAY) $(UNIT_BIN) jwt-fixtures
+	$(Q)$(UNIT_BIN) -v jwt_interop_timing | grep 'jwt timing'
+	$(Q)/usr/bin/python3 tools/bench/bench_jwt.py --gateway $(GATEWAY) --work $(BUILD_ROOT)/bench-jwt \
+		$(if $(BENCH_QUICK),--quick)
