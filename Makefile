@@ -172,6 +172,7 @@ test-unit: $(UNIT_BIN)
 	$(Q)$(UNIT_BIN)
 include tests/routing/routing.mk
 include tests/e2e/e2e.mk
+include tools/bench/bench.mk
 
 # Tests of the tooling itself (tests/tools/*.sh), each printing PASS/FAIL;
 # appmesh_import.sh checks its output with the gateway.
@@ -219,6 +220,7 @@ help:
 	@echo "make fuzz         one fuzz target (FUZZ=name) for FUZZ_SECONDS, keeping its corpus"
 	@echo "make test-routing routing conformance cases through gateway route-test (ROUTING_ARGS='-k name')"
 	@echo "make test-e2e     end-to-end tests (E2E_ARGS='-k name' to select)"
+	@echo "make bench       Meshgate vs HAProxy 2.6 side by side (BENCH_QUICK=1: short) into docs/perf/"
 	@echo "make image        the appliance disk image: $(IMAGE_DIR)/meshgate.raw and .qcow2"
 	@echo "make run-vm       boot the image in QEMU, serial console here (root)"
 	@echo "make test-image   boot the image in QEMU: HTTPS through it, user-data, power cuts (root)"

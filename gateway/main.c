@@ -424,7 +424,9 @@ tick_second(uint64_t now_s)
 static int
 tls_init(void)
 {
-	struct mg_tls_global_conf g = {.max_conns = MG_CONN_MAX};
+	/* 640 MiB: MG_CONN_MAX idle TLS 1.3 connections (~31 KB each, docs/TLS.md) plus the
+	 * handshakes in flight (~37 KB at peak); the 256 MiB default stops near 8,000. */
+	struct mg_tls_global_conf g = {.max_conns = MG_CONN_MAX, .mem_cap = (size_t)640 << 20};
 	char err[256] = "";
 	int rc;
 

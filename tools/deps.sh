@@ -39,6 +39,10 @@ PKGS=(
 	# `apt-get download` by images/mkimage.sh and never installed here
 	binutils systemd-boot-efi dosfstools mtools gdisk zstd qemu-utils qemu-system-x86 ovmf
 )
+# `make bench` (tools/bench/bench.py) also needs HAProxy and gnuplot, and perf for profiles.
+if [ "${MG_DEPS_BENCH:-0}" = 1 ]; then
+	PKGS+=(haproxy gnuplot-nox linux-perf)
+fi
 
 die() { echo "deps: $*" >&2; exit 1; }
 log() { echo "deps: $*"; }

@@ -55,7 +55,7 @@ mg_pool_destroy(struct mg_pool *pool)
 }
 
 void *
-mg_pool_get(struct mg_pool *pool)
+mg_pool_get_head(struct mg_pool *pool, size_t zero)
 {
 	void **obj = pool->free_list;
 
@@ -67,8 +67,14 @@ mg_pool_get(struct mg_pool *pool)
 	pool->in_use++;
 	if (pool->in_use > pool->high_water)
 		pool->high_water = pool->in_use;
-	memset(obj, 0, pool->obj_size);
+	memset(obj, 0, zero < pool->obj_size ? zero : pool->obj_size);
 	return obj;
+}
+
+void *
+mg_pool_get(struct mg_pool *pool)
+{
+	return mg_pool_get_head(pool, pool->obj_size);
 }
 
 void

@@ -42,6 +42,11 @@ void mg_pool_destroy(struct mg_pool *pool);
 /* mg_pool_get() returns a zeroed object, or NULL when the pool is empty. */
 void *mg_pool_get(struct mg_pool *pool);
 
+/* mg_pool_get_head() is mg_pool_get() that zeroes only the first <zero> bytes: for objects
+ * that are mostly a buffer whose contents are tracked by a length (zeroing a 16 KiB proxy
+ * buffer on every request was the gateway's largest user-space cost, docs/PERFORMANCE.md). */
+void *mg_pool_get_head(struct mg_pool *pool, size_t zero);
+
 /* mg_pool_put() returns <obj>, which must come from <pool>. */
 void mg_pool_put(struct mg_pool *pool, void *obj);
 

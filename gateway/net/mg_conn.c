@@ -2,6 +2,7 @@
  * TCP connections on lwIP's raw API.  See mg_conn.h.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/queue.h>
 
@@ -12,16 +13,14 @@
 
 #include "gateway/core/mg_pool.h"
 #include "gateway/net/mg_conn.h"
+#include "gateway/net/mg_wheel.h"
 
 #define MG_CONN_LISTENERS_MAX 32
 /*
- * Deadlines live in a hashed timing wheel: WHEEL_SLOTS slots of WHEEL_MS, turned by an lwIP
- * timer every WHEEL_MS.  Arming, moving and disarming a deadline is O(1); a turn looks only
- * at the slots whose time came (a deadline further away than one revolution stays in its
- * slot and is looked at once per revolution).  A deadline fires at most WHEEL_MS late.
+ * Deadlines live in a hashed timing wheel (mg_wheel.h: 1024 slots of 4 ms), turned by an lwIP
+ * timer every MG_WHEEL_MS.  Arming, moving and disarming a deadline is O(1); a turn looks only
+ * at the slots whose time came.  A deadline never fires early and at most one tick late.
  */
-#define WHEEL_MS    4
-#define WHEEL_SLOTS 1024
 
 enum {
 	F_DEADLINE = 1 << 0,    /* deadline armed */
@@ -30,7 +29,6 @@ enum {
 	F_NEED_OUTPUT = 1 << 3, /* tcp_output() due when the callback returns */
 	F_DEAD = 1 << 4,        /* closed or gone: recycle when the callback returns */
 	F_ABORTED = 1 << 5,     /* tcp_abort() called inside an lwIP callback */
-	F_IN_WHEEL = 1 << 6,    /* linked in a wheel slot (or the list being fired) */
 };
 
 /*
@@ -50,8 +48,8 @@ struct mg_conn {
 	struct pbuf *rxq[RXQ_MAX]; /* received, not yet read, in order */
 	uint32_t rx_bytes;
 	uint8_t rxq_len;
-	uint32_t deadline; /* sys_now() value */
-	LIST_ENTRY(mg_conn) wlink;
+	struct mg_wheel_node
+	    wnode; /* the deadline: armed in cn.wheel, or on the list being fired */
 	uint16_t flags;
 	uint16_t depth; /* nesting of callbacks into the owner */
 };
@@ -66,8 +64,7 @@ static struct {
 	struct mg_pool pool;
 	struct listener listeners[MG_CONN_LISTENERS_MAX];
 	struct mg_conn_stats st;
-	LIST_HEAD(, mg_conn) wheel[WHEEL_SLOTS];
-	uint32_t cursor; /* the next wheel tick (sys_now() / WHEEL_MS) to look at */
+	struct mg_wheel wheel;
 	bool wheel_running;
 } cn;
 
@@ -112,10 +109,7 @@ rx_drop(struct mg_conn *c)
 static void
 wheel_remove(struct mg_conn *c)
 {
-	if (!(c->flags & F_IN_WHEEL))
-		return;
-	LIST_REMOVE(c, wlink);
-	c->flags &= (uint16_t)~F_IN_WHEEL;
+	mg_wheel_disarm(&cn.wheel, &c->wnode);
 }
 
 static void
@@ -554,47 +548,36 @@ mg_conn_set_deadline(struct mg_conn *c, uint32_t ms)
 		c->flags &= (uint16_t)~F_DEADLINE;
 		return;
 	}
-	c->deadline = sys_now() + ms;
-	c->flags |= F_DEADLINE | F_IN_WHEEL;
-	LIST_INSERT_HEAD(&cn.wheel[(c->deadline / WHEEL_MS) % WHEEL_SLOTS], c, wlink);
 	if (!cn.wheel_running) {
 		cn.wheel_running = true;
-		cn.cursor = sys_now() / WHEEL_MS;
-		sys_timeout(WHEEL_MS, wheel_turn, NULL);
+		mg_wheel_init(&cn.wheel, sys_now());
+		sys_timeout(MG_WHEEL_MS, wheel_turn, NULL);
 	}
+	c->flags |= F_DEADLINE;
+	mg_wheel_arm(&cn.wheel, &c->wnode, sys_now(), ms);
 }
 
-/* Fires the deadlines whose time came, slot by slot up to now. */
+/* Fires the deadlines whose time came. */
 static void
 wheel_turn(void *arg)
 {
-	LIST_HEAD(, mg_conn) due = LIST_HEAD_INITIALIZER(due);
-	uint32_t now = sys_now(), target = now / WHEEL_MS, k;
-	struct mg_conn *c, *next;
+	struct mg_wheel_node *due = NULL, *n;
 
 	(void)arg;
-	for (k = 0; k < WHEEL_SLOTS && (int32_t)(target - cn.cursor) >= 0; k++, cn.cursor++) {
-		for (c = LIST_FIRST(&cn.wheel[cn.cursor % WHEEL_SLOTS]); c != NULL; c = next) {
-			next = LIST_NEXT(c, wlink);
-			if ((int32_t)(now - c->deadline) < 0)
-				continue; /* a later revolution */
-			LIST_REMOVE(c, wlink);
-			LIST_INSERT_HEAD(&due, c, wlink);
-		}
-	}
-	cn.cursor = target + 1;
+	mg_wheel_expire(&cn.wheel, sys_now(), &due);
 	/* A timeout may arm deadlines again or close other connections of this list (which
 	 * unlinks them from it): take one at a time. */
-	while ((c = LIST_FIRST(&due)) != NULL) {
-		LIST_REMOVE(c, wlink);
-		c->flags &= (uint16_t) ~(F_IN_WHEEL | F_DEADLINE);
+	while ((n = mg_wheel_pop(&due)) != NULL) {
+		struct mg_conn *c = (struct mg_conn *)((char *)n - offsetof(struct mg_conn, wnode));
+
+		c->flags &= (uint16_t)~F_DEADLINE;
 		cn.st.timeouts++;
 		enter(c);
 		if (c->ops->timeout != NULL)
 			c->ops->timeout(c);
 		leave(c);
 	}
-	sys_timeout(WHEEL_MS, wheel_turn, NULL);
+	sys_timeout(MG_WHEEL_MS, wheel_turn, NULL);
 }
 
 void

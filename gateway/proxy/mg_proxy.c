@@ -125,7 +125,7 @@ static const struct mg_conn_ops down_ops, up_ops;
 static struct buf *
 buf_get(void)
 {
-	return mg_pool_get(&px.bufs);
+	return mg_pool_get_head(&px.bufs, sizeof(struct buf)); /* data[] is tracked by len */
 }
 
 /* Releases <*b> once it holds nothing. */

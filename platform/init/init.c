@@ -10,7 +10,8 @@
  *   4. load the modules listed in /lib/modules/modules.load (uio, uio_pci_generic, virtio,
  *      ENA, ...), which binds every NIC to its planned driver;
  *   5. management path: DHCP on the management NIC, then EC2 user-data over IMDSv2
- *      (meshgate.imds=ADDR:PORT|off);
+ *      (meshgate.imds=ADDR:PORT|off), and the wall clock by SNTP from then on (ntp.c;
+ *      meshgate.ntp=ADDR[:PORT]|off, the Amazon Time Sync Service 169.254.169.123 by default);
  *   6. choose the configuration (cfg.c: user-data > config partition > embedded default);
  *   7. start the gateway and keep it running: restart with exponential back-off (1 s doubling
  *      to 60 s, reset after 60 s of good running);
@@ -43,6 +44,7 @@
 #define STOP_GRACE_MS  10000
 
 static char cmdline[4096];
+static struct mg_ntp ntp;
 
 uint64_t
 mg_init_now_ms(void)
@@ -237,6 +239,8 @@ shutdown_now(unsigned int how, const char *why)
 static void
 status_line(char *buf, size_t cap)
 {
+	size_t len;
+
 	if (gw.pid > 0)
 		snprintf(buf, cap,
 		         "gateway running (pid %d, up %llu s, %d restarts), config from %s",
@@ -245,6 +249,11 @@ status_line(char *buf, size_t cap)
 	else
 		snprintf(buf, cap, "gateway stopped, restart in %lld ms, config from %s",
 		         (long long)(gw.restart_at_ms - mg_init_now_ms()), gw.source);
+	len = strlen(buf);
+	if (len + 3 < cap) {
+		memcpy(buf + len, "; ", 2);
+		mg_ntp_status(&ntp, mg_init_now_ms(), buf + len + 2, cap - len - 2);
+	}
 }
 
 /* ---- boot ---- */
@@ -275,6 +284,10 @@ fetch_user_data(const struct mg_nic *nics, int n, uint8_t **ud, long *ud_len)
 		mg_init_log("mgmt: DHCP on %s: %s; no EC2 user-data lookup", ifname, strerror(-rc));
 		return;
 	}
+	rc = mg_ntp_start(&ntp, mg_init_param("ntp", "169.254.169.123:123"), mg_init_now_ms());
+	if (rc != 0 && rc != -ENOENT)
+		mg_init_log("ntp: meshgate.ntp=%s: %s", mg_init_param("ntp", ""), strerror(-rc));
+	mg_ntp_tick(&ntp, mg_init_now_ms()); /* the query flies while IMDS answers */
 	if (sscanf(imds, "%63[^:]:%d", host, &port) < 1)
 		return;
 	*ud_len = mg_net_imds_user_data(host, port, 2000, ud);
@@ -301,6 +314,7 @@ main(void)
 	uint64_t store_size = 0, t0;
 	int sfd, cfd, pfd, store_fd, n, i;
 
+	mg_ntp_init(&ntp);
 	if (getpid() != 1) {
 		fprintf(stderr, "meshgate-init: must run as PID 1 (the appliance's init)\n");
 		return 2;
@@ -354,16 +368,21 @@ main(void)
 	gateway_start();
 
 	for (;;) {
-		struct pollfd p[3] = {{sfd, POLLIN, 0}, {cfd, POLLIN, 0}, {pfd, POLLIN, 0}};
-		int timeout = -1;
+		struct pollfd p[4] = {
+		    {sfd, POLLIN, 0}, {cfd, POLLIN, 0}, {pfd, POLLIN, 0}, {ntp.fd, POLLIN, 0}};
+		int timeout = mg_ntp_timeout(&ntp, mg_init_now_ms());
 
 		if (gw.pid == 0 && gw.restart_at_ms != 0) {
 			uint64_t now = mg_init_now_ms();
+			int t = gw.restart_at_ms > now ? (int)(gw.restart_at_ms - now) : 0;
 
-			timeout = gw.restart_at_ms > now ? (int)(gw.restart_at_ms - now) : 0;
+			timeout = timeout < 0 || t < timeout ? t : timeout;
 		}
-		if (poll(p, 3, timeout) < 0 && errno != EINTR)
+		if (poll(p, 4, timeout) < 0 && errno != EINTR)
 			continue;
+		if (p[3].revents & POLLIN)
+			mg_ntp_input(&ntp, mg_init_now_ms());
+		mg_ntp_tick(&ntp, mg_init_now_ms());
 		if (gw.pid == 0 && gw.restart_at_ms != 0 && mg_init_now_ms() >= gw.restart_at_ms)
 			gateway_start();
 		if (p[0].revents & POLLIN) {
@@ -392,7 +411,7 @@ main(void)
 			}
 		}
 		if (p[1].revents & POLLIN) {
-			char status[256];
+			char status[512];
 
 			status_line(status, sizeof(status));
 			mg_console_input(cfd, status);

@@ -7,8 +7,10 @@
 #ifndef MG_INIT_H
 #define MG_INIT_H
 
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define MG_INIT_GATEWAY     "/usr/bin/gateway"
 #define MG_INIT_CONFIG_DIR  "/etc/meshgate"
@@ -127,6 +129,54 @@ int mg_net_dhcp(const char *ifname, int timeout_ms);
  * malloc'd buffer in <*out>, or a negative errno value (no IMDS).
  */
 long mg_net_imds_user_data(const char *host, int port, int timeout_ms, uint8_t **out);
+
+/* ---- ntp.c: the wall clock, by SNTP over the management NIC ----------------------------- */
+
+/* Offsets at least this large step the clock; smaller ones are slewed by adjtime(2). */
+#define MG_NTP_STEP_NS 128000000ll
+
+struct mg_ntp_sample {
+	int64_t offset_ns; /* add to our clock to get the server's */
+	int64_t delay_ns;  /* round trip minus the server's own time */
+	int stratum;
+};
+
+struct mg_ntp {
+	int fd; /* -1: not running */
+	struct sockaddr_in server;
+	char name[80];
+	uint64_t t1;      /* transmit timestamp of the query in flight (0: none) */
+	uint64_t sent_ms; /* when it was sent */
+	uint64_t next_ms; /* when the next query is due */
+	uint32_t retry_ms;
+	uint64_t synced_ms; /* last good answer (0: never) */
+	struct mg_ntp_sample last;
+	unsigned queries, syncs, timeouts;
+	int dry_run; /* tests: compute, never touch the clock */
+};
+
+/* Converts a CLOCK_REALTIME value to an NTP timestamp (32.32 seconds since 1900). */
+uint64_t mg_ntp_from_timespec(const struct timespec *ts);
+
+/*
+ * Checks the server reply <pkt> (<len> bytes) to the query sent at NTP time <t1> and received
+ * at <t4>, and computes offset and delay into <s>.  Returns 0, -EPROTO (malformed or not the
+ * answer to our query), -EAGAIN (kiss-o'-death), -ENOTSUP (server unsynchronised) or -ERANGE
+ * (round trip negative or over 2 s).
+ */
+int mg_ntp_parse(const void *pkt, size_t len, uint64_t t1, uint64_t t4, struct mg_ntp_sample *s);
+
+void mg_ntp_init(struct mg_ntp *n);
+/* Starts the client for <spec> ("ADDR[:PORT]" or "off"); the first query is due at once. */
+int mg_ntp_start(struct mg_ntp *n, const char *spec, uint64_t now_ms);
+/* Milliseconds until mg_ntp_tick() has something to do (-1: never). */
+int mg_ntp_timeout(const struct mg_ntp *n, uint64_t now_ms);
+/* Sends a query when one is due; notices a query that went unanswered. */
+void mg_ntp_tick(struct mg_ntp *n, uint64_t now_ms);
+/* Reads what arrived on n->fd; returns 0 when a good answer set (or slewed) the clock. */
+int mg_ntp_input(struct mg_ntp *n, uint64_t now_ms);
+/* One line for the console's status. */
+void mg_ntp_status(const struct mg_ntp *n, uint64_t now_ms, char *buf, size_t cap);
 
 /* ---- console.c: the serial console -------------------------------------------------------- */
 

@@ -47,7 +47,7 @@ FUZZ_route_SRCS         = gateway/route/mg_route.c gateway/route/mg_match.c gate
 FUZZ_route_LIBS         = -lpcre2-8
 FUZZ_bundle_SRCS = platform/store/mg_bundle.c
 FUZZ_store_SRCS  = platform/store/mg_store.c
-FUZZ_init_net_SRCS = platform/init/net.c
+FUZZ_init_net_SRCS = platform/init/net.c platform/init/ntp.c
 # JWT (gateway/jwt): mbedTLS comes from the gateway's own build (uninstrumented).
 JWT_FUZZ_SRCS        = gateway/jwt/mg_jwt.c gateway/jwt/mg_jwks.c gateway/jwt/mg_jwt_json.c \
 		       gateway/jwt/mg_b64url.c gateway/route/mg_match.c

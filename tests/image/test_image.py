@@ -9,7 +9,9 @@ Steps, each bounded in time, everything cleaned up even on failure:
                  appliance reaches a python http.server in the namespace and gets its file
   user_data      a fake IMDSv2 (169.254.169.254 inside the namespace, reached through QEMU's
                  user-mode management NIC) serves a user-data bundle that moves the listener
-                 to another port: the user-data wins over the config partition
+                 to another port: the user-data wins over the config partition; a fake Amazon
+                 Time Sync Service (NTP at 169.254.169.123) one hour ahead: PID 1 steps the
+                 clock by that hour
   (https ends with the ACPI power button, user_data with Ctrl-Alt-Del: PID 1 must stop the
   gateway and power off / reboot cleanly)
   restart_back.. a config that passes --check but whose NIC is missing: the gateway exits and
@@ -199,9 +201,10 @@ def curl_https(pki, port, want):
     raise RuntimeError(f"curl https through the appliance on port {port}: {last}")
 
 
-def boot_and_curl(args, work, pki, disk, name, port, want, expect_source, stop):
+def boot_and_curl(args, work, pki, disk, name, port, want, expect_source, stop, also=()):
     """Boots, checks the config source and HTTPS through the appliance, then stops the VM as
-    a user would: <stop> is (monitor command, console line PID 1 must print)."""
+    a user would: <stop> is (monitor command, console line PID 1 must print).  <also>: more
+    console lines (regular expressions) that must appear."""
     vm = VM(work, disk, name)
     try:
         vm.start()
@@ -211,13 +214,14 @@ def boot_and_curl(args, work, pki, disk, name, port, want, expect_source, stop):
         src = vm.wait_for(r"config: (.*) \(boot steps", 5).group(1)
         if expect_source not in src:
             raise RuntimeError(f"config came from '{src}', expected '{expect_source}'")
+        seen = [vm.wait_for(pat, 20).group(0) for pat in also]
         curl_https(pki, port, want)
         vm.command(stop[0])
         vm.wait_for(re.escape(stop[1]), 60)
         vm.wait_for(r"shutdown: done", 30)
         vm.wait_exit(30)
         return (f"boot-to-ready {ready:.1f} s, config from {src}, HTTPS answer correct; "
-                f"'{stop[0]}' -> '{stop[1]}', clean exit")
+                f"'{stop[0]}' -> '{stop[1]}', clean exit" + "".join(f"; '{s}'" for s in seen))
     finally:
         vm.kill()
 
@@ -259,6 +263,20 @@ def test_reproducible(args, work):
         out.append(f"{f} {a[:16]}")
     shutil.rmtree(other, ignore_errors=True)
     return "two builds identical: " + ", ".join(out)
+
+
+def serve_fake_ntp(addr, ahead_s):
+    """A stratum-1 NTP server whose clock is <ahead_s> seconds ahead of this machine's."""
+    import struct
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((addr, 123))
+    while True:
+        q, peer = s.recvfrom(512)
+        if len(q) < 48 or q[0] & 7 != 3:
+            continue
+        now = time.time() + ahead_s + 2208988800
+        ts = struct.pack(">Q", int(now * (1 << 32)))
+        s.sendto(bytes([0x24, 1, 4, 0xe9]) + bytes(8) + b"GPS\0" + ts + q[40:48] + ts + ts, peer)
 
 
 class FakeIMDS(http.server.BaseHTTPRequestHandler):
@@ -366,6 +384,7 @@ def vm_steps(args, work, rounds, procs):
     # The fake IMDS answers at EC2's address inside the namespace; the guest reaches it
     # through QEMU's user-mode (slirp) management NIC.
     ns("ip", "addr", "add", "169.254.169.254/32", "dev", "lo")
+    ns("ip", "addr", "add", "169.254.169.123/32", "dev", "lo")
     www = os.path.join(work, "www")
     os.makedirs(www)
     answer = f"meshgate image test {os.getpid()} {random.randrange(1 << 30)}\n"
@@ -392,7 +411,9 @@ def vm_steps(args, work, rounds, procs):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     procs.append(imds)
     step("user_data", boot_and_curl, args, work, pki, disk, "userdata", 9443, answer,
-         "EC2 user-data", ("sendkey ctrl-alt-delete", "shutdown: reboot (Ctrl-Alt-Del)"))
+         "EC2 user-data", ("sendkey ctrl-alt-delete", "shutdown: reboot (Ctrl-Alt-Del)"),
+         (r"ntp: 169\.254\.169\.123:123 \(stratum 1\): offset \+(359\d|360\d)\d{3}\.\d{3} ms, "
+          r"delay [0-9.]+ ms, clock stepped",))
     imds.kill()
 
     bad = tls_config(8443)
@@ -456,5 +477,7 @@ def main():
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--serve-imds":
         FakeIMDS.user_data = open(sys.argv[2], "rb").read()
+        import threading
+        threading.Thread(target=serve_fake_ntp, args=("169.254.169.123", 3600), daemon=True).start()
         http.server.HTTPServer(("169.254.169.254", 80), FakeIMDS).serve_forever()
     sys.exit(main())

@@ -2,6 +2,7 @@
  * Fixed-size object pools: capacity, exhaustion counting, reuse, registry.
  */
 #include <stdint.h>
+#include <string.h>
 
 #include "gateway/core/mg_pool.h"
 #include "tests/unit/mgtest.h"
@@ -38,4 +39,36 @@ MG_TEST(pool_caps_counts_and_reuses)
 	MG_EXPECT_EQ_UINT(p.in_use, 0);
 	mg_pool_destroy(&p);
 	MG_EXPECT_EQ_UINT(mg_pool_count(), before);
+}
+
+MG_TEST(pool_get_head_zeroes_only_the_head)
+{
+	struct mg_pool p;
+	unsigned char *o, *o2;
+	size_t i;
+	bool rest_kept = true;
+
+	MG_ASSERT(mg_pool_init(&p, "head_test", 256, 1) == 0);
+	o = mg_pool_get_head(&p, 16);
+	MG_ASSERT(o != NULL);
+	for (i = 0; i < 16; i++)
+		MG_EXPECT(o[i] == 0);
+	memset(o, 0xab, 256);
+	mg_pool_put(&p, o);
+	o2 = mg_pool_get_head(&p, 16);
+	MG_ASSERT(o2 == o);
+	for (i = 0; i < 16; i++)
+		MG_EXPECT(o2[i] == 0);
+	for (i = 16; i < 256; i++)
+		rest_kept &= o2[i] == 0xab;
+	MG_EXPECT(rest_kept); /* not zeroed: that is the point */
+	MG_EXPECT(mg_pool_get_head(&p, 16) == NULL);
+	MG_EXPECT_EQ_UINT(p.alloc_failures, 1);
+	mg_pool_put(&p, o2);
+	o = mg_pool_get(&p); /* mg_pool_get() still zeroes everything */
+	for (i = 0; i < 256; i++)
+		rest_kept &= o[i] == 0;
+	MG_EXPECT(rest_kept);
+	mg_pool_put(&p, o);
+	mg_pool_destroy(&p);
 }

@@ -20,7 +20,7 @@ UNIT_DEPS_SRCS += gateway/config/vgw.c gateway/config/mesh.c
 UNIT_SYS_LIBS += -lpcre2-8
 # Route matching (gateway/route).
 UNIT_DEPS_SRCS += $(wildcard gateway/route/*.c)
-UNIT_DEPS_SRCS += gateway/net/mg_dns_msg.c
+UNIT_DEPS_SRCS += gateway/net/mg_dns_msg.c gateway/net/mg_wheel.c
 UNIT_DEPS_SRCS += platform/store/mg_store.c platform/store/mg_bundle.c
 # JWT verification (gateway/jwt).  test_jwt_interop.c reads tokens that python3-jwt and
 # python3-jwcrypto mint at test time (tests/jwt/make-tokens.py, fresh keys each run).
@@ -34,3 +34,5 @@ UNIT_DEPS_SRCS += gateway/obs/mg_trace.c gateway/obs/mg_alog.c gateway/obs/mg_ob
 		  gateway/admin/mg_config_dump.c
 # gRPC helpers (gateway/h2).
 UNIT_DEPS_SRCS += gateway/h2/mg_grpc.c
+# The appliance's SNTP client (platform/init/ntp.c; test_ntp.c stubs PID 1's logger).
+UNIT_DEPS_SRCS += platform/init/ntp.c

@@ -1,0 +1,23 @@
+# Benchmarks (docs/PERFORMANCE.md).  Included by the top-level Makefile.
+#
+#   make bench            Meshgate and HAProxy 2.6 side by side; results into docs/perf/
+#   make bench BENCH_QUICK=1   a short run (about 2 minutes) for iteration
+#   make bench BENCH_ONLY=keepalive,handshake   some phases only
+#   make bench-crypto     mbedTLS's own speed (programs/test/benchmark) with our configuration
+BENCH_QUICK ?=
+BENCH_ONLY  ?= keepalive,jwt,saturation,handshake,idle
+BENCH_OUT   ?= docs/perf
+
+.PHONY: bench bench-crypto
+bench: $(GATEWAY)
+	$(Q)/usr/bin/python3 tools/bench/bench.py --gateway $(GATEWAY) --out $(BENCH_OUT) \
+		--work $(BUILD_ROOT)/bench --only $(BENCH_ONLY) $(if $(BENCH_QUICK),--quick)
+
+BENCH_CRYPTO := $(BUILD)/bench/mbedtls-benchmark
+$(BENCH_CRYPTO): $(MBEDTLS_LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(MBEDTLS_CFLAGS) -I$(MBEDTLS_DIR)/tests/include -o $@ \
+		$(MBEDTLS_DIR)/programs/test/benchmark.c $(MBEDTLS_LIB)
+
+bench-crypto: $(BENCH_CRYPTO)
+	$(Q)taskset -c 1 $(BENCH_CRYPTO) ecdsa ecdh x25519 aes_gcm rsa

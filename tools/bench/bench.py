@@ -1,0 +1,666 @@
+#!/usr/bin/python3
+"""Meshgate and HAProxy 2.6 side by side: `make bench` (docs/PERFORMANCE.md).
+
+Usage: /usr/bin/python3 tools/bench/bench.py --gateway build/gateway --out docs/perf [--quick]
+                                             [--only NAME,...]
+
+One network namespace holds everything: nginx (the upstream, 1 KiB responses, keep-alive) on
+the kernel side of the gateway's TAP, the gateway (DPDK TAP + lwIP + mbedTLS) and HAProxy
+(kernel sockets + OpenSSL), one after the other, each pinned to the same CPU (taskset), with
+the clients (h2load, Python handshake loops, a Python idle-connection holder) and nginx on the other
+CPU.  Both terminate TLS with the same ECDSA P-256 certificate and proxy to the same nginx.
+
+Measured per proxy (phases):
+  keepalive   CPU per keep-alive HTTPS request at a fixed offered rate, p50/p99 latency
+              (h2load --rps, per-request log).  Meshgate: busy poll cycles (its own
+              accounting, /stats worker.busy_cycles) per request; HAProxy: process CPU time
+              (/proc/PID/stat utime+stime) per request.
+  jwt         the same with an RS256 bearer token checked on every request (HAProxy:
+              jwt_verify; Meshgate: appliance.jwt) -- skipped, with the reason, when the
+              gateway does not enforce the token.
+  saturation  requests/s with as many concurrent clients as it takes (one core each).
+  handshake   full TLS 1.3 handshakes and resumed ones (tools/bench/hs_loop.py):
+              CPU per handshake, reported as handshakes/s per core.
+  idle        memory (RSS growth) per idle TLS connection with N idle connections open.
+
+Writes OUT/results.json, OUT/results.md (the table), OUT/chart.dat and OUT/chart.png (gnuplot).
+Needs root (ip netns), nginx, haproxy, h2load, openssl, gnuplot; exits 77 (skip) without them.
+"""
+import argparse
+import json
+import os
+import re
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+TOP = Path(__file__).resolve().parents[2]
+GW, PEER, PREFIX = "10.99.0.2", "10.99.0.1", 24
+# nginx and HAProxy live on the namespace's loopback (the TAP comes and goes with the gateway);
+# the gateway reaches it through its next hop, the kernel side of the TAP.
+UP = "10.98.0.1"
+IFACE = "mgb0"
+ADMIN = 9901
+GW_TLS = 8443
+HAP_TLS = 9443
+UPSTREAM = 8080
+HOST = "a.example.com"
+PROXY_CPU = "1"  # the proxy under test
+CLIENT_CPU = "0"  # clients and nginx
+
+
+def log(msg):
+    print(f"bench: {msg}", flush=True)
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.quick = args.quick
+        self.ns = f"mgbench{os.getpid()}"
+        self.work = Path(args.work).resolve()
+        self.out = Path(args.out).resolve()
+        self.procs = []
+        self.results = {"meshgate": {}, "haproxy": {}, "notes": []}
+
+    # ---------------------------------------------------------------- processes
+
+    def nsrun(self, argv, timeout, cpu=CLIENT_CPU, check=True):
+        full = ["ip", "netns", "exec", self.ns, "taskset", "-c", cpu, *argv]
+        p = subprocess.run(full, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                           timeout=timeout)
+        if check and p.returncode != 0:
+            raise RuntimeError(f"{' '.join(argv)}: rc={p.returncode}\n{p.stdout[-2000:]}"
+                               f"{p.stderr[-2000:]}")
+        return p
+
+    def spawn(self, argv, name, cpu=CLIENT_CPU):
+        f = open(self.work / f"{name}.log", "wb")
+        p = subprocess.Popen(["ip", "netns", "exec", self.ns, "taskset", "-c", cpu, *argv],
+                             stdin=subprocess.DEVNULL, stdout=f, stderr=subprocess.STDOUT,
+                             start_new_session=True)
+        self.procs.append(p)
+        return p
+
+    def stop(self, p, grace=10):
+        if p is None or p.poll() is not None:
+            return
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+
+    def curl(self, url, timeout=3):
+        p = self.nsrun(["curl", "-s", "--max-time", str(timeout), url], timeout + 2, check=False)
+        return p.returncode, p.stdout
+
+    # ---------------------------------------------------------------- setup
+
+    def setup(self):
+        self.work.mkdir(parents=True, exist_ok=True)
+        self.out.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["ip", "netns", "add", self.ns], check=True)
+        subprocess.run(["ip", "-n", self.ns, "link", "set", "lo", "up"], check=True)
+        subprocess.run(["ip", "-n", self.ns, "addr", "add", f"{UP}/32", "dev", "lo"], check=True)
+        pki = self.work / "pki"
+        subprocess.run(["bash", str(TOP / "tests/tls/make-certs.sh"), str(pki)], check=True)
+        (pki / "ec.pem").write_text((pki / "ec.crt").read_text() + (pki / "ec.key").read_text())
+        self.pki = pki
+        www = self.work / "www"
+        www.mkdir(exist_ok=True)
+        (www / "small.txt").write_bytes(os.urandom(1024))
+        self.make_jwt()
+
+    def make_jwt(self):
+        """An RS256 key pair, its JWKS (Meshgate), its PEM public key (HAProxy), one token."""
+        import jwt as pyjwt
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+        from jwcrypto import jwk
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pub = key.public_key()
+        (self.work / "jwt.pub").write_bytes(pub.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+        k = json.loads(jwk.JWK.from_pem(pub.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)).export())
+        k.update({"kid": "bench", "alg": "RS256", "use": "sig"})
+        (self.work / "jwks.json").write_text(json.dumps({"keys": [k]}))
+        now = int(time.time())
+        self.token = pyjwt.encode({"iss": "https://idp.example.com", "aud": "api://gateway",
+                                   "sub": "bench", "iat": now, "exp": now + 86400},
+                                  key, algorithm="RS256", headers={"kid": "bench"})
+
+    def start_nginx(self):
+        conf = self.work / "nginx.conf"
+        conf.write_text(f"""user root;
+worker_processes 1;
+pid {self.work}/nginx.pid;
+error_log {self.work}/nginx-error.log warn;
+events {{ worker_connections 20000; }}
+worker_rlimit_nofile 20000;
+http {{
+    access_log off;
+    keepalive_requests 1000000;
+    keepalive_timeout 60s;
+    server {{
+        listen {UP}:{UPSTREAM} reuseport backlog=4096;
+        root {self.work}/www;
+    }}
+}}
+""")
+        self.nginx = self.spawn(["nginx", "-c", str(conf), "-g", "daemon off;"], "nginx")
+
+    # ---------------------------------------------------------------- the proxies
+
+    def gateway_config(self, jwt):
+        cfg = {
+            "appliance": {
+                "interfaces": [{"name": "data0", "device": f"net_tap0,iface={IFACE}",
+                                "address": f"{GW}/{PREFIX}", "gateway": PEER, "mtu": 1500}],
+                "admin": {"interface": "data0", "port": ADMIN},
+                "dataplane": {"mbufs": 65536},
+                "proxy": {"staticUpstream": {"address": UP, "port": UPSTREAM}},
+            },
+            "virtualGateway": {"virtualGatewayName": "bench", "spec": {"listeners": [{
+                "portMapping": {"port": GW_TLS, "protocol": "http"},
+                "tls": {"mode": "STRICT", "certificate": {"file": {
+                    "certificateChain": str(self.pki / "ec.crt"),
+                    "privateKey": str(self.pki / "ec.key")}}}}]}},
+        }
+        if jwt:
+            cfg["appliance"]["jwt"] = {"providers": {"idp": {
+                "issuer": "https://idp.example.com", "audiences": ["api://gateway"],
+                "jwks": {"file": str(self.work / "jwks.json")},
+                "claimToHeaders": [{"headerName": "x-jwt-sub", "claimName": "sub"}]}}}
+        return cfg
+
+    def start_gateway(self, jwt=False):
+        path = self.work / f"gateway{'-jwt' if jwt else ''}.json"
+        path.write_text(json.dumps(self.gateway_config(jwt), indent=1))
+        chk = subprocess.run([self.args.gateway, "--check", str(path)],
+                             capture_output=True, text=True)
+        if chk.returncode != 0:
+            return None, chk.stdout + chk.stderr
+        p = self.spawn([self.args.gateway, "--config", str(path)], "gateway", cpu=PROXY_CPU)
+        self.proxy_pid = p.pid
+        deadline = time.monotonic() + 30
+        while subprocess.run(["ip", "-n", self.ns, "link", "show", IFACE],
+                             capture_output=True).returncode != 0:
+            if p.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("gateway TAP did not appear: see gateway.log")
+            time.sleep(0.05)
+        subprocess.run(["ip", "-n", self.ns, "addr", "add", f"{PEER}/{PREFIX}", "dev", IFACE],
+                       check=True)
+        subprocess.run(["ip", "-n", self.ns, "link", "set", IFACE, "up"], check=True)
+        while self.curl(f"http://{GW}:{ADMIN}/ready", 1)[0] != 0:
+            if p.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("gateway not ready: see gateway.log")
+            time.sleep(0.1)
+        if not hasattr(self, "nginx"):
+            self.start_nginx()
+            time.sleep(0.5)
+        return p, ""
+
+    def start_haproxy(self, jwt=False):
+        rules = ""
+        if jwt:
+            rules = f"""
+    http-request set-var(txn.bearer) http_auth_bearer
+    http-request deny status 401 unless {{ var(txn.bearer) -m found }}
+    http-request set-var(txn.jwt_alg) var(txn.bearer),jwt_header_query('$.alg')
+    http-request deny status 401 unless {{ var(txn.jwt_alg) -m str RS256 }}
+    http-request deny status 401 unless {{ var(txn.bearer),jwt_verify(txn.jwt_alg,"{self.work}/jwt.pub") -m int 1 }}
+    http-request set-var(txn.iss) var(txn.bearer),jwt_payload_query('$.iss')
+    http-request set-var(txn.aud) var(txn.bearer),jwt_payload_query('$.aud')
+    http-request set-var(txn.exp) var(txn.bearer),jwt_payload_query('$.exp','int')
+    http-request set-var(txn.now) date()
+    http-request deny status 401 unless {{ var(txn.iss) -m str https://idp.example.com }}
+    http-request deny status 403 unless {{ var(txn.aud) -m sub api://gateway }}
+    http-request deny status 401 if {{ var(txn.exp),add(60),sub(txn.now) -m int lt 0 }}
+    http-request set-header x-jwt-sub %[var(txn.bearer),jwt_payload_query('$.sub')]
+"""
+        conf = self.work / f"haproxy{'-jwt' if jwt else ''}.cfg"
+        conf.write_text(f"""global
+    nbthread 1
+    maxconn 9980
+    ulimit-n 20000
+    ssl-default-bind-options ssl-min-ver TLSv1.2
+    ssl-default-bind-ciphersuites TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256
+    stats socket {self.work}/haproxy.sock
+defaults
+    mode http
+    maxconn 9980
+    timeout connect 5s
+    timeout client 300s
+    timeout server 15s
+    timeout http-keep-alive 300s
+frontend vgw_https
+    bind {UP}:{HAP_TLS} ssl crt {self.pki}/ec.pem alpn http/1.1
+{rules}    default_backend vs_default
+backend vs_default
+    http-reuse always
+    server d1 {UP}:{UPSTREAM}
+""")
+        if not hasattr(self, "nginx"):
+            self.start_nginx()
+            time.sleep(0.5)
+        p = self.spawn(["haproxy", "-db", "-f", str(conf)], "haproxy", cpu=PROXY_CPU)
+        self.proxy_pid = p.pid
+        deadline = time.monotonic() + 10
+        while self.nsrun(["bash", "-c", f"exec 3<>/dev/tcp/{UP}/{HAP_TLS}"], 5,
+                         check=False).returncode != 0:
+            if p.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("haproxy did not start: see haproxy.log")
+            time.sleep(0.1)
+        return p
+
+    # ---------------------------------------------------------------- CPU accounting
+
+    def gw_cpu(self):
+        """Busy seconds of the gateway's worker (its own accounting)."""
+        rc, out = self.curl(f"http://{GW}:{ADMIN}/stats")
+        if rc != 0:
+            raise RuntimeError("GET /stats failed")
+        s = json.loads(out)
+        w = s["worker"]
+        self.last_stats = s
+        return w["busy_cycles"] / w["tsc_hz"]
+
+    def tls_mem(self):
+        """Bytes mbedTLS holds in the gateway (its capped allocator's count)."""
+        self.gw_cpu()
+        return self.last_stats["tls"]["mem_in_use"]
+
+    @staticmethod
+    def proc_cpu(pid):
+        f = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+
+    @staticmethod
+    def proc_times(pid):
+        """(user, system) CPU seconds of <pid>."""
+        f = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        hz = os.sysconf("SC_CLK_TCK")
+        return int(f[11]) / hz, int(f[12]) / hz
+
+    @staticmethod
+    def rss_kib(pid):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        return 0
+
+    # ---------------------------------------------------------------- phases
+
+    def h2load(self, port, extra, headers=(), tag="run"):
+        logf = self.work / f"h2load-{tag}.log"
+        argv = ["h2load", "--h1", f"--connect-to={UP if port == HAP_TLS else GW}:{port}",
+                f"--log-file={logf}", *extra]
+        for h in headers:
+            argv += ["-H", h]
+        argv.append(f"https://{HOST}:{port}/small.txt")
+        p = self.nsrun(argv, 600)
+        m = re.search(r"requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, "
+                      r"(\d+) failed, (\d+) errored", p.stdout)
+        st = re.search(r"status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx", p.stdout)
+        rps = re.search(r"finished in ([\d.]+)s, ([\d.]+) req/s", p.stdout)
+        lat = []
+        if logf.exists():
+            for line in logf.read_text().splitlines():
+                parts = line.split()
+                if len(parts) >= 3 and parts[1] == "200":
+                    lat.append(int(parts[2]))
+            logf.unlink()
+        lat.sort()
+
+        def pct(q):
+            return lat[min(len(lat) - 1, int(q * len(lat)))] / 1000.0 if lat else None
+        return {"done": int(m.group(3)) if m else 0, "succeeded": int(m.group(4)) if m else 0,
+                "2xx": int(st.group(1)) if st else 0, "rps": float(rps.group(2)) if rps else 0,
+                "p50_ms": pct(0.50), "p99_ms": pct(0.99), "raw": p.stdout[-1500:]}
+
+    @staticmethod
+    def safe(res, key, fn):
+        """res[key] = fn(), or {"error": why}: one failed phase does not lose the others."""
+        try:
+            res[key] = fn()
+        except Exception as e:  # noqa: BLE001 (reported in the results)
+            log(f"{key}: {e!r}")
+            res[key] = {"error": repr(e)[-600:]}
+
+    def measure(self, name, cpu_fn, fn):
+        """fn()'s result plus the proxy's CPU over it: cpu_s from <cpu_fn>; for the gateway
+        also cpu_got_s (the CPU time the kernel gave its process) and busy_share.  Busy
+        cycles are wall-clock (TSC): on a shared machine a busy iteration preempted by
+        another process counts that process's time too, which HAProxy's CPU time does not
+        (cpu_got_s well below the phase's length shows it happened)."""
+        pid = getattr(self, "proxy_pid", None)
+        t0 = self.proc_times(pid) if pid else (0, 0)
+        c0 = cpu_fn()
+        w0 = dict(self.last_stats["worker"]) if cpu_fn == self.gw_cpu else None
+        r = fn()
+        c1 = cpu_fn()
+        t1 = self.proc_times(pid) if pid else (0, 0)
+        r["cpu_s"] = c1 - c0
+        if w0 is not None:
+            w1 = self.last_stats["worker"]
+            busy = w1["busy_cycles"] - w0["busy_cycles"]
+            idle = w1["idle_cycles"] - w0["idle_cycles"]
+            r["busy_share"] = busy / max(1, busy + idle)
+            r["cpu_got_s"] = (t1[0] - t0[0]) + (t1[1] - t0[1])
+        return r
+
+    def phase_keepalive(self, who, port, cpu_fn, tag, headers=()):
+        conns, per = (10, 200) if self.quick else (20, 250)
+        secs = 5 if self.quick else 20
+        # warm up (the upstream pool, caches)
+        self.h2load(port, ["-c", str(conns), "-n", "2000"], headers, tag + "-warm")
+        perf = None
+        if os.environ.get("BENCH_PERF") and getattr(self, "proxy_pid", None):
+            # A CPU profile of the proxy during the measured run (perf's cpu-clock event:
+            # hardware counters are not available in these VMs).
+            cg = ["--call-graph", "dwarf,8192"] if os.environ["BENCH_PERF"] == "dwarf" else ["-g"]
+            perf = subprocess.Popen(["perf", "record", "-e", "cpu-clock", *cg, "-p",
+                                     str(self.proxy_pid), "-o", str(self.work / f"perf-{tag}.data"),
+                                     "--", "sleep", str(secs)], stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)
+        k0 = self.proc_times(self.proxy_pid)
+        r = self.measure(who, cpu_fn, lambda: self.h2load(
+            port, ["-c", str(conns), f"--rps={per}", "-D", str(secs)], headers, tag))
+        k1 = self.proc_times(self.proxy_pid)
+        r["utime_s"], r["stime_s"] = k1[0] - k0[0], k1[1] - k0[1]
+        # utime/stime are kept for analysis only: the gateway's kernel time (TAP system
+        # calls, SIGIO) also lands in idle iterations, so it cannot be split off busy cycles.
+        if perf is not None:
+            perf.wait(timeout=60)
+        r["offered_rps"] = conns * per
+        r["cpu_us_per_req"] = r["cpu_s"] / max(1, r["2xx"]) * 1e6
+        return r
+
+    def phase_saturation(self, port, cpu_fn, tag):
+        secs = 5 if self.quick else 15
+        r = self.measure(None, cpu_fn, lambda: self.h2load(
+            port, ["-c", "64", "-D", str(secs)], (), tag))
+        r["cpu_us_per_req"] = r["cpu_s"] / max(1, r["2xx"]) * 1e6
+        return r
+
+    def hs_loop(self, host, port, mode, secs):
+        argv = ["/usr/bin/python3", str(TOP / "tools/bench/hs_loop.py"), host, str(port),
+                str(secs), mode, str(self.pki / "ca.crt"), HOST]
+        procs = [subprocess.Popen(["ip", "netns", "exec", self.ns, "taskset", "-c", CLIENT_CPU,
+                                   *argv], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  text=True, start_new_session=True) for _ in range(3)]
+        r = {"connections": 0, "resumed": 0, "errors": 0}
+        for p in procs:
+            try:
+                out, _ = p.communicate(timeout=secs + 30)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                out, _ = p.communicate()
+                r["errors"] += 1
+            m = re.search(r"connections (\d+) resumed (\d+) errors (\d+)", out)
+            if m:
+                r["connections"] += int(m.group(1))
+                r["resumed"] += int(m.group(2))
+                r["errors"] += int(m.group(3))
+        return r
+
+    def phase_handshake(self, host, port, cpu_fn, mode):
+        secs = 5 if self.quick else 15
+        r = self.measure(None, cpu_fn, lambda: self.hs_loop(host, port, mode, secs))
+        r["cpu_us_per_hs"] = r["cpu_s"] / max(1, r["connections"]) * 1e6
+        r["hs_per_core_s"] = 1e6 / r["cpu_us_per_hs"] if r["cpu_us_per_hs"] > 0 else 0
+        return r
+
+    def phase_idle(self, host, port, pid):
+        n = 2000 if self.quick else 9900  # HAProxy: maxconn 9980 fits the hard FD limit (20,000)
+        holder = TOP / "tools/bench/hold_tls.py"
+        gw = host == GW
+        tls0 = self.tls_mem() if gw else 0
+        before = self.rss_kib(pid)
+        p = subprocess.Popen(["ip", "netns", "exec", self.ns, "taskset", "-c", CLIENT_CPU,
+                              "/usr/bin/python3", str(holder), host, str(port), str(n),
+                              str(self.pki / "ca.crt"), HOST], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, start_new_session=True)
+        line = p.stdout.readline().strip()
+        time.sleep(2)
+        after = self.rss_kib(pid)
+        tls1 = self.tls_mem() if gw else 0
+        p.stdin = None
+        os.killpg(p.pid, signal.SIGTERM)
+        err = p.communicate(timeout=30)[1]
+        m = re.match(r"open (\d+)", line)
+        opened = int(m.group(1)) if m else 0
+        if opened == 0:
+            return {"error": f"holder: {line} {err[-500:]}"}
+        r = {"connections": opened, "rss_before_kib": before, "rss_after_kib": after,
+             "bytes_per_conn": (after - before) * 1024 / opened}
+        if gw:
+            # What mbedTLS holds (the allocator's count): RSS can be lower on a fresh heap,
+            # where calloc() leaves untouched pages of the 16 KiB input buffers unmapped;
+            # once the heap has been churned those pages are resident too.
+            r["tls_alloc_bytes_per_conn"] = (tls1 - tls0) / opened
+        return r
+
+    # ---------------------------------------------------------------- the run
+
+    def run_phases(self, who, only):
+        res = self.results[who]
+        if who == "meshgate":
+            proc, why = self.start_gateway()
+            if proc is None:
+                raise RuntimeError(f"gateway --check refused the bench config: {why}")
+            cpu_fn = self.gw_cpu
+            port, host = GW_TLS, GW
+        else:
+            proc = self.start_haproxy()
+            cpu_fn = lambda: self.proc_cpu(proc.pid)  # noqa: E731
+            port, host = HAP_TLS, UP
+        try:
+            if "keepalive" in only:
+                log(f"{who}: keep-alive at a fixed rate")
+                self.safe(res, "keepalive", lambda: self.phase_keepalive(who, port, cpu_fn, f"{who}-ka"))
+            if "saturation" in only:
+                log(f"{who}: saturation")
+                self.safe(res, "saturation", lambda: self.phase_saturation(port, cpu_fn, f"{who}-sat"))
+            if "handshake" in only:
+                log(f"{who}: full handshakes")
+                self.safe(res, "full_hs", lambda: self.phase_handshake(host, port, cpu_fn, "full"))
+                log(f"{who}: resumed handshakes")
+                self.safe(res, "resumed_hs", lambda: self.phase_handshake(host, port, cpu_fn, "resume"))
+                if who == "meshgate":
+                    res["tls_stats"] = getattr(self, "last_stats", {}).get("tls")
+            if "idle" in only:
+                log(f"{who}: idle connections")
+                self.safe(res, "idle", lambda: self.phase_idle(host, port, proc.pid))
+        finally:
+            self.stop(proc)
+            time.sleep(0.5)
+            if who == "meshgate":
+                subprocess.run(["ip", "-n", self.ns, "link", "del", IFACE], capture_output=True)
+        if "jwt" in only:
+            log(f"{who}: keep-alive with an RS256 JWT check")
+            hdr = [f"authorization: Bearer {self.token}"]
+            if who == "meshgate":
+                proc, why = self.start_gateway(jwt=True)
+                if proc is None:
+                    res["jwt"] = {"skipped": "gateway --check refuses appliance.jwt for the "
+                                  "static upstream: " + why.strip()[-300:]}
+                    return
+                cpu_fn = self.gw_cpu
+            else:
+                proc = self.start_haproxy(jwt=True)
+                cpu_fn = lambda: self.proc_cpu(proc.pid)  # noqa: E731
+            try:
+                probe = self.h2load(port, ["-c", "1", "-n", "1"], (), f"{who}-noauth")
+                if probe["2xx"] > 0:
+                    res["jwt"] = {"skipped": "the gateway answers 200 without a token: the "
+                                  "JWT check is not enforced on this path"}
+                else:
+                    self.safe(res, "jwt", lambda: self.phase_keepalive(who, port, cpu_fn, f"{who}-jwt", hdr))
+            finally:
+                self.stop(proc)
+                time.sleep(0.5)
+                if who == "meshgate":
+                    subprocess.run(["ip", "-n", self.ns, "link", "del", IFACE],
+                                   capture_output=True)
+
+    def teardown(self):
+        for p in self.procs:
+            self.stop(p, 5)
+        r = subprocess.run(["ip", "netns", "pids", self.ns], capture_output=True, text=True)
+        for pid in r.stdout.split():
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        subprocess.run(["ip", "netns", "delete", self.ns], capture_output=True)
+
+
+def ratio(a, b):
+    return round(a / b, 2) if a and b else None
+
+
+def report(res, out, quick, machine):
+    m, h = res["meshgate"], res["haproxy"]
+    rows = []
+
+    def row(name, mv, hv, unit, target, better):
+        r = ratio(mv, hv)
+        ok = None
+        if r is not None and target is not None:
+            ok = r <= target if better == "lower" else r >= target
+        rows.append({"metric": name, "meshgate": mv, "haproxy": hv, "unit": unit, "ratio": r,
+                     "target": target, "better": better, "met": ok})
+
+    def g(d, *keys):
+        for k in keys:
+            if not isinstance(d, dict) or k not in d:
+                return None
+            d = d[k]
+        return d
+    row("CPU per keep-alive request", g(m, "keepalive", "cpu_us_per_req"),
+        g(h, "keepalive", "cpu_us_per_req"), "µs", 0.5, "lower")
+    row("CPU per keep-alive request, RS256 JWT", g(m, "jwt", "cpu_us_per_req"),
+        g(h, "jwt", "cpu_us_per_req"), "µs", 0.3, "lower")
+    row("p50 latency at fixed rate", g(m, "keepalive", "p50_ms"), g(h, "keepalive", "p50_ms"),
+        "ms", 1.0, "lower")
+    row("p99 latency at fixed rate", g(m, "keepalive", "p99_ms"), g(h, "keepalive", "p99_ms"),
+        "ms", 1.0, "lower")
+    row("p99 latency at fixed rate, JWT", g(m, "jwt", "p99_ms"), g(h, "jwt", "p99_ms"),
+        "ms", 1.0, "lower")
+    row("throughput at saturation, one core", g(m, "saturation", "rps"),
+        g(h, "saturation", "rps"), "req/s", None, "higher")
+    row("full TLS 1.3 handshakes per core", g(m, "full_hs", "hs_per_core_s"),
+        g(h, "full_hs", "hs_per_core_s"), "/s", 1.5, "higher")
+    row("resumed TLS 1.3 handshakes per core", g(m, "resumed_hs", "hs_per_core_s"),
+        g(h, "resumed_hs", "hs_per_core_s"), "/s", 2.0, "higher")
+    row("memory per idle TLS connection", g(m, "idle", "bytes_per_conn"),
+        g(h, "idle", "bytes_per_conn"), "bytes", 1.0, "lower")
+    row("  Meshgate: bytes mbedTLS holds per idle conn.", g(m, "idle", "tls_alloc_bytes_per_conn"),
+        g(h, "idle", "bytes_per_conn"), "bytes", 1.0, "lower")
+    res["table"] = rows
+    res["machine"] = machine
+    res["quick"] = quick
+
+    def fmt(v):
+        if v is None:
+            return "—"
+        return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.2f}"
+    lines = [f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+             f"{' (BENCH_QUICK)' if quick else ''} on {machine}", "",
+             "| metric | Meshgate | HAProxy 2.6 | unit | ratio M/H | target | met |",
+             "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        t = "—" if r["target"] is None else ("≤ " if r["better"] == "lower" else "≥ ") + \
+            f"{r['target']}"
+        met = "—" if r["met"] is None else ("yes" if r["met"] else "**no**")
+        lines.append(f"| {r['metric']} | {fmt(r['meshgate'])} | {fmt(r['haproxy'])} | "
+                     f"{r['unit']} | {fmt(r['ratio'])} | {t} | {met} |")
+    for who in ("meshgate", "haproxy"):
+        for k, v in res[who].items():
+            if isinstance(v, dict) and "skipped" in v:
+                lines.append(f"\n{who} {k}: skipped: {v['skipped']}")
+            if isinstance(v, dict) and "error" in v:
+                lines.append(f"\n{who} {k}: error: {v['error']}")
+    (out / "results.md").write_text("\n".join(lines) + "\n")
+    (out / "results.json").write_text(json.dumps(res, indent=1, default=str) + "\n")
+    # The chart: ratios against their targets (log scale).
+    dat = ["# metric ratio target"]
+    for i, r in enumerate(rows):
+        if r["ratio"] is not None:
+            label = r["metric"].replace(" ", "_")
+            dat.append(f"{i} \"{label}\" {r['ratio']} {r['target'] or 'NaN'}")
+    (out / "chart.dat").write_text("\n".join(dat) + "\n")
+    gp = f"""set terminal pngcairo size 1000,520 font ",9"
+set output "{out}/chart.png"
+set title "Meshgate / HAProxy 2.6 (same machine, same run); bars: ratio, points: target"
+set style fill solid 0.6
+set boxwidth 0.6
+set logscale y 2
+set yrange [0.05:8]
+set ylabel "ratio Meshgate / HAProxy"
+set xtics rotate by -25 noenhanced
+set grid ytics
+plot "{out}/chart.dat" using 1:3:xtic(2) with boxes title "ratio", \\
+     "" using 1:4 with points pt 7 ps 1.5 title "target", 1 with lines dt 2 lc rgb "gray" title "parity"
+"""
+    if shutil.which("gnuplot"):
+        r = subprocess.run(["gnuplot"], input=gp, text=True, capture_output=True)
+        if r.returncode != 0:
+            gp = gp.replace("pngcairo", "png")
+            subprocess.run(["gnuplot"], input=gp, text=True, capture_output=True)
+    print("\n".join(lines))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--gateway", required=True)
+    ap.add_argument("--out", default=str(TOP / "docs/perf"))
+    ap.add_argument("--work", default=str(TOP / "build/bench"))
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--only", default="keepalive,jwt,saturation,handshake,idle")
+    args = ap.parse_args()
+    missing = [c for c in ("nginx", "haproxy", "h2load", "openssl", "ip", "taskset", "curl")
+               if shutil.which(c) is None]
+    if os.geteuid() != 0:
+        missing.append("root")
+    if missing or not os.path.exists(args.gateway):
+        print(f"SKIP bench: needs {', '.join(missing) or args.gateway}")
+        return 77
+    if os.cpu_count() < 2:
+        print("SKIP bench: needs 2 CPUs (proxy on one, clients on the other)")
+        return 77
+    resource.setrlimit(resource.RLIMIT_NOFILE, (20000, 20000))
+    only = set(args.only.split(","))
+    b = Bench(args)
+    cpu = "?"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    machine = (f"{cpu}, {os.cpu_count()} CPUs, "
+               f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') >> 30} GiB, "
+               f"{subprocess.run(['uname', '-r'], capture_output=True, text=True).stdout.strip()}")
+    try:
+        b.setup()
+        for who in ("meshgate", "haproxy"):
+            try:
+                b.run_phases(who, only)
+            except Exception as e:  # noqa: BLE001 (reported; the other proxy still runs)
+                log(f"{who}: {e!r}")
+                b.results[who]["error"] = {"error": repr(e)[-600:]}
+    finally:
+        b.teardown()
+    report(b.results, b.out, args.quick, machine)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
