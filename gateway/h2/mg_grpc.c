@@ -54,13 +54,26 @@ mg_grpc_status_for_http(int status)
 const char *
 mg_grpc_status_name(int code)
 {
-	static const char *const names[] = {
-	    "OK",        "CANCELLED",    "UNKNOWN",     "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
-	    "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-	    "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL",
-	    "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+	static const char *const names[] = {"OK",
+	                                    "CANCELLED",
+	                                    "UNKNOWN",
+	                                    "INVALID_ARGUMENT",
+	                                    "DEADLINE_EXCEEDED",
+	                                    "NOT_FOUND",
+	                                    "ALREADY_EXISTS",
+	                                    "PERMISSION_DENIED",
+	                                    "RESOURCE_EXHAUSTED",
+	                                    "FAILED_PRECONDITION",
+	                                    "ABORTED",
+	                                    "OUT_OF_RANGE",
+	                                    "UNIMPLEMENTED",
+	                                    "INTERNAL",
+	                                    "UNAVAILABLE",
+	                                    "DATA_LOSS",
+	                                    "UNAUTHENTICATED"};
 
-	return code >= 0 && code < (int)(sizeof(names) / sizeof(names[0])) ? names[code] : "UNKNOWN";
+	return code >= 0 && code < (int)(sizeof(names) / sizeof(names[0])) ? names[code]
+	                                                                   : "UNKNOWN";
 }
 
 int

@@ -30,13 +30,26 @@ MG_TEST(grpc_timeout)
 		int rc;
 		uint64_t ms;
 	} t[] = {
-	    {"1H", 0, 3600000},       {"2M", 0, 120000},      {"3S", 0, 3000},
-	    {"250m", 0, 250},         {"0m", 0, 0},           {"1u", 0, 1},
-	    {"1500u", 0, 2},          {"1n", 0, 1},           {"99999999n", 0, 100},
-	    {"99999999H", 0, UINT64_C(99999999) * 3600000},  {"100000000m", -EINVAL, 0},
-	    {"", -EINVAL, 0},         {"S", -EINVAL, 0},      {"10", -EINVAL, 0},
-	    {"10s", -EINVAL, 0},      {" 10S", -EINVAL, 0},   {"10 S", -EINVAL, 0},
-	    {"-1S", -EINVAL, 0},      {"+1S", -EINVAL, 0},    {"1SS", -EINVAL, 0},
+	    {"1H", 0, 3600000},
+	    {"2M", 0, 120000},
+	    {"3S", 0, 3000},
+	    {"250m", 0, 250},
+	    {"0m", 0, 0},
+	    {"1u", 0, 1},
+	    {"1500u", 0, 2},
+	    {"1n", 0, 1},
+	    {"99999999n", 0, 100},
+	    {"99999999H", 0, UINT64_C(99999999) * 3600000},
+	    {"100000000m", -EINVAL, 0},
+	    {"", -EINVAL, 0},
+	    {"S", -EINVAL, 0},
+	    {"10", -EINVAL, 0},
+	    {"10s", -EINVAL, 0},
+	    {" 10S", -EINVAL, 0},
+	    {"10 S", -EINVAL, 0},
+	    {"-1S", -EINVAL, 0},
+	    {"+1S", -EINVAL, 0},
+	    {"1SS", -EINVAL, 0},
 	};
 	size_t i;
 
@@ -83,8 +96,8 @@ MG_TEST(grpc_write_error)
 	MG_EXPECT_CONTAINS(out, "HTTP/1.1 200 OK\r\n");
 	MG_EXPECT_CONTAINS(out, "Content-Type: application/grpc\r\n");
 	MG_EXPECT_CONTAINS(out, "grpc-status: 14\r\n");
-	MG_EXPECT_CONTAINS(out,
-	                   "grpc-message: 503 Service Unavailable: upstream overflow: 100%25 %FF%0A\r\n");
+	MG_EXPECT_CONTAINS(
+	    out, "grpc-message: 503 Service Unavailable: upstream overflow: 100%25 %FF%0A\r\n");
 	MG_EXPECT_CONTAINS(out, "x-envoy-overloaded: true\r\n");
 	/* The response parser (what an HTTP/1.1 client sees) accepts it whole. */
 	mg_h1_response_init(&r, f, 16, NULL, MG_H1_M_POST);
@@ -96,7 +109,8 @@ MG_TEST(grpc_write_error)
 	MG_EXPECT_CONTAINS(out, "grpc-status: 4\r\n");
 
 	MG_EXPECT_EQ_INT(mg_grpc_write_error(out, sizeof(out), 200, NULL, 0, NULL, 0), -EINVAL);
-	MG_EXPECT_EQ_INT(mg_grpc_write_error(out, sizeof(out), 503, NULL, 0, S("bad\r\n")), -EINVAL);
+	MG_EXPECT_EQ_INT(mg_grpc_write_error(out, sizeof(out), 503, NULL, 0, S("bad\r\n")),
+	                 -EINVAL);
 	MG_EXPECT_EQ_INT(mg_grpc_write_error(out, sizeof(out), 503, NULL, 0, S("a: b\n")), -EINVAL);
 	MG_EXPECT_EQ_INT(mg_grpc_write_error(out, 40, 503, NULL, 0, NULL, 0), -ENOSPC);
 }
