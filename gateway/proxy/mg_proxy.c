@@ -892,6 +892,32 @@ grpc_begin(struct session *s, const struct mg_h1_request *r)
 	return s->grpc ? ms : UINT64_MAX;
 }
 
+/*
+ * The grpcRetryEvents a gRPC response head carries: its grpc-status (a Trailers-Only answer,
+ * or a status in the headers).  A grpc-status in trailers comes after the response has
+ * started and is not retried (as Envoy).
+ */
+static uint32_t
+grpc_retry_cond(const struct mg_h1_response *r)
+{
+	const struct mg_h1_field *f =
+	    mg_http_field_find(r->head.fields, r->head.nfields, "grpc-status", NULL);
+
+	if (f == NULL || r->status != 200)
+		return 0;
+	if (f->value.len == 1 && f->value.p[0] == '1')
+		return MG_RETRY_GRPC_CANCELLED;
+	if (f->value.len == 1 && f->value.p[0] == '4')
+		return MG_RETRY_GRPC_DEADLINE_EXCEEDED;
+	if (f->value.len == 1 && f->value.p[0] == '8')
+		return MG_RETRY_GRPC_RESOURCE_EXHAUSTED;
+	if (f->value.len == 2 && memcmp(f->value.p, "13", 2) == 0)
+		return MG_RETRY_GRPC_INTERNAL;
+	if (f->value.len == 2 && memcmp(f->value.p, "14", 2) == 0)
+		return MG_RETRY_GRPC_UNAVAILABLE;
+	return 0;
+}
+
 /* A request head is complete in din: route it, build the head to forward, and make the
  * first attempt. */
 static void
@@ -1268,6 +1294,8 @@ send_response_head(struct session *s, uint32_t len)
 			cond |= MG_RETRY_503;
 		if (r.status == 409)
 			cond |= MG_RETRY_CLIENT_ERROR;
+		if (s->grpc)
+			cond |= grpc_retry_cond(&r);
 		s->drain_len = 0;
 		if (r.head.keep_alive && (r.head.body == MG_H1_BODY_NONE ||
 		                          (r.head.body == MG_H1_BODY_LENGTH &&

@@ -992,6 +992,16 @@ set_policy(struct mg_route_decision *d, const struct mg_cfg_route *r,
 				p->retry_on |= MG_RETRY_STREAM_ERROR;
 			if (r->retry.tcp_events & MG_CFG_RETRY_TCP_CONNECTION_ERROR)
 				p->retry_on |= MG_RETRY_CONNECT;
+			if (r->retry.grpc_events & MG_CFG_RETRY_GRPC_CANCELLED)
+				p->retry_on |= MG_RETRY_GRPC_CANCELLED;
+			if (r->retry.grpc_events & MG_CFG_RETRY_GRPC_DEADLINE_EXCEEDED)
+				p->retry_on |= MG_RETRY_GRPC_DEADLINE_EXCEEDED;
+			if (r->retry.grpc_events & MG_CFG_RETRY_GRPC_INTERNAL)
+				p->retry_on |= MG_RETRY_GRPC_INTERNAL;
+			if (r->retry.grpc_events & MG_CFG_RETRY_GRPC_RESOURCE_EXHAUSTED)
+				p->retry_on |= MG_RETRY_GRPC_RESOURCE_EXHAUSTED;
+			if (r->retry.grpc_events & MG_CFG_RETRY_GRPC_UNAVAILABLE)
+				p->retry_on |= MG_RETRY_GRPC_UNAVAILABLE;
 		}
 	}
 	if (nl != NULL) {

@@ -3,7 +3,9 @@ answer HTTP 200 with grpc-status / grpc-message, and grpc-timeout shortens the r
 The requests use HTTP/1.1 framing: the HTTP/2 listener is not built yet (issue 9).
 """
 
-from steps import Case, client, fault_upstream
+import copy
+
+from steps import Case, client, fault_upstream, server
 
 
 def ms(v):
@@ -42,6 +44,12 @@ CONFIG = {
             {"portMapping": {"port": 8080, "protocol": "grpc"}}]}}],
 }
 
+# The same, with the greeter behind grpc_flaky.py and a retry policy on UNAVAILABLE.
+RETRY_CONFIG = copy.deepcopy(CONFIG)
+RETRY_CONFIG["appliance"]["endpoints"]["greeter"] = [{"address": "10.99.0.1", "port": 9002}]
+RETRY_CONFIG["routes"][0]["spec"]["grpcRoute"]["retryPolicy"] = {
+    "maxRetries": 2, "perRetryTimeout": ms(2000), "grpcRetryEvents": ["unavailable"]}
+
 CASES = [
     Case("grpc_errors", config=CONFIG,
          steps=[fault_upstream([9001]),
@@ -55,4 +63,10 @@ CASES = [
                 # grpc-timeout 300m under the route's 10 s: DEADLINE_EXCEEDED (4)
                 client("grpc_errors.py", "deadline", "http://{gw}:8080/helloworld.Greeter/SayHello",
                        300, 500, timeout=60, note=True)]),
+    # grpcRetryEvents: every other upstream answer is grpc-status 14; each call is retried
+    # once and succeeds (without the retry half the calls would fail).
+    Case("grpc_retry_unavailable", config=RETRY_CONFIG,
+         steps=[server("grpc_flaky.py", "{peer}", 9002),
+                client("grpc_errors.py", "retry",
+                       "http://{gw}:8080/helloworld.Greeter/SayHello", 20, note=True)]),
 ]

@@ -6,6 +6,9 @@
                                timeout is longer) to an upstream that hangs answers grpc-status 4 (DEADLINE_EXCEEDED)
                                after TIMEOUT_MS to HI_MS milliseconds; a keep-alive request
                                warms the upstream connection first
+  retry URL N                  N gRPC POSTs to tests/e2e/servers/grpc_flaky.py (which answers
+                               UNAVAILABLE to every other request) through a route with
+                               grpcRetryEvents [unavailable]: every one gets grpc-status 0
   plain URL HTTP_STATUS        the same request without the gRPC Content-Type answers an
                                ordinary HTTP_STATUS error
 Prints one summary line; exit 0 iff the check held.
@@ -47,6 +50,16 @@ def deadline(url, timeout_ms, hi_ms):
     return r.status == 200 and st == "4" and float(timeout_ms) <= el <= float(hi_ms)
 
 
+def retry(url, n):
+    got = {}
+    for _ in range(int(n)):
+        r, _, _ = post(url, GRPC)
+        key = (r.status, r.getheader("grpc-status"))
+        got[key] = got.get(key, 0) + 1
+    print(f"retry: {n} calls through grpcRetryEvents [unavailable]: (HTTP, grpc-status) {got}")
+    return got == {(200, "0"): int(n)}
+
+
 def plain(url, want):
     r, _, _ = post(url, {"content-type": "application/octet-stream"})
     print(f"plain: HTTP {r.status} grpc-status {r.getheader('grpc-status')}")
@@ -54,5 +67,5 @@ def plain(url, want):
 
 
 if __name__ == "__main__":
-    fn = {"status": status, "deadline": deadline, "plain": plain}[sys.argv[1]]
+    fn = {"status": status, "deadline": deadline, "plain": plain, "retry": retry}[sys.argv[1]]
     sys.exit(0 if fn(*sys.argv[2:]) else 1)
