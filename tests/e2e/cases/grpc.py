@@ -62,7 +62,12 @@ CASES = [
                 client("grpc_errors.py", "plain", "http://{gw}:8080/empty.Svc/Call", 503),
                 # grpc-timeout 300m under the route's 10 s: DEADLINE_EXCEEDED (4)
                 client("grpc_errors.py", "deadline", "http://{gw}:8080/helloworld.Greeter/SayHello",
-                       300, 500, timeout=60, note=True)]),
+                       300, 500, timeout=60, note=True),
+                # again on a fresh gateway->upstream connection (the timing-wheel fix in main:
+                # no more deadlines a wheel revolution, ~4.1 s, late): at most 200 ms late
+                client("grpc_errors.py", "deadline",
+                       "http://{gw}:8080/helloworld.Greeter/SayHello", 300, 500, "cold",
+                       timeout=60, note=True)]),
     # grpcRetryEvents: every other upstream answer is grpc-status 14; each call is retried
     # once and succeeds (without the retry half the calls would fail).
     Case("grpc_retry_unavailable", config=RETRY_CONFIG,

@@ -2,10 +2,11 @@
 
   status URL GRPC_STATUS       one gRPC POST answers HTTP 200, Content-Type application/grpc,
                                grpc-status GRPC_STATUS and a grpc-message
-  deadline URL TIMEOUT_MS HI_MS  one gRPC POST with grpc-timeout TIMEOUT_MS m (the route's own
+  deadline URL TIMEOUT_MS HI_MS [cold]one gRPC POST with grpc-timeout TIMEOUT_MS m (the route's own
                                timeout is longer) to an upstream that hangs answers grpc-status 4 (DEADLINE_EXCEEDED)
                                after TIMEOUT_MS to HI_MS milliseconds; a keep-alive request
-                               warms the upstream connection first
+                               warms the upstream connection first (not with a last argument
+                               "cold": the deadline then also covers the upstream connect)
   retry URL N                  N gRPC POSTs to tests/e2e/servers/grpc_flaky.py (which answers
                                UNAVAILABLE to every other request) through a route with
                                grpcRetryEvents [unavailable]: every one gets grpc-status 0
@@ -40,11 +41,14 @@ def status(url, want):
     return got == (200, "application/grpc", str(want)) and r.getheader("grpc-message")
 
 
-def deadline(url, timeout_ms, hi_ms):
-    warm, _, conn = post(url, {"content-type": "application/grpc"})
+def deadline(url, timeout_ms, hi_ms, cold=""):
+    if cold == "cold":
+        warm, conn = None, None
+    else:
+        warm, _, conn = post(url, {"content-type": "application/grpc"})
     r, el, _ = post(url + "?fault=hang", dict(GRPC, **{"grpc-timeout": f"{timeout_ms}m"}), conn)
     st = r.getheader("grpc-status")
-    print(f"deadline: warm HTTP {warm.status}; grpc-timeout {timeout_ms}m answered HTTP "
+    print(f"deadline: warm HTTP {warm.status if warm else '-'}; grpc-timeout {timeout_ms}m answered HTTP "
           f"{r.status} grpc-status {st} after {el:.0f} ms (want {timeout_ms}..{hi_ms}) "
           f"{r.body[:80]!r}")
     return r.status == 200 and st == "4" and float(timeout_ms) <= el <= float(hi_ms)
