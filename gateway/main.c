@@ -47,6 +47,8 @@
 #include "gateway/net/mg_dns.h"
 #include "gateway/proxy/mg_proxy.h"
 #include "gateway/route/mg_route.h"
+#include "gateway/authn/mg_authn.h"
+#include "gateway/jwt/mg_jwt_fetch.h"
 #include "gateway/route/mg_route_cli.h"
 #include "gateway/tls/mg_tls.h"
 #include "gateway/upstream/mg_upool.h"
@@ -353,7 +355,7 @@ route_request(void *arg, const struct mg_h1_request *req, uint16_t port, struct 
 {
 	static char target[MG_ROUTE_PATH_BUF];
 	struct mg_route_decision d;
-
+	struct mg_authn_verdict av;
 	struct mg_obs_route ob = {0};
 
 	(void)arg;
@@ -373,6 +375,16 @@ route_request(void *arg, const struct mg_h1_request *req, uint16_t port, struct 
 	if (d.chosen >= 0 && (unsigned int)d.chosen < d.n_targets)
 		ob.virtual_node = d.targets[d.chosen].virtual_node;
 	mg_obs_note_route(&ob);
+	/* JWT requirements of the gateway route, before its upstream (as Envoy's filter chain). */
+	mg_authn_check(d.gateway_route, req, &av);
+	if (av.deny) {
+		out->status = av.status;
+		out->detail = av.detail;
+		out->extra = av.extra;
+		out->authn_denied = true;
+		return;
+	}
+	out->authn = av.outcome;
 	if (d.reason != MG_ROUTE_OK) {
 		out->status = mg_route_reason_status(d.reason);
 		out->detail = mg_route_reason_text(d.reason);
@@ -411,6 +423,7 @@ run_control(void)
 static void
 tick_second(uint64_t now_s)
 {
+	mg_jwt_fetch_tick(now_s);
 	mg_evlog_flush(stderr);
 	mg_alog_flush();
 	if (!tls_ready)
@@ -418,6 +431,7 @@ tick_second(uint64_t now_s)
 	mg_tls_tick(now_s);
 	if (listener_tls != NULL)
 		mg_tls_server_tick(listener_tls, now_s);
+	mg_tls_release_idle();
 }
 
 /* Initialises the TLS layer the first time something needs it. */
@@ -559,6 +573,13 @@ start_routing(void)
 		}
 	}
 	mg_stats_set_routing(routing_counters);
+	if (config.appliance.jwt.present && (rc = tls_init()) != 0)
+		return rc; /* remote key sets are fetched over TLS */
+	rc = mg_authn_load(&config, err, sizeof(err));
+	if (rc != 0) {
+		mg_err("%s", err);
+		return rc;
+	}
 	if (config.n_gateway_routes > 0) {
 		rc = mg_route_table_build(&routes, &config, &env, err, sizeof(err));
 		if (rc != 0) {
@@ -888,6 +909,14 @@ gateway_reload(void)
 		rc = -EINVAL;
 		goto bad;
 	}
+	rc = n->appliance.jwt.present ? tls_init() : 0;
+	if (rc == 0)
+		rc = mg_authn_load(n, err, sizeof(err));
+	if (rc != 0) {
+		SAY(mg_err, "%s; generation %u stays in service", err, generation);
+		mg_route_table_free(table);
+		goto bad;
+	}
 	mg_cfg_errors_free(&errs);
 	warn_restart_only(n);
 	old = routes;
@@ -936,6 +965,8 @@ mg_control_unhealthy(void)
 		return "no routes: neither gatewayRoutes nor a static upstream";
 	if (mg_dns_unsettled() != NULL)
 		return "DNS not settled";
+	if (mg_jwt_fetch_unsettled() != NULL)
+		return mg_jwt_fetch_unsettled();
 	return NULL;
 }
 
@@ -964,6 +995,7 @@ stop_all(void)
 	mg_evlog_flush(stderr);
 	mg_route_table_free(routes);
 	routes = NULL;
+	mg_authn_stop();
 	if (mesh_config != &config) {
 		mg_config_free(mesh_config);
 		free(mesh_config);

@@ -316,6 +316,7 @@ enum mg_cfg_jwks_kind {
 /* A remote key set: <uri>, re-fetched every <cache_duration_s>, each fetch within <timeout_ms>. */
 struct mg_cfg_jwt_remote {
 	char uri[MG_CFG_JWT_STR_MAX];
+	char ca_bundle[MG_CFG_PATH_MAX]; /* PEM roots for the provider's certificate; "": system */
 	uint32_t cache_duration_s;
 	uint32_t timeout_ms;
 };
@@ -375,6 +376,7 @@ struct mg_cfg_jwt_provider {
 	uint32_t clock_skew_s;
 	uint32_t max_token_bytes;
 	uint32_t refresh_min_interval_s;
+	uint32_t ecdsa_per_second; /* ecdsaVerificationsPerSecond, 0: no limit */
 };
 
 struct mg_cfg_jwt_claim {

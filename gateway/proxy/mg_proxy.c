@@ -37,6 +37,7 @@
 #include "gateway/obs/mg_obs.h"
 #include "gateway/obs/mg_trace.h"
 #include "gateway/proxy/mg_proxy.h"
+#include "gateway/jwt/mg_jwt.h"
 #include "gateway/route/mg_route.h"
 #include "gateway/tls/mg_tls.h"
 #include "lwip/sys.h"
@@ -445,8 +446,14 @@ session_fail_extra(struct session *s, int status, const char *detail, const char
 		n = mg_http_write_error(px.out, sizeof(px.out), status, detail, strlen(detail),
 		                        extra, extra != NULL ? strlen(extra) : 0,
 		                        s->method == MG_H1_M_HEAD);
-	if (n > 0)
+	if (n > 0) {
+		/* BYTES_SENT counts the body, also of the gateway's own answers. */
+		const char *eoh = memmem(px.out, (size_t)n, "\r\n\r\n", 4);
+
+		if (eoh != NULL)
+			s->obs.tx_bytes += (uint64_t)(px.out + n - (eoh + 4));
 		down_write(s, px.out, (size_t)n, false);
+	}
 	count_status(status);
 	session_end(s, false);
 }
@@ -530,6 +537,8 @@ build_request_head(struct session *s, const struct mg_h1_request *r,
 		    (rt->host != NULL && field_is(f, "host")) || field_is(f, "traceparent") ||
 		    (!keep_ts && field_is(f, "tracestate")))
 			continue;
+		if (rt->authn != NULL && mg_jwt_outcome_drops(rt->authn, i))
+			continue; /* the token, or a spoofed claim header */
 		if (field_is(f, "x-request-id")) {
 			if (have_rid || !mg_http_request_id_valid(f->value.p, f->value.len))
 				continue;
@@ -538,6 +547,10 @@ build_request_head(struct session *s, const struct mg_h1_request *r,
 		ADD(mg_http_write_field(o, (size_t)(end - o), f->name.p, f->name.len, f->value.p,
 		                        f->value.len));
 	}
+	for (i = 0; rt->authn != NULL && i < rt->authn->n_add; i++)
+		ADD(mg_http_write_field(o, (size_t)(end - o), rt->authn->add[i].name.p,
+		                        rt->authn->add[i].name.len, rt->authn->add[i].value.p,
+		                        rt->authn->add[i].value.len));
 	if (rt->host != NULL) {
 		/* Rewritten by the route (App Mesh: the target virtual service's name). */
 		ADD(mg_http_write_field(o, (size_t)(end - o), "Host", 4, rt->host, rt->host_len));
@@ -947,9 +960,13 @@ start_exchange(struct session *s)
 	s->lc->route(s->lc->route_arg, &r, s->lc->port, &rt);
 	if (rt.ep == NULL) {
 		mg_obs_unrouted(&s->obs, mg_obs_take_route());
-		px.st.unrouted++;
-		session_fail(s, rt.status != 0 ? rt.status : 404,
-		             rt.detail != NULL ? rt.detail : "no route for this request");
+		if (rt.authn_denied)
+			mg_obs_flag(&s->obs, MG_OBS_F_UAEX);
+		else
+			px.st.unrouted++;
+		session_fail_extra(s, rt.status != 0 ? rt.status : 404,
+		                   rt.detail != NULL ? rt.detail : "no route for this request",
+		                   rt.extra);
 		return;
 	}
 	s->ep = rt.ep;

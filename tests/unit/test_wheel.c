@@ -50,10 +50,12 @@ MG_TEST(wheel_fires_on_time)
 			for (uint32_t phase = 0; phase < periods[p]; phase++)
 				for (uint32_t t0 = 20; t0 < 28; t0++) {
 					long f = fire_time(1000, t0, mss[i], periods[p], phase);
-					/* Never early; late by at most a tick plus one turn period. */
+					/* Never early; late by at most a tick plus one turn period.
+					 */
 					if (f < (long)mss[i] ||
 					    f > (long)(mss[i] + MG_WHEEL_MS + periods[p])) {
-						MG_CASE("ms %u period %u phase %u t0 %u: fired after %ld",
+						MG_CASE("ms %u period %u phase %u t0 %u: fired "
+						        "after %ld",
 						        mss[i], periods[p], phase, t0, f);
 						(void)MG_EXPECT(0);
 						if (++bad > 5)
