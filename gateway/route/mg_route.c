@@ -42,6 +42,9 @@ struct rt_match {
 	unsigned int n_headers, n_query;
 	struct rt_header *headers;
 	struct rt_query *query;
+	char *grpc_path; /* gRPC: "/service/" (prefix) or "/service/method" (exact); NULL: none */
+	size_t grpc_len;
+	bool grpc_exact;
 	uint32_t pri;
 	uint8_t cls;
 	size_t spec_len;
@@ -200,6 +203,7 @@ struct match_src {
 	int n_headers, n_query;
 	const struct mg_cfg_header_match *headers;
 	const struct mg_cfg_query_match *query;
+	const char *service, *grpc_method; /* gRPC serviceName / methodName, NULL: any */
 	bool has_priority;
 	uint16_t priority;
 	int doc;
@@ -260,10 +264,26 @@ compile_match(const struct match_src *src, struct rt_match *m, char *err, size_t
 		q->elen = q->exact != NULL ? strlen(q->exact) : 0;
 		m->n_query++;
 	}
+	/* A gRPC request's path is "/<service>/<method>" (the gRPC HTTP/2 protocol). */
+	if (src->service != NULL) {
+		size_t sl = strlen(src->service),
+		       ml = src->grpc_method != NULL ? strlen(src->grpc_method) : 0;
+
+		m->grpc_path = malloc(sl + ml + 3);
+		if (m->grpc_path == NULL)
+			return -ENOMEM;
+		m->grpc_len = (size_t)snprintf(m->grpc_path, sl + ml + 3, "/%s/%s", src->service,
+		                               src->grpc_method != NULL ? src->grpc_method : "");
+		m->grpc_exact = src->grpc_method != NULL;
+	}
 	m->pri = src->has_priority ? src->priority : NO_PRIORITY;
 	m->doc = src->doc;
-	if (m->has_path && src->path->kind == MG_CFG_MATCH_EXACT) {
+	if ((m->has_path && src->path->kind == MG_CFG_MATCH_EXACT) ||
+	    (m->grpc_path != NULL && m->grpc_exact)) {
 		m->cls = CLS_EXACT;
+	} else if (m->grpc_path != NULL) {
+		m->cls = CLS_PREFIX;
+		m->spec_len = m->grpc_len;
 	} else if (m->prefix != NULL) {
 		m->cls = CLS_PREFIX;
 		m->spec_len = m->prefix_len;
@@ -286,6 +306,7 @@ free_match(struct rt_match *m)
 		mg_match_regex_free(m->headers[i].m.re);
 	free(m->headers);
 	free(m->query);
+	free(m->grpc_path);
 }
 
 /* Evaluation order: priority, then specificity (exact path, longest prefix, regex, none),
@@ -487,6 +508,7 @@ mg_route_table_build(struct mg_route_table **out, const struct mg_config *cfg,
 		    .headers = g->match.headers,
 		    .n_query = g->match.n_query,
 		    .query = g->match.query,
+		    .service = g->kind == MG_CFG_ROUTE_GRPC ? g->match.service_name : NULL,
 		    .has_priority = g->has_priority,
 		    .priority = g->priority,
 		    .doc = i,
@@ -517,6 +539,8 @@ mg_route_table_build(struct mg_route_table **out, const struct mg_config *cfg,
 		    .headers = r->match.headers,
 		    .n_query = r->match.n_query,
 		    .query = r->match.query,
+		    .service = r->kind == MG_CFG_ROUTE_GRPC ? r->match.service_name : NULL,
+		    .grpc_method = r->kind == MG_CFG_ROUTE_GRPC ? r->match.method_name : NULL,
 		    .has_priority = r->has_priority,
 		    .priority = r->priority,
 		    .doc = i,
@@ -658,6 +682,20 @@ struct view {
 	uint16_t port;
 };
 
+/*
+ * A gRPC service (and method) match: the path is "/<service>/<method>"; a service match wants
+ * a nonempty method with no further '/', a method match the exact path.
+ */
+static bool
+grpc_path_match(const struct rt_match *m, const char *path, size_t len)
+{
+	if (len < m->grpc_len || memcmp(path, m->grpc_path, m->grpc_len) != 0)
+		return false;
+	if (m->grpc_exact)
+		return len == m->grpc_len;
+	return len > m->grpc_len && memchr(path + m->grpc_len, '/', len - m->grpc_len) == NULL;
+}
+
 static bool
 match(struct mg_route_table *t, const struct rt_match *m, const struct mg_h1_request *r,
       const struct view *v)
@@ -671,6 +709,8 @@ match(struct mg_route_table *t, const struct rt_match *m, const struct mg_h1_req
 	    (v->path_len < m->prefix_len || memcmp(v->path, m->prefix, m->prefix_len) != 0))
 		return false;
 	if (m->has_path && !mg_match_value(&m->path, v->path, v->path_len))
+		return false;
+	if (m->grpc_path != NULL && !grpc_path_match(m, v->path, v->path_len))
 		return false;
 	if (m->has_host && !mg_match_value(&m->host, v->host, v->host_len))
 		return false;
@@ -1051,6 +1091,16 @@ set_policy(struct mg_route_decision *d, const struct mg_cfg_route *r,
 				p->retry_on |= MG_RETRY_STREAM_ERROR;
 			if (r->retry.tcp_events & MG_CFG_RETRY_TCP_CONNECTION_ERROR)
 				p->retry_on |= MG_RETRY_CONNECT;
+			if (r->retry.grpc_events & MG_CFG_RETRY_GRPC_CANCELLED)
+				p->retry_on |= MG_RETRY_GRPC_CANCELLED;
+			if (r->retry.grpc_events & MG_CFG_RETRY_GRPC_DEADLINE_EXCEEDED)
+				p->retry_on |= MG_RETRY_GRPC_DEADLINE_EXCEEDED;
+			if (r->retry.grpc_events & MG_CFG_RETRY_GRPC_INTERNAL)
+				p->retry_on |= MG_RETRY_GRPC_INTERNAL;
+			if (r->retry.grpc_events & MG_CFG_RETRY_GRPC_RESOURCE_EXHAUSTED)
+				p->retry_on |= MG_RETRY_GRPC_RESOURCE_EXHAUSTED;
+			if (r->retry.grpc_events & MG_CFG_RETRY_GRPC_UNAVAILABLE)
+				p->retry_on |= MG_RETRY_GRPC_UNAVAILABLE;
 		}
 	}
 	if (nl != NULL) {

@@ -40,6 +40,12 @@ struct mg_tls_client;
 #define MG_RETRY_CONNECT       0x10 /* connection-error: the connection could not be made */
 #define MG_RETRY_RESET         0x20 /* reset or closed before the response head */
 #define MG_RETRY_503           0x40 /* 503 only (App Mesh's default policy) */
+/* grpcRetryEvents: grpc-status in the response head (Trailers-Only or headers) */
+#define MG_RETRY_GRPC_CANCELLED          0x080 /* 1 CANCELLED */
+#define MG_RETRY_GRPC_DEADLINE_EXCEEDED  0x100 /* 4 DEADLINE_EXCEEDED */
+#define MG_RETRY_GRPC_RESOURCE_EXHAUSTED 0x200 /* 8 RESOURCE_EXHAUSTED */
+#define MG_RETRY_GRPC_INTERNAL           0x400 /* 13 INTERNAL */
+#define MG_RETRY_GRPC_UNAVAILABLE        0x800 /* 14 UNAVAILABLE */
 
 /*
  * A decision's resilience settings, from its route (or App Mesh's defaults):

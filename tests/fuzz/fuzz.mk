@@ -70,3 +70,4 @@ $(BUILD_ROOT)/fuzz/fuzz_jwt_request: $(MBEDTLS_LIB)
 FUZZ_alog_SRCS          = gateway/obs/mg_alog.c gateway/obs/mg_obs.c gateway/core/mg_pool.c \
 			  gateway/http/mg_h1.c gateway/http/mg_http_lex.c gateway/http/mg_http_util.c
 FUZZ_alog_CFLAGS        = $(DPDK_INC)
+FUZZ_grpc_SRCS = gateway/h2/mg_grpc.c gateway/http/mg_http_util.c gateway/http/mg_http_lex.c gateway/http/mg_h1.c

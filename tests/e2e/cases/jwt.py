@@ -138,6 +138,8 @@ CASES = [
         multi_upstream({8081: "web"}),
         client("jwt_check.py", "{gw}", TOK, "{logdir}/upstream.jsonl", timeout=120, note=True),
         metrics_and_log(),
+        # a gRPC call without a token: HTTP 200 with grpc-status 16 UNAUTHENTICATED
+        client("grpc_errors.py", "status", "http://{gw}:8080/main/x.Svc/Call", 16, note=True),
     ]),
     Case("jwt_remote_refetched", config=remote("ca.pem"), setup=[
         sh("sh", "-c", MINT, desc="mint keys and tokens", timeout=60), mock_oidc(),
