@@ -749,7 +749,7 @@ struct mg_cfg_route_match {
  * mg_config.virtual_routers; names are unique per router, as in App Mesh). <kind> says which
  * route object the spec has; its route kind matches the protocol of the router listener it
  * applies to. <targets> has 1..10 entries. <retry> and the timeouts <per_request> and <idle>
- * are stored, not implemented yet (TCP routes have only <idle>).
+ * are applied by the proxy (docs/RESILIENCE.md; TCP routes have only <idle>).
  */
 struct mg_cfg_route {
 	char *name;
@@ -780,11 +780,11 @@ enum mg_cfg_node_pool_kind {
  * One virtual node listener, that is one port the node's endpoints serve. <tls_mode> is the
  * listener's tls.mode (MG_CFG_TLS_NONE without tls): whether the endpoints expect TLS.
  *
- * Stored, not implemented yet (resilience comes later): the connection pool (<pool_kind>;
- * limits the JSON leaves out are MG_CFG_POOL_UNLIMITED, as in the virtual gateway's
- * listener), the health check (when <has_health_check>; <port> defaults to the listener port,
- * <path> is NULL when left out), the outlier detection (when <has_outlier_detection>; all four
- * members set) and the timeouts of the protocol (<per_request> is never set for tcp).
+ * Applied as docs/RESILIENCE.md says: the connection pool (<pool_kind>; limits the JSON leaves
+ * out are MG_CFG_POOL_UNLIMITED, as in the virtual gateway's listener; the tcp pool is not
+ * applied yet), the health check (when <has_health_check>; <port> defaults to the listener
+ * port, <path> is NULL when left out), the outlier detection (when <has_outlier_detection>; all
+ * four members set) and the timeouts of the protocol (<per_request> is never set for tcp).
  */
 struct mg_cfg_node_listener {
 	uint16_t port;
