@@ -39,6 +39,7 @@
 #include "gateway/obs/mg_syslog.h"
 #include "gateway/config/config.h"
 #include "gateway/core/mg_evlog.h"
+#include "gateway/upstream/mg_hc.h"
 #include "gateway/core/mg_log.h"
 #include "gateway/demo/mg_demo.h"
 #include "gateway/diag/mg_diag.h"
@@ -47,6 +48,8 @@
 #include "gateway/net/mg_dns.h"
 #include "gateway/proxy/mg_proxy.h"
 #include "gateway/route/mg_route.h"
+#include "gateway/authn/mg_authn.h"
+#include "gateway/jwt/mg_jwt_fetch.h"
 #include "gateway/jwt/mg_jwt_cli.h"
 #include "gateway/route/mg_route_cli.h"
 #include "gateway/tls/mg_tls.h"
@@ -355,7 +358,7 @@ route_request(void *arg, const struct mg_h1_request *req, uint16_t port, struct 
 {
 	static char target[MG_ROUTE_PATH_BUF];
 	struct mg_route_decision d;
-
+	struct mg_authn_verdict av;
 	struct mg_obs_route ob = {0};
 
 	(void)arg;
@@ -375,6 +378,16 @@ route_request(void *arg, const struct mg_h1_request *req, uint16_t port, struct 
 	if (d.chosen >= 0 && (unsigned int)d.chosen < d.n_targets)
 		ob.virtual_node = d.targets[d.chosen].virtual_node;
 	mg_obs_note_route(&ob);
+	/* JWT requirements of the gateway route, before its upstream (as Envoy's filter chain). */
+	mg_authn_check(d.gateway_route, req, &av);
+	if (av.deny) {
+		out->status = av.status;
+		out->detail = av.detail;
+		out->extra = av.extra;
+		out->authn_denied = true;
+		return;
+	}
+	out->authn = av.outcome;
 	if (d.reason != MG_ROUTE_OK) {
 		out->status = mg_route_reason_status(d.reason);
 		out->detail = mg_route_reason_text(d.reason);
@@ -413,6 +426,7 @@ run_control(void)
 static void
 tick_second(uint64_t now_s)
 {
+	mg_jwt_fetch_tick(now_s);
 	mg_evlog_flush(stderr);
 	mg_alog_flush();
 	if (!tls_ready)
@@ -420,6 +434,7 @@ tick_second(uint64_t now_s)
 	mg_tls_tick(now_s);
 	if (listener_tls != NULL)
 		mg_tls_server_tick(listener_tls, now_s);
+	mg_tls_release_idle();
 }
 
 /* Initialises the TLS layer the first time something needs it. */
@@ -531,6 +546,15 @@ table_dns_unwatch(void *arg, void *handle)
 
 static const uint64_t *routing_counters(unsigned int *gen);
 
+/* The routing table's clusters for /stats ("[]" without a table). */
+static int
+clusters_json(char *buf, size_t cap)
+{
+	if (routes != NULL)
+		return mg_route_table_clusters_json(routes, buf, cap);
+	return snprintf(buf, cap, "[]") < (int)cap ? 2 : -1;
+}
+
 /* The routing table, or the static upstream. */
 static int
 start_routing(void)
@@ -561,6 +585,14 @@ start_routing(void)
 		}
 	}
 	mg_stats_set_routing(routing_counters);
+	mg_stats_set_clusters(clusters_json);
+	if (config.appliance.jwt.present && (rc = tls_init()) != 0)
+		return rc; /* remote key sets are fetched over TLS */
+	rc = mg_authn_load(&config, err, sizeof(err));
+	if (rc != 0) {
+		mg_err("%s", err);
+		return rc;
+	}
 	if (config.n_gateway_routes > 0) {
 		rc = mg_route_table_build(&routes, &config, &env, err, sizeof(err));
 		if (rc != 0) {
@@ -574,6 +606,7 @@ start_routing(void)
 		        "upstream endpoint(s)",
 		        config.n_gateway_routes, config.n_virtual_services, config.n_routes,
 		        mg_endpoint_count());
+		mg_hc_start(&routes); /* active health checks (docs/RESILIENCE.md) */
 		return 0;
 	}
 	if (!p->has_upstream) {
@@ -890,6 +923,14 @@ gateway_reload(void)
 		rc = -EINVAL;
 		goto bad;
 	}
+	rc = n->appliance.jwt.present ? tls_init() : 0;
+	if (rc == 0)
+		rc = mg_authn_load(n, err, sizeof(err));
+	if (rc != 0) {
+		SAY(mg_err, "%s; generation %u stays in service", err, generation);
+		mg_route_table_free(table);
+		goto bad;
+	}
 	mg_cfg_errors_free(&errs);
 	warn_restart_only(n);
 	old = routes;
@@ -938,6 +979,18 @@ mg_control_unhealthy(void)
 		return "no routes: neither gatewayRoutes nor a static upstream";
 	if (mg_dns_unsettled() != NULL)
 		return "DNS not settled";
+	if (worker.n_ifaces > 0) {
+		int i, up = 0;
+
+		for (i = 0; i < worker.n_ifaces; i++)
+			up += worker.ports[i].link_up;
+		if (up == 0)
+			return "every link is down";
+	}
+	if (routes != NULL && !mg_route_table_can_serve(routes))
+		return "no virtual node can serve: none has a usable endpoint (or fails open)";
+	if (mg_jwt_fetch_unsettled() != NULL)
+		return mg_jwt_fetch_unsettled();
 	return NULL;
 }
 
@@ -966,6 +1019,7 @@ stop_all(void)
 	mg_evlog_flush(stderr);
 	mg_route_table_free(routes);
 	routes = NULL;
+	mg_authn_stop();
 	if (mesh_config != &config) {
 		mg_config_free(mesh_config);
 		free(mesh_config);

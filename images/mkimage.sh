@@ -118,6 +118,13 @@ install -m 0755 "$gateway" "$root/usr/bin/gateway"
 strip --strip-debug -o "$root/usr/bin/gateway" "$gateway"
 strip --strip-debug -o "$root/init" "$init"
 install -m 0644 "$top/images/default/meshgate.json" "$root/usr/share/meshgate/default/meshgate.json"
+# Debian's CA bundle (package ca-certificates): the default caBundle of remote JWT key sets.
+if [ -f /etc/ssl/certs/ca-certificates.crt ]; then
+	mkdir -p "$root/etc/ssl/certs"
+	install -m 0644 /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
+else
+	echo "image: warning: no /etc/ssl/certs/ca-certificates.crt: remote JWT providers need a caBundle" >&2
+fi
 load=$root/lib/modules/modules.load
 : >"$load"
 extra_ko=()

@@ -39,9 +39,10 @@ PKGS=(
 	# `apt-get download` by images/mkimage.sh and never installed here
 	binutils systemd-boot-efi dosfstools mtools gdisk zstd qemu-utils qemu-system-x86 ovmf
 )
-# `make bench` (tools/bench/bench.py) also needs HAProxy and gnuplot, and perf for profiles.
+# `make bench` (tools/bench/bench.py) also needs HAProxy, gnuplot, ethtool (veth offloads),
+# and perf for profiles.
 if [ "${MG_DEPS_BENCH:-0}" = 1 ]; then
-	PKGS+=(haproxy gnuplot-nox linux-perf)
+	PKGS+=(haproxy gnuplot-nox linux-perf ethtool)
 fi
 
 die() { echo "deps: $*" >&2; exit 1; }

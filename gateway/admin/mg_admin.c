@@ -16,6 +16,7 @@
 #include <strings.h>
 #include <sys/queue.h>
 
+#include "gateway/jwt/mg_jwt_fetch.h"
 #include "gateway/admin/mg_admin.h"
 #include "gateway/admin/mg_admin_http.h"
 #include "gateway/admin/mg_config_dump.h"
@@ -344,6 +345,14 @@ serve(struct admin_conn *c, const struct mg_ahttp_req *r)
 
 		if (waiting != NULL) {
 			n = snprintf(body, sizeof(body), "waiting for DNS: %s\n", waiting);
+			respond(c, 503, "Service Unavailable", "text/plain", body, (size_t)n, head,
+			        NULL);
+			return;
+		}
+		/* Nor until every remote JWT key set was fetched (or failed) once. */
+		waiting = mg_jwt_fetch_unsettled();
+		if (waiting != NULL) {
+			n = snprintf(body, sizeof(body), "waiting: %s\n", waiting);
 			respond(c, 503, "Service Unavailable", "text/plain", body, (size_t)n, head,
 			        NULL);
 			return;

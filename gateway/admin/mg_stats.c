@@ -66,6 +66,14 @@ memp_used(memp_t t)
 static const struct mg_tls_client *stats_upstream_tls;
 static const uint64_t *(*stats_routing)(unsigned int *generation);
 
+static int (*stats_clusters)(char *buf, size_t cap);
+
+void
+mg_stats_set_clusters(int (*fn)(char *buf, size_t cap))
+{
+	stats_clusters = fn;
+}
+
 void
 mg_stats_set_routing(const uint64_t *(*fn)(unsigned int *generation))
 {
@@ -211,6 +219,16 @@ mg_stats_json(const struct mg_worker *w, char *buf, size_t cap)
 			out_printf(&o, ",\"%s\":%" PRIu64,
 			           mg_route_reason_label((enum mg_route_reason)r), rc[r]);
 		out_printf(&o, "}");
+	}
+	if (stats_clusters != NULL) {
+		int n;
+
+		out_printf(&o, ",\"clusters\":");
+		n = o.overflow ? -1 : stats_clusters(o.buf + o.len, o.cap - o.len);
+		if (n < 0)
+			o.overflow = true;
+		else
+			o.len += (size_t)n;
 	}
 	{
 		const struct mg_dns_stats *ds = mg_dns_stats();

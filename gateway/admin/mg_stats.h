@@ -34,6 +34,10 @@ void mg_stats_set_upstream_tls(const struct mg_tls_client *c);
  * reason, NULL without a table) and sets *generation; NULL: no "routing" object. */
 void mg_stats_set_routing(const uint64_t *(*fn)(unsigned int *generation));
 
+/* mg_stats_set_clusters() gives the function that writes the "clusters" JSON array (see
+ * mg_route_table_clusters_json(); returns the length or -1 when it does not fit). */
+void mg_stats_set_clusters(int (*fn)(char *buf, size_t cap));
+
 /* What the setters above set (for /metrics and /config_dump). */
 const struct mg_tls_client *mg_stats_upstream_tls(void);
 void mg_stats_routing_generation(unsigned int *generation);

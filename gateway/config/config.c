@@ -1238,6 +1238,13 @@ static const struct mg_schema_object syslog_obj = {
     .validate = validate_syslog,
 };
 
+static const struct mg_schema_field fail_closed_elem = {
+    .name = "virtualNodeName",
+    .type = MG_SCHEMA_STRING,
+    .size = MG_SCHEMA_SIZEOF(struct mg_cfg_appliance, fail_closed[0]),
+    .min = 1,
+};
+
 static const struct mg_schema_field appliance_fields[] = {
     {.name = "interfaces",
      .type = MG_SCHEMA_ARRAY,
@@ -1280,6 +1287,13 @@ static const struct mg_schema_field appliance_fields[] = {
      .type = MG_SCHEMA_CUSTOM,
      MG_SCHEMA_MEMBER(struct mg_cfg_appliance, jwt),
      .parse = mg_cfg_jwt_parse},
+    {.name = "failClosed",
+     .type = MG_SCHEMA_ARRAY,
+     MG_SCHEMA_MEMBER(struct mg_cfg_appliance, fail_closed),
+     .min = 0,
+     .max = MG_CFG_MAX_FAIL_CLOSED,
+     .elem = &fail_closed_elem,
+     .count_offset = offsetof(struct mg_cfg_appliance, n_fail_closed)},
 };
 
 static const struct mg_schema_object appliance_obj = {

@@ -86,6 +86,7 @@ struct mg_cfg_dataplane {
 #define MG_CFG_PATH_MAX         256  /* a file path (App Mesh FilePath, 1..255 bytes) + NUL */
 #define MG_CFG_MAX_SAN          16   /* subjectAlternativeNames.match.exact entries */
 #define MG_CFG_MAX_EXTRA_CERTS  15   /* appliance.proxy.additionalCertificates */
+#define MG_CFG_MAX_FAIL_CLOSED  64   /* appliance.failClosed virtual node names */
 #define MG_CFG_MAX_SERVER_NAMES 16   /* serverNames of one additional certificate */
 #define MG_CFG_MAX_CLIENT_PORTS 16   /* backendDefaults.clientPolicy.tls.ports */
 #define MG_CFG_MAX_LOG_JSON     64   /* logging.accessLog.file.format.json pairs */
@@ -316,6 +317,7 @@ enum mg_cfg_jwks_kind {
 /* A remote key set: <uri>, re-fetched every <cache_duration_s>, each fetch within <timeout_ms>. */
 struct mg_cfg_jwt_remote {
 	char uri[MG_CFG_JWT_STR_MAX];
+	char ca_bundle[MG_CFG_PATH_MAX]; /* PEM roots for the provider's certificate; "": system */
 	uint32_t cache_duration_s;
 	uint32_t timeout_ms;
 };
@@ -375,6 +377,7 @@ struct mg_cfg_jwt_provider {
 	uint32_t clock_skew_s;
 	uint32_t max_token_bytes;
 	uint32_t refresh_min_interval_s;
+	uint32_t ecdsa_per_second; /* ecdsaVerificationsPerSecond, 0: no limit */
 };
 
 struct mg_cfg_jwt_claim {
@@ -443,6 +446,10 @@ struct mg_cfg_appliance {
 	int n_endpoint_sets;
 	struct mg_cfg_endpoint_set *endpoint_sets; /* owned; NULL when n_endpoint_sets is 0 */
 	struct mg_cfg_jwt jwt;
+	/* failClosed: virtual nodes that answer 503 at once when none of their endpoints is
+	 * usable (the others fail open; docs/RESILIENCE.md). */
+	int n_fail_closed;
+	char fail_closed[MG_CFG_MAX_FAIL_CLOSED][256];
 };
 
 /* ------------------------------------------------------------------------------------------ */
@@ -742,7 +749,7 @@ struct mg_cfg_route_match {
  * mg_config.virtual_routers; names are unique per router, as in App Mesh). <kind> says which
  * route object the spec has; its route kind matches the protocol of the router listener it
  * applies to. <targets> has 1..10 entries. <retry> and the timeouts <per_request> and <idle>
- * are stored, not implemented yet (TCP routes have only <idle>).
+ * are applied by the proxy (docs/RESILIENCE.md; TCP routes have only <idle>).
  */
 struct mg_cfg_route {
 	char *name;
@@ -773,11 +780,11 @@ enum mg_cfg_node_pool_kind {
  * One virtual node listener, that is one port the node's endpoints serve. <tls_mode> is the
  * listener's tls.mode (MG_CFG_TLS_NONE without tls): whether the endpoints expect TLS.
  *
- * Stored, not implemented yet (resilience comes later): the connection pool (<pool_kind>;
- * limits the JSON leaves out are MG_CFG_POOL_UNLIMITED, as in the virtual gateway's
- * listener), the health check (when <has_health_check>; <port> defaults to the listener port,
- * <path> is NULL when left out), the outlier detection (when <has_outlier_detection>; all four
- * members set) and the timeouts of the protocol (<per_request> is never set for tcp).
+ * Applied as docs/RESILIENCE.md says: the connection pool (<pool_kind>; limits the JSON leaves
+ * out are MG_CFG_POOL_UNLIMITED, as in the virtual gateway's listener; the tcp pool is not
+ * applied yet), the health check (when <has_health_check>; <port> defaults to the listener
+ * port, <path> is NULL when left out), the outlier detection (when <has_outlier_detection>; all
+ * four members set) and the timeouts of the protocol (<per_request> is never set for tcp).
  */
 struct mg_cfg_node_listener {
 	uint16_t port;

@@ -136,6 +136,10 @@ static const struct mg_schema_field remote_fields[] = {
      .min = 1,
      .max = 86400 * 7,
      .def = 600},
+    {.name = "caBundle",
+     .type = MG_SCHEMA_STRING,
+     MG_SCHEMA_MEMBER(struct mg_cfg_jwt_remote, ca_bundle),
+     .min = 1},
     {.name = "timeoutMs",
      .type = MG_SCHEMA_INT,
      MG_SCHEMA_MEMBER(struct mg_cfg_jwt_remote, timeout_ms),
@@ -347,6 +351,12 @@ static const struct mg_schema_field provider_fields[] = {
      .min = 1,
      .max = 86400,
      .def = 30},
+    {.name = "ecdsaVerificationsPerSecond",
+     .type = MG_SCHEMA_INT,
+     MG_SCHEMA_MEMBER(struct mg_cfg_jwt_provider, ecdsa_per_second),
+     .min = 0,
+     .max = 1000000,
+     .def = 0},
 };
 
 static const struct mg_schema_object provider_obj = {

@@ -32,6 +32,8 @@ struct mg_jwt_provider {
 	bool signalled;
 	uint64_t last_signal_s;
 	uint64_t kid_misses, signals;
+	uint64_t ecdsa_second; /* the second ecdsa_used counts in */
+	uint32_t ecdsa_used;
 };
 
 struct mg_jwt_requirement {
@@ -117,6 +119,7 @@ static const struct {
     [MG_JWT_R_AUDIENCE] = {"audience", "Audiences in Jwt are not allowed", 403},
     [MG_JWT_R_CLAIM_MISMATCH] = {"claim_mismatch", "Jwt lacks a required claim", 403},
     [MG_JWT_R_REQUEST] = {"request", "Jwt location is ambiguous", 401},
+    [MG_JWT_R_BUSY] = {"busy", "Jwt verification is busy, retry later", 503},
 };
 
 const char *
@@ -665,6 +668,16 @@ check_signature(struct mg_jwt_ctx *ctx, struct mg_jwt_provider *p, const struct 
 			return MG_JWT_R_KID_UNKNOWN;
 		}
 	}
+	if (alg >= MG_JWT_ES256 && alg <= MG_JWT_ES512 && p->cfg.ecdsa_per_second != 0) {
+		/* An ECDSA verification costs ~1 ms: a flood of distinct tokens is bounded. */
+		if (p->ecdsa_second != now_s) {
+			p->ecdsa_second = now_s;
+			p->ecdsa_used = 0;
+		}
+		if (p->ecdsa_used >= p->cfg.ecdsa_per_second)
+			return MG_JWT_R_BUSY;
+		p->ecdsa_used++;
+	}
 	for (unsigned int i = 0; i < p->keys->n; i++) {
 		const struct mg_jwk *k = &p->keys->keys[i];
 		enum mg_jwt_reason r;
@@ -974,7 +987,9 @@ deny(struct mg_jwt_ctx *ctx, struct mg_jwt_outcome *out, enum mg_jwt_reason r)
 	out->n_add = 0;
 	out->body.p = mg_jwt_reason_text(r);
 	out->body.len = strlen(out->body.p);
-	if (r == MG_JWT_R_MISSING)
+	if (out->status == 503)
+		n = 0; /* busy: not a credentials problem, no WWW-Authenticate */
+	else if (r == MG_JWT_R_MISSING)
 		n = snprintf(out->buf, out->cap, "Bearer realm=\"%s\"", ctx->realm);
 	else
 		n = snprintf(

@@ -106,6 +106,7 @@ enum mg_jwt_reason {
 	MG_JWT_R_AUDIENCE,        /* 403: no aud among the allowed audiences */
 	MG_JWT_R_CLAIM_MISMATCH,  /* 403: a required claim is absent or differs */
 	MG_JWT_R_REQUEST,         /* 401: several token fields, or too many request fields */
+	MG_JWT_R_BUSY,            /* 503: the provider's ECDSA verification budget is spent */
 	MG_JWT_REASON_COUNT
 };
 
@@ -159,6 +160,9 @@ struct mg_jwt_provider_cfg {
 	bool skew_set;
 	uint32_t max_token_bytes;        /* default MG_JWT_DEFAULT_MAX_TOKEN */
 	uint32_t refresh_min_interval_s; /* default MG_JWT_DEFAULT_REFRESH_MIN */
+	/* Uncached ECDSA verifications allowed per second (0: no limit); tokens past it are
+	 * refused with `busy` (503) before any signature work.  Cached tokens are not counted. */
+	uint32_t ecdsa_per_second;
 	/* HS256/384/512 are accepted only when a secret is set (raw bytes). */
 	size_t secret_len;
 	uint8_t secret[MG_JWT_MAX_SECRET];

@@ -93,6 +93,7 @@ provider_cfg(const struct mg_cfg_jwt_provider *cp, struct mg_jwt_provider_cfg *p
 	pc->skew_set = true;
 	pc->max_token_bytes = cp->max_token_bytes;
 	pc->refresh_min_interval_s = cp->refresh_min_interval_s;
+	pc->ecdsa_per_second = cp->ecdsa_per_second;
 	if (cp->secret.kind == MG_CFG_JWT_SECRET_BASE64URL) {
 		long l = mg_b64url_decode(cp->secret.base64url, strlen(cp->secret.base64url),
 		                          pc->secret, sizeof(pc->secret));

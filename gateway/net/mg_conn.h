@@ -53,8 +53,9 @@ struct mg_conn_ops {
 	void (*writable)(struct mg_conn *c);
 	/* An outbound connection is established (mg_conn_connect only). */
 	void (*connected)(struct mg_conn *c);
-	/* The deadline set with mg_conn_set_deadline() passed (checked every
-	 * 500 ms).  The deadline is disarmed before the call. */
+	/* The deadline set with mg_conn_set_deadline() passed (never early, at
+	 * most one 4 ms wheel tick late: mg_wheel.h).  The deadline is disarmed
+	 * before the call. */
 	void (*timeout)(struct mg_conn *c);
 	/* The connection is gone for <why> (never called for MG_CONN_CLOSED or
 	 * MG_CONN_ABORTED, which the owner caused itself). */

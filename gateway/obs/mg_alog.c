@@ -599,6 +599,8 @@ response_flags(const struct mg_obs_x *x)
 {
 	if (x->flags & MG_OBS_F_UO)
 		return "UO";
+	if (x->flags & MG_OBS_F_UAEX)
+		return "UAEX";
 	if (x->routed) {
 		switch (x->reason) {
 		case MG_ROUTE_NO_GATEWAY_ROUTE:

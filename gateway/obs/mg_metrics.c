@@ -19,6 +19,8 @@
 #include "lwip/stats.h"
 
 #include "gateway/admin/mg_admin.h"
+#include "gateway/authn/mg_authn.h"
+#include "gateway/jwt/mg_jwt_fetch.h"
 #include "gateway/admin/mg_stats.h"
 #include "gateway/core/mg_evlog.h"
 #include "gateway/core/mg_pool.h"
@@ -28,6 +30,7 @@
 #include "gateway/obs/mg_alog.h"
 #include "gateway/obs/mg_metrics.h"
 #include "gateway/obs/mg_obs.h"
+#include "gateway/upstream/mg_hc.h"
 #include "gateway/obs/mg_syslog.h"
 #include "gateway/proxy/mg_proxy.h"
 #include "gateway/route/mg_route.h"
@@ -134,6 +137,8 @@ static const struct field proxy_fields[] = {
     PX(handshake_timeouts, "tls_handshake_timeouts_total",
        "Client TLS handshakes not done in time."),
     PX(tls_refused, "tls_refused_total", "Client connections refused for want of TLS memory."),
+    PX(retries, "upstream_retries_total", "Retry attempts started (route retryPolicy)."),
+    PX(ejections, "upstream_ejections_total", "Endpoints ejected by outlier detection."),
 };
 #undef PX
 #undef PXG
@@ -354,8 +359,49 @@ mg_metrics_render(const struct mg_worker *w, char *buf, size_t cap)
 	for (k = 0; k < MG_ROUTE_REASON_COUNT; k++)
 		pr(&o, P "routing_decisions_total{reason=\"%s\"} %" PRIu64 "\n",
 		   mg_route_reason_label((enum mg_route_reason)k), dec[k]);
+	if (mg_authn_ctx() != NULL) {
+		/* JWT authentication (appliance.jwt); counted per configuration generation. */
+		const struct mg_jwt_stats *js = mg_jwt_stats(mg_authn_ctx());
+
+		family(&o, "jwt_requests_total", "counter",
+		       "Requests of routes with JWT requirements, by outcome: allowed, or the "
+		       "failure reason.");
+		for (k = 0; k < MG_JWT_REASON_COUNT; k++)
+			pr(&o, P "jwt_requests_total{reason=\"%s\"} %" PRIu64 "\n",
+			   mg_jwt_reason_label((enum mg_jwt_reason)k), js->by_reason[k]);
+		family(&o, "jwt_cache_total", "counter", "Verified-token cache events.");
+		pr(&o, P "jwt_cache_total{event=\"hit\"} %" PRIu64 "\n", js->cache_hits);
+		pr(&o, P "jwt_cache_total{event=\"miss\"} %" PRIu64 "\n", js->cache_misses);
+		pr(&o, P "jwt_cache_total{event=\"insert\"} %" PRIu64 "\n", js->cache_inserts);
+		pr(&o, P "jwt_cache_total{event=\"eviction\"} %" PRIu64 "\n", js->cache_evictions);
+		family(&o, "jwt_signature_verifications_total", "counter",
+		       "Token signatures verified (cache misses that reached the key).");
+		sample_u(&o, "jwt_signature_verifications_total", "", js->sig_verifications);
+	}
+	{
+		/* Remote key sets (gateway/authn/mg_jwks_fetch.c), since start. */
+		const struct mg_jwt_fetch_stats *fs = mg_jwt_fetch_stats();
+
+		family(&o, "jwks_fetches_total", "counter",
+		       "Remote JWT key-set fetches finished, by result (a discovery and its JWKS "
+		       "count once).");
+		sample_u(&o, "jwks_fetches_total", "result=\"success\"", fs->successes);
+		sample_u(&o, "jwks_fetches_total", "result=\"failure\"", fs->failures);
+		family(&o, "jwks_kid_refreshes_total", "counter",
+		       "Key-set fetches started early because a token named an unknown kid.");
+		sample_u(&o, "jwks_kid_refreshes_total", "", fs->kid_refreshes);
+	}
 	family(&o, "upstream_endpoints", "gauge", "Upstream endpoints registered.");
 	sample_u(&o, "upstream_endpoints", "", mg_endpoint_count());
+	family(&o, "upstream_health_checks_total", "counter",
+	       "Active health-check probes started.");
+	sample_u(&o, "upstream_health_checks_total", "", mg_hc_stats()->probes);
+	family(&o, "upstream_health_check_failures_total", "counter",
+	       "Active health-check probes that failed (refused, timed out, not 200).");
+	sample_u(&o, "upstream_health_check_failures_total", "", mg_hc_stats()->failures);
+	family(&o, "upstream_health_check_transitions_total", "counter",
+	       "Endpoint health-check state changes (pending, healthy, unhealthy).");
+	sample_u(&o, "upstream_health_check_transitions_total", "", mg_hc_stats()->transitions);
 
 	/* TLS. */
 	if (tls != NULL || utls != NULL) {

@@ -75,7 +75,8 @@ struct mg_obs_x {
 };
 
 /* What happened to an exchange beyond its status (Envoy's response flags). */
-#define MG_OBS_F_UO 0x01 /* upstream overflow: connection limit (circuit breaker) */
+#define MG_OBS_F_UO   0x01 /* upstream overflow: connection limit (circuit breaker) */
+#define MG_OBS_F_UAEX 0x02 /* unauthorized: the JWT check refused the request */
 
 /* What the route callback tells about a decision (names may be NULL). */
 struct mg_obs_route {

@@ -29,6 +29,7 @@
 #include "gateway/core/mg_evlog.h"
 #include "gateway/core/mg_log.h"
 #include "gateway/core/mg_pool.h"
+#include "gateway/h2/mg_grpc.h"
 #include "gateway/http/mg_chunked.h"
 #include "gateway/http/mg_http_lex.h"
 #include "gateway/http/mg_http_util.h"
@@ -36,6 +37,7 @@
 #include "gateway/obs/mg_obs.h"
 #include "gateway/obs/mg_trace.h"
 #include "gateway/proxy/mg_proxy.h"
+#include "gateway/jwt/mg_jwt.h"
 #include "gateway/route/mg_route.h"
 #include "gateway/tls/mg_tls.h"
 #include "lwip/sys.h"
@@ -86,8 +88,9 @@ struct session {
 	bool up_reusable;
 	bool resp_started; /* bytes of the response reached the client */
 	bool upgrade;      /* the request asked for a protocol upgrade (WebSocket) */
-	bool down_eof;     /* tunnel: the client half-closed, FIN passed on */
-	bool up_eof;       /* tunnel: the upstream half-closed, FIN passed on */
+	bool grpc;     /* a gRPC request: gateway errors answer as gRPC (gateway/h2/mg_grpc.h) */
+	bool down_eof; /* tunnel: the client half-closed, FIN passed on */
+	bool up_eof;   /* tunnel: the upstream half-closed, FIN passed on */
 	enum mg_h1_method method;
 	uint32_t head_len; /* of the request head at the start of din */
 	uint64_t req_left, resp_left;
@@ -436,10 +439,21 @@ session_fail_extra(struct session *s, int status, const char *detail, const char
 		session_end(s, true);
 		return;
 	}
-	n = mg_http_write_error(px.out, sizeof(px.out), status, detail, strlen(detail), extra,
-	                        extra != NULL ? strlen(extra) : 0, s->method == MG_H1_M_HEAD);
-	if (n > 0)
+	if (s->grpc)
+		n = mg_grpc_write_error(px.out, sizeof(px.out), status, detail, strlen(detail),
+		                        extra, extra != NULL ? strlen(extra) : 0);
+	else
+		n = mg_http_write_error(px.out, sizeof(px.out), status, detail, strlen(detail),
+		                        extra, extra != NULL ? strlen(extra) : 0,
+		                        s->method == MG_H1_M_HEAD);
+	if (n > 0) {
+		/* BYTES_SENT counts the body, also of the gateway's own answers. */
+		const char *eoh = memmem(px.out, (size_t)n, "\r\n\r\n", 4);
+
+		if (eoh != NULL)
+			s->obs.tx_bytes += (uint64_t)(px.out + n - (eoh + 4));
 		down_write(s, px.out, (size_t)n, false);
+	}
 	count_status(status);
 	session_end(s, false);
 }
@@ -523,6 +537,8 @@ build_request_head(struct session *s, const struct mg_h1_request *r,
 		    (rt->host != NULL && field_is(f, "host")) || field_is(f, "traceparent") ||
 		    (!keep_ts && field_is(f, "tracestate")))
 			continue;
+		if (rt->authn != NULL && mg_jwt_outcome_drops(rt->authn, i))
+			continue; /* the token, or a spoofed claim header */
 		if (field_is(f, "x-request-id")) {
 			if (have_rid || !mg_http_request_id_valid(f->value.p, f->value.len))
 				continue;
@@ -531,6 +547,10 @@ build_request_head(struct session *s, const struct mg_h1_request *r,
 		ADD(mg_http_write_field(o, (size_t)(end - o), f->name.p, f->name.len, f->value.p,
 		                        f->value.len));
 	}
+	for (i = 0; rt->authn != NULL && i < rt->authn->n_add; i++)
+		ADD(mg_http_write_field(o, (size_t)(end - o), rt->authn->add[i].name.p,
+		                        rt->authn->add[i].name.len, rt->authn->add[i].value.p,
+		                        rt->authn->add[i].value.len));
 	if (rt->host != NULL) {
 		/* Rewritten by the route (App Mesh: the target virtual service's name). */
 		ADD(mg_http_write_field(o, (size_t)(end - o), "Host", 4, rt->host, rt->host_len));
@@ -698,6 +718,8 @@ report(struct session *s, bool failed)
 	    mg_route_cluster_report(s->cluster, s->ep, failed)) {
 		char ip[INET_ADDRSTRLEN];
 
+		px.st.ejections++;
+
 		inet_ntop(AF_INET, &s->ep->addr, ip, sizeof(ip));
 		mg_evlog("outlier detection: endpoint %s:%u of virtual node %s ejected (%u "
 		         "time(s))",
@@ -862,6 +884,55 @@ redirect_to_https(struct session *s, const struct mg_h1_request *r)
 	session_end(s, false);
 }
 
+/*
+ * Marks a gRPC request (Content-Type application/grpc*) and returns its grpc-timeout in ms,
+ * UINT64_MAX when it has none (or an invalid one, which gRPC servers ignore too).
+ */
+static uint64_t
+grpc_begin(struct session *s, const struct mg_h1_request *r)
+{
+	uint64_t ms = UINT64_MAX, v;
+	unsigned int i;
+
+	s->grpc = false;
+	for (i = 0; i < r->head.nfields; i++) {
+		const struct mg_h1_field *f = &r->head.fields[i];
+
+		if (field_is(f, "content-type"))
+			s->grpc = mg_grpc_is_grpc(f->value.p, f->value.len);
+		else if (field_is(f, "grpc-timeout") &&
+		         mg_grpc_timeout_parse(f->value.p, f->value.len, &v) == 0)
+			ms = v;
+	}
+	return s->grpc ? ms : UINT64_MAX;
+}
+
+/*
+ * The grpcRetryEvents a gRPC response head carries: its grpc-status (a Trailers-Only answer,
+ * or a status in the headers).  A grpc-status in trailers comes after the response has
+ * started and is not retried (as Envoy).
+ */
+static uint32_t
+grpc_retry_cond(const struct mg_h1_response *r)
+{
+	const struct mg_h1_field *f =
+	    mg_http_field_find(r->head.fields, r->head.nfields, "grpc-status", NULL);
+
+	if (f == NULL || r->status != 200)
+		return 0;
+	if (f->value.len == 1 && f->value.p[0] == '1')
+		return MG_RETRY_GRPC_CANCELLED;
+	if (f->value.len == 1 && f->value.p[0] == '4')
+		return MG_RETRY_GRPC_DEADLINE_EXCEEDED;
+	if (f->value.len == 1 && f->value.p[0] == '8')
+		return MG_RETRY_GRPC_RESOURCE_EXHAUSTED;
+	if (f->value.len == 2 && memcmp(f->value.p, "13", 2) == 0)
+		return MG_RETRY_GRPC_INTERNAL;
+	if (f->value.len == 2 && memcmp(f->value.p, "14", 2) == 0)
+		return MG_RETRY_GRPC_UNAVAILABLE;
+	return 0;
+}
+
 /* A request head is complete in din: route it, build the head to forward, and make the
  * first attempt. */
 static void
@@ -869,10 +940,12 @@ start_exchange(struct session *s)
 {
 	struct mg_proxy_route rt = {0};
 	struct mg_h1_request r;
+	uint64_t grpc_ms;
 	ssize_t n;
 
 	px.st.requests++;
 	reparse_request(s, &r);
+	grpc_ms = grpc_begin(s, &r);
 	mg_obs_begin_conn(&s->obs, s->lc->port, &r, s->down);
 	s->method = r.method_id;
 	if (!r.head.keep_alive)
@@ -889,9 +962,13 @@ start_exchange(struct session *s)
 	s->lc->route(s->lc->route_arg, &r, s->lc->port, &rt);
 	if (rt.ep == NULL) {
 		mg_obs_unrouted(&s->obs, mg_obs_take_route());
-		px.st.unrouted++;
-		session_fail(s, rt.status != 0 ? rt.status : 404,
-		             rt.detail != NULL ? rt.detail : "no route for this request");
+		if (rt.authn_denied)
+			mg_obs_flag(&s->obs, MG_OBS_F_UAEX);
+		else
+			px.st.unrouted++;
+		session_fail_extra(s, rt.status != 0 ? rt.status : 404,
+		                   rt.detail != NULL ? rt.detail : "no route for this request",
+		                   rt.extra);
 		return;
 	}
 	s->ep = rt.ep;
@@ -908,6 +985,10 @@ start_exchange(struct session *s)
 		memset(&s->pol, 0, sizeof(s->pol));
 		s->pol.per_request_ms = s->lc->response_timeout_ms;
 	}
+	/* grpc-timeout shortens the route's timeout, never lengthens it (0m: already expired). */
+	if (grpc_ms != UINT64_MAX &&
+	    (s->pol.per_request_ms == 0 || grpc_ms < s->pol.per_request_ms))
+		s->pol.per_request_ms = grpc_ms == 0 ? 1 : (uint32_t)grpc_ms;
 	s->head_sent = false;
 	s->req_body = (uint8_t)r.head.body;
 	s->req_left = r.head.content_length;
@@ -1112,6 +1193,7 @@ pump_down(struct session *s)
 			}
 			if (rc == MG_H1_ERROR) {
 				px.st.bad_requests++;
+				s->grpc = false;
 				s->method = s->req.method_id;
 				session_fail(s, s->req.head.err_status,
 				             mg_h1_reason_text(s->req.head.err_reason));
@@ -1231,6 +1313,8 @@ send_response_head(struct session *s, uint32_t len)
 			cond |= MG_RETRY_503;
 		if (r.status == 409)
 			cond |= MG_RETRY_CLIENT_ERROR;
+		if (s->grpc)
+			cond |= grpc_retry_cond(&r);
 		s->drain_len = 0;
 		if (r.head.keep_alive && (r.head.body == MG_H1_BODY_NONE ||
 		                          (r.head.body == MG_H1_BODY_LENGTH &&

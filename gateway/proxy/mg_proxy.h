@@ -34,6 +34,7 @@
 #include "gateway/upstream/mg_upool.h"
 
 struct mg_proxy_listener;
+struct mg_jwt_outcome;
 struct mg_tls_server;
 struct mg_tls_server;
 
@@ -56,6 +57,12 @@ struct mg_proxy_route {
 	 * static upstream (default response timeout, no retries). */
 	struct mg_route_cluster *cluster;
 	struct mg_route_policy policy;
+	/* JWT authentication (gateway/authn).  Denied: <ep> NULL, <authn_denied> set and
+	 * <extra> the response's extra field lines (WWW-Authenticate).  Allowed: <authn> (NULL
+	 * for an unchecked route) lists the fields to drop from and add to the forwarded head. */
+	bool authn_denied;
+	const char *extra;
+	const struct mg_jwt_outcome *authn;
 };
 
 typedef void mg_proxy_route_fn(void *arg, const struct mg_h1_request *req, uint16_t port,
@@ -92,8 +99,9 @@ struct mg_proxy_stats {
 	uint64_t handshake_timeouts;    /* TLS handshake (or PERMISSIVE sniff) not done in time */
 	uint64_t tls_refused;           /* no TLS connection object or memory at accept */
 	uint64_t upstream_tls_failures; /* TLS handshakes toward upstreams that failed (503) */
-	uint64_t unrouted; /* requests answered without an upstream (404, 503 from routing) */
-	uint64_t retries;  /* retry attempts started */
+	uint64_t unrouted;  /* requests answered without an upstream (404, 503 from routing) */
+	uint64_t retries;   /* retry attempts started */
+	uint64_t ejections; /* endpoints ejected by outlier detection */
 	uint32_t active_sessions;
 };
 

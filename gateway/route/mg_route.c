@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,9 @@ struct rt_match {
 	unsigned int n_headers, n_query;
 	struct rt_header *headers;
 	struct rt_query *query;
+	char *grpc_path; /* gRPC: "/service/" (prefix) or "/service/method" (exact); NULL: none */
+	size_t grpc_len;
+	bool grpc_exact;
 	uint32_t pri;
 	uint8_t cls;
 	size_t spec_len;
@@ -77,6 +81,7 @@ struct mg_route_cluster {
 	const struct mg_cfg_virtual_node *v;
 	const struct mg_cfg_node_listener *nl; /* NULL: no such listener (a target port) */
 	void *watch;
+	bool fail_closed; /* appliance.failClosed names the node */
 	/* circuit breaker */
 	uint32_t max_connections, max_pending, max_requests;
 	uint32_t active, n_pending, retries_active;
@@ -198,6 +203,7 @@ struct match_src {
 	int n_headers, n_query;
 	const struct mg_cfg_header_match *headers;
 	const struct mg_cfg_query_match *query;
+	const char *service, *grpc_method; /* gRPC serviceName / methodName, NULL: any */
 	bool has_priority;
 	uint16_t priority;
 	int doc;
@@ -258,10 +264,26 @@ compile_match(const struct match_src *src, struct rt_match *m, char *err, size_t
 		q->elen = q->exact != NULL ? strlen(q->exact) : 0;
 		m->n_query++;
 	}
+	/* A gRPC request's path is "/<service>/<method>" (the gRPC HTTP/2 protocol). */
+	if (src->service != NULL) {
+		size_t sl = strlen(src->service),
+		       ml = src->grpc_method != NULL ? strlen(src->grpc_method) : 0;
+
+		m->grpc_path = malloc(sl + ml + 3);
+		if (m->grpc_path == NULL)
+			return -ENOMEM;
+		m->grpc_len = (size_t)snprintf(m->grpc_path, sl + ml + 3, "/%s/%s", src->service,
+		                               src->grpc_method != NULL ? src->grpc_method : "");
+		m->grpc_exact = src->grpc_method != NULL;
+	}
 	m->pri = src->has_priority ? src->priority : NO_PRIORITY;
 	m->doc = src->doc;
-	if (m->has_path && src->path->kind == MG_CFG_MATCH_EXACT) {
+	if ((m->has_path && src->path->kind == MG_CFG_MATCH_EXACT) ||
+	    (m->grpc_path != NULL && m->grpc_exact)) {
 		m->cls = CLS_EXACT;
+	} else if (m->grpc_path != NULL) {
+		m->cls = CLS_PREFIX;
+		m->spec_len = m->grpc_len;
 	} else if (m->prefix != NULL) {
 		m->cls = CLS_PREFIX;
 		m->spec_len = m->prefix_len;
@@ -284,6 +306,7 @@ free_match(struct rt_match *m)
 		mg_match_regex_free(m->headers[i].m.re);
 	free(m->headers);
 	free(m->query);
+	free(m->grpc_path);
 }
 
 /* Evaluation order: priority, then specificity (exact path, longest prefix, regex, none),
@@ -393,6 +416,9 @@ build_eplist(struct mg_route_table *t, const struct mg_cfg_virtual_node *v,
 	l->t = t;
 	l->v = v;
 	l->nl = nl;
+	for (i = 0; i < t->cfg->appliance.n_fail_closed; i++)
+		if (strcmp(t->cfg->appliance.fail_closed[i], v->name) == 0)
+			l->fail_closed = true;
 	LIST_INIT(&l->pending);
 	/* connectionPool: App Mesh leaves what is not given unlimited (2147483647). */
 	l->max_connections = l->max_pending = l->max_requests = MG_CFG_POOL_UNLIMITED;
@@ -482,6 +508,7 @@ mg_route_table_build(struct mg_route_table **out, const struct mg_config *cfg,
 		    .headers = g->match.headers,
 		    .n_query = g->match.n_query,
 		    .query = g->match.query,
+		    .service = g->kind == MG_CFG_ROUTE_GRPC ? g->match.service_name : NULL,
 		    .has_priority = g->has_priority,
 		    .priority = g->priority,
 		    .doc = i,
@@ -512,6 +539,8 @@ mg_route_table_build(struct mg_route_table **out, const struct mg_config *cfg,
 		    .headers = r->match.headers,
 		    .n_query = r->match.n_query,
 		    .query = r->match.query,
+		    .service = r->kind == MG_CFG_ROUTE_GRPC ? r->match.service_name : NULL,
+		    .grpc_method = r->kind == MG_CFG_ROUTE_GRPC ? r->match.method_name : NULL,
 		    .has_priority = r->has_priority,
 		    .priority = r->priority,
 		    .doc = i,
@@ -565,6 +594,19 @@ mg_route_table_build(struct mg_route_table **out, const struct mg_config *cfg,
 			}
 		}
 	}
+	/* An endpoint no longer health-checked (a reload dropped its healthCheck) forgets its
+	 * verdict: shared endpoints outlive tables.  One also checked elsewhere starts over. */
+	for (i = 0; i < cfg->n_virtual_nodes; i++)
+		for (j = 0; j < (int)t->nodes[i].n_lists; j++) {
+			struct mg_route_cluster *l = &t->nodes[i].lists[j];
+			unsigned int k;
+
+			if (l->nl != NULL && l->nl->has_health_check)
+				continue;
+			for (k = 0; k < l->n; k++)
+				if (!l->eps[k]->hc_busy)
+					l->eps[k]->hc_state = MG_EP_HC_NONE;
+		}
 	*out = t;
 	return 0;
 bad:
@@ -640,6 +682,20 @@ struct view {
 	uint16_t port;
 };
 
+/*
+ * A gRPC service (and method) match: the path is "/<service>/<method>"; a service match wants
+ * a nonempty method with no further '/', a method match the exact path.
+ */
+static bool
+grpc_path_match(const struct rt_match *m, const char *path, size_t len)
+{
+	if (len < m->grpc_len || memcmp(path, m->grpc_path, m->grpc_len) != 0)
+		return false;
+	if (m->grpc_exact)
+		return len == m->grpc_len;
+	return len > m->grpc_len && memchr(path + m->grpc_len, '/', len - m->grpc_len) == NULL;
+}
+
 static bool
 match(struct mg_route_table *t, const struct rt_match *m, const struct mg_h1_request *r,
       const struct view *v)
@@ -653,6 +709,8 @@ match(struct mg_route_table *t, const struct rt_match *m, const struct mg_h1_req
 	    (v->path_len < m->prefix_len || memcmp(v->path, m->prefix, m->prefix_len) != 0))
 		return false;
 	if (m->has_path && !mg_match_value(&m->path, v->path, v->path_len))
+		return false;
+	if (m->grpc_path != NULL && !grpc_path_match(m, v->path, v->path_len))
 		return false;
 	if (m->has_host && !mg_match_value(&m->host, v->host, v->host_len))
 		return false;
@@ -750,8 +808,11 @@ mg_route_cluster_pick(struct mg_route_cluster *c, const struct mg_endpoint *avoi
 	for (i = 0; i < c->n; i++)
 		if (mg_endpoint_usable(c->eps[i], now))
 			usable++;
+	/* Fail-closed: none usable, none tried (503 at once). */
+	if (usable == 0 && c->fail_closed)
+		return NULL;
 	/* Envoy's healthy panic threshold, 50 %: with fewer usable, every endpoint is a
-	 * candidate. */
+	 * candidate (fail-open when none is). */
 	panic = usable * 2 < c->n;
 	for (i = 0; i < c->n; i++) {
 		unsigned int k = (c->next + i) % c->n;
@@ -892,6 +953,84 @@ mg_route_cluster_retry_end(struct mg_route_cluster *c)
 		c->retries_active--;
 }
 
+int
+mg_route_table_clusters_json(struct mg_route_table *t, char *buf, size_t cap)
+{
+	uint64_t now = now_ms(t);
+	unsigned int i, j, k, usable;
+	size_t len = 0;
+	int n;
+
+	if (cap < 3)
+		return -1;
+	buf[len++] = '[';
+	for (i = 0; t->nodes != NULL && i < (unsigned int)t->cfg->n_virtual_nodes; i++)
+		for (j = 0; j < t->nodes[i].n_lists; j++) {
+			const struct mg_route_cluster *l = &t->nodes[i].lists[j];
+
+			for (k = 0, usable = 0; k < l->n; k++)
+				usable += mg_endpoint_usable(l->eps[k], now);
+			/* Node names are checked resource names: no JSON escaping needed. */
+			n = snprintf(
+			    buf + len, cap - len,
+			    "%s{\"virtual_node\":\"%s\",\"port\":%u,\"endpoints\":%u,"
+			    "\"usable\":%u,\"fail_closed\":%s,\"active\":%u,\"pending\":%u,"
+			    "\"requests\":%" PRIu64 ",\"overflows\":%" PRIu64
+			    ",\"pending_overflows\":%" PRIu64 ",\"retries\":%" PRIu64
+			    ",\"retry_overflows\":%" PRIu64 ",\"ejections\":%" PRIu64 "}",
+			    len > 1 ? "," : "", t->cfg->virtual_nodes[i].name, l->port, l->n,
+			    usable, l->fail_closed ? "true" : "false", l->active, l->n_pending,
+			    l->st.requests, l->st.overflows, l->st.pending_overflows, l->st.retries,
+			    l->st.retry_overflows, l->st.ejections);
+			if (n < 0 || (size_t)n >= cap - len)
+				return -1;
+			len += (size_t)n;
+		}
+	if (cap - len < 2)
+		return -1;
+	buf[len++] = ']';
+	buf[len] = '\0';
+	return (int)len;
+}
+
+bool
+mg_route_table_can_serve(struct mg_route_table *t)
+{
+	uint64_t now = now_ms(t);
+	unsigned int i, j, k;
+
+	for (i = 0; t->nodes != NULL && i < (unsigned int)t->cfg->n_virtual_nodes; i++)
+		for (j = 0; j < t->nodes[i].n_lists; j++) {
+			struct mg_route_cluster *l = &t->nodes[i].lists[j];
+
+			if (l->n > 0 && !l->fail_closed)
+				return true;
+			for (k = 0; k < l->n; k++)
+				if (mg_endpoint_usable(l->eps[k], now))
+					return true;
+		}
+	return false;
+}
+
+void
+mg_route_table_foreach_checked(struct mg_route_table *t,
+                               void (*fn)(void *arg, struct mg_endpoint *ep,
+                                          const struct mg_cfg_node_listener *nl),
+                               void *arg)
+{
+	unsigned int i, j, k;
+
+	for (i = 0; t->nodes != NULL && i < (unsigned int)t->cfg->n_virtual_nodes; i++)
+		for (j = 0; j < t->nodes[i].n_lists; j++) {
+			struct mg_route_cluster *l = &t->nodes[i].lists[j];
+
+			if (l->nl == NULL || !l->nl->has_health_check)
+				continue;
+			for (k = 0; k < l->n; k++)
+				fn(arg, l->eps[k], l->nl);
+		}
+}
+
 const struct mg_route_cluster_stats *
 mg_route_cluster_stats(const struct mg_route_cluster *c)
 {
@@ -952,6 +1091,16 @@ set_policy(struct mg_route_decision *d, const struct mg_cfg_route *r,
 				p->retry_on |= MG_RETRY_STREAM_ERROR;
 			if (r->retry.tcp_events & MG_CFG_RETRY_TCP_CONNECTION_ERROR)
 				p->retry_on |= MG_RETRY_CONNECT;
+			if (r->retry.grpc_events & MG_CFG_RETRY_GRPC_CANCELLED)
+				p->retry_on |= MG_RETRY_GRPC_CANCELLED;
+			if (r->retry.grpc_events & MG_CFG_RETRY_GRPC_DEADLINE_EXCEEDED)
+				p->retry_on |= MG_RETRY_GRPC_DEADLINE_EXCEEDED;
+			if (r->retry.grpc_events & MG_CFG_RETRY_GRPC_INTERNAL)
+				p->retry_on |= MG_RETRY_GRPC_INTERNAL;
+			if (r->retry.grpc_events & MG_CFG_RETRY_GRPC_RESOURCE_EXHAUSTED)
+				p->retry_on |= MG_RETRY_GRPC_RESOURCE_EXHAUSTED;
+			if (r->retry.grpc_events & MG_CFG_RETRY_GRPC_UNAVAILABLE)
+				p->retry_on |= MG_RETRY_GRPC_UNAVAILABLE;
 		}
 	}
 	if (nl != NULL) {

@@ -40,6 +40,12 @@ struct mg_tls_client;
 #define MG_RETRY_CONNECT       0x10 /* connection-error: the connection could not be made */
 #define MG_RETRY_RESET         0x20 /* reset or closed before the response head */
 #define MG_RETRY_503           0x40 /* 503 only (App Mesh's default policy) */
+/* grpcRetryEvents: grpc-status in the response head (Trailers-Only or headers) */
+#define MG_RETRY_GRPC_CANCELLED          0x080 /* 1 CANCELLED */
+#define MG_RETRY_GRPC_DEADLINE_EXCEEDED  0x100 /* 4 DEADLINE_EXCEEDED */
+#define MG_RETRY_GRPC_RESOURCE_EXHAUSTED 0x200 /* 8 RESOURCE_EXHAUSTED */
+#define MG_RETRY_GRPC_INTERNAL           0x400 /* 13 INTERNAL */
+#define MG_RETRY_GRPC_UNAVAILABLE        0x800 /* 14 UNAVAILABLE */
 
 /*
  * A decision's resilience settings, from its route (or App Mesh's defaults):
@@ -213,6 +219,22 @@ bool mg_route_cluster_retry_begin(struct mg_route_cluster *c);
 void mg_route_cluster_retry_end(struct mg_route_cluster *c);
 
 const struct mg_route_cluster_stats *mg_route_cluster_stats(const struct mg_route_cluster *c);
+
+/* mg_route_table_can_serve() tells whether some cluster of <t> can take a request: it has an
+ * endpoint, and a usable one or fails open (docs/RESILIENCE.md).  For /health. */
+bool mg_route_table_can_serve(struct mg_route_table *t);
+
+/* mg_route_table_clusters_json() writes a JSON array, one object per cluster (virtual node
+ * listener) of <t> with its endpoints, usable ones and counters, into <buf> (<cap> bytes,
+ * NUL-terminated).  Returns the length, or -1 when it does not fit.  For /stats. */
+int mg_route_table_clusters_json(struct mg_route_table *t, char *buf, size_t cap);
+
+/* Calls <fn> for every endpoint of every cluster of <t> whose virtual node listener has a
+ * healthCheck (an endpoint in several such clusters is visited once per cluster). */
+void mg_route_table_foreach_checked(struct mg_route_table *t,
+                                    void (*fn)(void *arg, struct mg_endpoint *ep,
+                                               const struct mg_cfg_node_listener *nl),
+                                    void *arg);
 const char *mg_route_cluster_node(const struct mg_route_cluster *c);
 
 /* Buffer size mg_route_decide() needs for any target it can produce. */

@@ -471,6 +471,25 @@ mg_tls_handshake(struct mg_tls_conn *t)
 	return result(t, ret);
 }
 
+/*
+ * wake() marks <t> used and, if mg_tls_release_idle() shrank its record buffers, gives them
+ * back their full size (call with mg_tls_cur == t: the allocation is the connection's).
+ * 0, or MG_TLS_ERR when the memory cap refuses them (the connection fails).
+ */
+static int
+wake(struct mg_tls_conn *t)
+{
+	t->io_recent = true;
+	if (!t->bufs_released)
+		return 0;
+	if (mbedtls_ssl_restore_buffers(&t->ssl) != 0) {
+		fail(t, MG_TLS_FAIL_ALLOC_FAILED);
+		return MG_TLS_ERR;
+	}
+	t->bufs_released = false;
+	return 0;
+}
+
 int
 mg_tls_read(struct mg_tls_conn *t, void *buf, size_t len)
 {
@@ -490,6 +509,10 @@ mg_tls_read(struct mg_tls_conn *t, void *buf, size_t len)
 		return 0;
 	prev = mg_tls_cur;
 	mg_tls_cur = t;
+	if (wake(t) != 0) {
+		mg_tls_cur = prev;
+		return MG_TLS_ERR;
+	}
 	for (;;) {
 		t->rx_blocked = false;
 		ret = mbedtls_ssl_read(&t->ssl, buf, len > INT_MAX ? INT_MAX : len);
@@ -547,7 +570,9 @@ mg_tls_write(struct mg_tls_conn *t, const void *buf, size_t len)
 		return MG_TLS_ERR;
 	prev = mg_tls_cur;
 	mg_tls_cur = t;
-	ret = flush(t);
+	ret = wake(t);
+	if (ret == 0)
+		ret = flush(t);
 	if (ret == 0) {
 		ret = mbedtls_ssl_get_max_out_record_payload(&t->ssl);
 		if (ret > 0) {
@@ -577,7 +602,7 @@ mg_tls_flush(struct mg_tls_conn *t)
 	mg_tls_cur = t;
 	if (t->state == MG_TLS_ST_HANDSHAKE)
 		ret = t->tx_pending ? MG_TLS_WANT_WRITE : 0; /* mg_tls_handshake() flushes */
-	else
+	else if ((ret = wake(t)) == 0)
 		ret = flush(t);
 	mg_tls_cur = prev;
 	return ret;
@@ -599,7 +624,9 @@ mg_tls_close_notify(struct mg_tls_conn *t)
 		return MG_TLS_ERR;
 	prev = mg_tls_cur;
 	mg_tls_cur = t;
-	ret = flush(t);
+	ret = t->state == MG_TLS_ST_OPEN ? wake(t) : 0;
+	if (ret == 0)
+		ret = flush(t);
 	if (ret == 0 && !t->close_sent && t->hs_done) {
 		ret = mbedtls_ssl_close_notify(&t->ssl);
 		if (ret == 0 || (ret == MBEDTLS_ERR_SSL_WANT_WRITE && t->tx_pending)) {

@@ -109,7 +109,9 @@ struct mg_tls_conn {
 	bool ticket_accepted;
 	bool resumed;
 	bool sni_matched;
-	bool rx_closed; /* close_notify received */
+	bool rx_closed;     /* close_notify received */
+	bool io_recent;     /* used since the last mg_tls_release_idle() pass */
+	bool bufs_released; /* record buffers shrunk by mg_tls_release_idle() */
 	bool close_sent;
 	uint8_t tickets_written;
 	/* Record framing of received bytes during the handshake, to see unencrypted alerts. */

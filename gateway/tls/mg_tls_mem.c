@@ -241,6 +241,37 @@ mg_tls_conn_put(struct mg_tls_conn *t)
 	mg_pool_put(&g.pool, t);
 }
 
+unsigned int
+mg_tls_release_idle(void)
+{
+	struct mg_tls_conn *t, *prev;
+	unsigned int i, n = 0;
+	int rc;
+
+	if (!g.pool_live)
+		return 0;
+	for (i = 0; i < g.pool.capacity; i++) {
+		t = slot_conn(i);
+		if (t->gen == 0 || t->state != MG_TLS_ST_OPEN || t->bufs_released || t->tx_pending)
+			continue;
+		if (t->io_recent) {
+			t->io_recent =
+			    false; /* idle from now on, unless used before the next pass */
+			continue;
+		}
+		prev = mg_tls_cur;
+		mg_tls_cur = t;
+		rc = mbedtls_ssl_release_buffers(&t->ssl);
+		mg_tls_cur = prev;
+		if (rc == 0)
+			n++;
+		if (rc != MBEDTLS_ERR_SSL_BAD_INPUT_DATA)
+			t->bufs_released =
+			    true; /* also half done (alloc refused): restore checks */
+	}
+	return n;
+}
+
 uint64_t
 mg_tls_now_ms(void)
 {

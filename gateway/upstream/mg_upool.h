@@ -57,6 +57,10 @@ struct mg_endpoint {
 	 * mg_endpoint_usable() combines them.
 	 */
 	uint8_t hc_state;
+	bool hc_busy;                    /* a probe is in flight (gateway/upstream/mg_hc.c) */
+	uint32_t hc_ok_run, hc_fail_run; /* consecutive probe outcomes */
+	uint32_t hc_next;                /* sys_now() of the next probe */
+	uint64_t hc_probes, hc_failures;
 	uint32_t consecutive_errors, times_ejected;
 	uint64_t ejected_until_ms;
 	uint64_t ejections;

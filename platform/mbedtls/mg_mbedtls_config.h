@@ -132,10 +132,12 @@
  * AES-GCM, and the peer can decrypt sooner), which saves 8 KiB per connection.  Each outgoing
  * handshake message must fit whole, so a certificate chain may take up to ~8 KiB (the server
  * refuses longer ones at load time); 4 KiB would save 4 KiB more but refuse chains of three or
- * more certificates (an ACM public chain is ~5 KB).  MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH is not
- * used: it only shrinks buffers after a max_fragment_length negotiation, which browsers, curl
- * and BoringSSL (Envoy) never do.  docs/TLS.md has the measured bytes per connection.
+ * more certificates (an ACM public chain is ~5 KB).  MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH is on
+ * for our patch 0002 (mbedtls_ssl_release_buffers()/restore_buffers(), which reuse its
+ * resizing code): idle connections give both buffers back (mg_tls_release_idle(),
+ * docs/PERFORMANCE.md).  docs/TLS.md has the measured bytes per connection.
  */
+#define MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH
 #define MBEDTLS_SSL_IN_CONTENT_LEN  16384
 #define MBEDTLS_SSL_OUT_CONTENT_LEN 8192
 #define MBEDTLS_SSL_CIPHERSUITES                                                                   \

@@ -173,10 +173,11 @@ s_action(void *ctx, const char *name, int argc, char **argv)
 	}
 	if (strcmp(name, "show-stats") == 0) {
 		char line[160];
-		int n = snprintf(line, sizeof(line),
-		                 "gateway pid %d %s; live counters: GET /stats on the admin listener\r\n",
-		                 (int)gateway_pid,
-		                 gateway_pid > 0 && kill(gateway_pid, 0) == 0 ? "running" : "not running");
+		int n = snprintf(
+		    line, sizeof(line),
+		    "gateway pid %d %s; live counters: GET /stats on the admin listener\r\n",
+		    (int)gateway_pid,
+		    gateway_pid > 0 && kill(gateway_pid, 0) == 0 ? "running" : "not running");
 
 		s_out(NULL, line, (size_t)n);
 		return 0;
@@ -192,15 +193,17 @@ s_action(void *ctx, const char *name, int argc, char **argv)
 	return -ENOTSUP;
 }
 
-static const struct mg_shell_ops sock_ops = {s_out,    s_running, s_commit,
-                                             s_pw_check, s_pw_set, s_action};
+static const struct mg_shell_ops sock_ops = {s_out,      s_running, s_commit,
+                                             s_pw_check, s_pw_set,  s_action};
 
 int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"config", required_argument, NULL, 'c'}, {"pid", required_argument, NULL, 'p'},
-	    {"gateway", required_argument, NULL, 'g'}, {"socket", required_argument, NULL, 's'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"pid", required_argument, NULL, 'p'},
+	    {"gateway", required_argument, NULL, 'g'},
+	    {"socket", required_argument, NULL, 's'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};

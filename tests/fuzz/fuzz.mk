@@ -55,6 +55,8 @@ FUZZ_base64url_SRCS  = gateway/jwt/mg_b64url.c
 FUZZ_jwks_SRCS       = $(JWT_FUZZ_SRCS)
 FUZZ_jwks_CFLAGS     = $(MBEDTLS_INC)
 FUZZ_jwks_LIBS       = $(MBEDTLS_LIB) -lpcre2-8
+FUZZ_jwks_fetch_SRCS = gateway/jwt/mg_jwt_fetch.c gateway/jwt/mg_jwt_json.c gateway/http/mg_h1.c \
+		       gateway/http/mg_http_lex.c gateway/http/mg_chunked.c
 FUZZ_jwt_SRCS        = $(JWT_FUZZ_SRCS)
 FUZZ_jwt_CFLAGS      = $(MBEDTLS_INC)
 FUZZ_jwt_LIBS        = $(MBEDTLS_LIB) -lpcre2-8
@@ -69,3 +71,4 @@ FUZZ_alog_SRCS          = gateway/obs/mg_alog.c gateway/obs/mg_obs.c gateway/cor
 			  gateway/http/mg_h1.c gateway/http/mg_http_lex.c gateway/http/mg_http_util.c
 FUZZ_alog_CFLAGS        = $(DPDK_INC)
 FUZZ_shell_SRCS = platform/shell/mg_shell.c
+FUZZ_grpc_SRCS = gateway/h2/mg_grpc.c gateway/http/mg_http_util.c gateway/http/mg_http_lex.c gateway/http/mg_h1.c

@@ -23,7 +23,8 @@ A case file is one JSON object:
   }
 
 "config" is deep-merged over tests/routing/base.json (the appliance and a virtual gateway
-with one http listener on 8080).  An "expect" with status 200 must give every key of the
+with one http listener on 8080; a case may replace the listener through "virtualGateway", e.g.
+to give it the grpc protocol).  An "expect" with status 200 must give every key of the
 decision; otherwise "status" is required and the other keys are compared when given.
 """
 
@@ -39,7 +40,7 @@ BASE_FILE = ROUTING_DIR / "base.json"
 DECISION_KEYS = ("status", "gatewayRoute", "virtualService", "virtualRouter", "route",
                  "targets", "host", "path")
 CONFIG_KEYS = ("appliance", "mesh", "gatewayRoutes", "virtualServices", "virtualRouters",
-               "routes", "virtualNodes")
+               "routes", "virtualNodes", "virtualGateway")
 METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH")
 
 

@@ -822,3 +822,30 @@ MG_TEST(config_admin_token_and_syslog)
 	mg_cfg_errors_free(&errs);
 	mg_config_free(&cfg);
 }
+
+/* appliance.failClosed: a list of virtual node names; empty strings and non-strings refused. */
+MG_TEST(config_fail_closed)
+{
+	static const char head[] =
+	    "{\"appliance\":{\"interfaces\":[{\"name\":\"a\",\"address\":"
+	    "\"192.168.1.10/16\"}],\"admin\":{\"interface\":\"a\",\"port\":80},"
+	    "\"failClosed\":";
+	struct mg_config cfg = {0};
+	struct mg_cfg_errors errs;
+	char doc[512];
+
+	snprintf(doc, sizeof(doc), "%s[\"web\",\"api\"]}}", head);
+	MG_ASSERT_EQ_INT(mg_cfgtest_parse(&cfg, doc, &errs), 0);
+	MG_EXPECT_EQ_INT(cfg.appliance.n_fail_closed, 2);
+	MG_EXPECT_STR(cfg.appliance.fail_closed[0], "web");
+	MG_EXPECT_STR(cfg.appliance.fail_closed[1], "api");
+	mg_config_free(&cfg);
+	memset(&cfg, 0, sizeof(cfg));
+	snprintf(doc, sizeof(doc), "%s[\"\"]}}", head);
+	MG_EXPECT(mg_cfgtest_parse(&cfg, doc, &errs) != 0);
+	mg_config_free(&cfg);
+	memset(&cfg, 0, sizeof(cfg));
+	snprintf(doc, sizeof(doc), "%s[1]}}", head);
+	MG_EXPECT(mg_cfgtest_parse(&cfg, doc, &errs) != 0);
+	mg_config_free(&cfg);
+}

@@ -161,7 +161,32 @@ static const struct {
     {DOC("{\"routes\":{\"api\":{\"providers\":[\"p\"],\"match\":\"some\"}}}"), "match"},
     {DOC("{\"providers\":[]}"), "expected an object keyed by provider name"},
     {DOC("{\"unknown\":1}"), "unknown field 'unknown'"},
+    {DOC("{\"providers\":{\"p\":{\"jwks\":{\"file\":\"/k\"},"
+         "\"ecdsaVerificationsPerSecond\":-1}}}"),
+     "ecdsaVerificationsPerSecond"},
+    {DOC("{\"providers\":{\"p\":{\"jwks\":{\"remote\":{\"uri\":\"https://x/jwks\","
+         "\"caBundle\":\"\"}}}}}"),
+     "caBundle"},
 };
+
+MG_TEST(config_jwt_remote_fields)
+{
+	static struct mg_config cfg;
+	struct mg_cfg_errors errs;
+	char buf[8192];
+	static const char doc[] =
+	    DOC("{\"providers\":{\"p\":{\"jwks\":{\"discovery\":{\"uri\":\"https://idp/.well-known/"
+	        "openid-configuration\",\"caBundle\":\"/etc/idp-ca.pem\"}},"
+	        "\"ecdsaVerificationsPerSecond\":200}}}");
+
+	if (mg_cfgtest_parse(&cfg, doc, &errs) != 0) {
+		mg_test_fail(__FILE__, __LINE__, "%s", mg_cfgtest_errors(&errs, buf, sizeof(buf)));
+		return;
+	}
+	MG_EXPECT_STR(cfg.appliance.jwt.providers[0].jwks.discovery.ca_bundle, "/etc/idp-ca.pem");
+	MG_EXPECT_EQ_INT(cfg.appliance.jwt.providers[0].ecdsa_per_second, 200);
+	mg_config_free(&cfg);
+}
 
 MG_TEST(config_jwt_errors)
 {

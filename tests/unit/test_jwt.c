@@ -617,3 +617,38 @@ MG_TEST(jwt_forward_and_no_keys)
 	}
 	mg_jwt_ctx_free(f.ctx);
 }
+
+/* ecdsaVerificationsPerSecond: uncached ECDSA verifications past the budget are `busy`
+ * (503) before any signature work; cached tokens and RSA do not count. */
+MG_TEST(jwt_ecdsa_budget)
+{
+	struct mg_jwt_provider_cfg cfg = {.name = "rfc", .issuer = "joe", .ecdsa_per_second = 2};
+	struct mg_jwt_ctx *ctx = mg_jwt_ctx_new(0, NULL);
+	struct mg_jwt_provider *p;
+	char bad[3][sizeof(rfc_a3)];
+	const char *sig;
+	int i;
+
+	MG_ASSERT(ctx != NULL);
+	p = mg_jwt_provider_get(ctx, mg_jwt_provider_add(ctx, &cfg));
+	MG_ASSERT(p != NULL);
+	MG_ASSERT(mg_jwt_provider_set_keys(p, rfc_jwks, strlen(rfc_jwks), NULL, 0) == 3);
+	sig = strrchr(rfc_a3, '.') + 1;
+	for (i = 0; i < 3; i++) {
+		memcpy(bad[i], rfc_a3, sizeof(rfc_a3));
+		bad[i][sig - rfc_a3] = (char)('E' + i); /* 'D' in the original: still canonical */
+	}
+#define V(tok, now) mg_jwt_verify_token(ctx, p, (tok), strlen(tok), (now), NULL, 0)
+	MG_EXPECT_EQ_INT(V(bad[0], RFC_NOW), MG_JWT_R_SIG_INVALID);
+	MG_EXPECT_EQ_INT(V(bad[1], RFC_NOW), MG_JWT_R_SIG_INVALID);
+	MG_EXPECT_EQ_INT(V(bad[2], RFC_NOW), MG_JWT_R_BUSY);
+	MG_EXPECT_EQ_INT(V(rfc_a3, RFC_NOW), MG_JWT_R_BUSY);
+	MG_EXPECT_EQ_INT(V(rfc_a2, RFC_NOW), MG_JWT_OK);     /* RSA is not budgeted */
+	MG_EXPECT_EQ_INT(V(rfc_a3, RFC_NOW + 1), MG_JWT_OK); /* a new second */
+	MG_EXPECT_EQ_INT(V(rfc_a3, RFC_NOW + 1), MG_JWT_OK); /* cached: free */
+	MG_EXPECT_EQ_INT(V(bad[0], RFC_NOW + 1), MG_JWT_R_SIG_INVALID);
+	MG_EXPECT_EQ_INT(V(bad[1], RFC_NOW + 1), MG_JWT_R_BUSY);
+	MG_EXPECT_EQ_INT(mg_jwt_reason_status(MG_JWT_R_BUSY), 503);
+#undef V
+	mg_jwt_ctx_free(ctx);
+}

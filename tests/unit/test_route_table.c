@@ -8,6 +8,7 @@
 
 #include "cfgtest.h"
 #include "gateway/route/mg_route.h"
+#include "gateway/upstream/mg_upool.h"
 #include "mgtest.h"
 
 #define GR(name, extra, match, target)                                                             \
@@ -80,13 +81,9 @@ static const char mesh[] =
                                                                    "\"portMapping\":{\"port\":8082,"
                                                                    "\"protocol\":\"http\"}}]}}]}";
 
-/* Fake endpoints: an array of (address, port) the table asked for, with reference counts. */
-struct fake_ep {
-	uint32_t addr;
-	uint16_t port;
-	int refs;
-};
-static struct fake_ep eps[16];
+/* Endpoints the table asked for, with reference counts: real structs (a smaller fake cast to
+ * struct mg_endpoint was misaligned, which UBSan reported). */
+static struct mg_endpoint eps[16];
 static int n_eps;
 
 static struct mg_endpoint *
@@ -95,15 +92,18 @@ ep_get(void *arg, uint32_t addr, uint16_t port, bool tls, const char *sni)
 	(void)arg;
 	(void)tls;
 	(void)sni;
-	eps[n_eps] = (struct fake_ep){addr, port, 1};
-	return (struct mg_endpoint *)&eps[n_eps++];
+	memset(&eps[n_eps], 0, sizeof(eps[n_eps]));
+	eps[n_eps].addr = addr;
+	eps[n_eps].port = port;
+	eps[n_eps].refs = 1;
+	return &eps[n_eps++];
 }
 
 static void
 ep_put(void *arg, struct mg_endpoint *ep)
 {
 	(void)arg;
-	((struct fake_ep *)ep)->refs--;
+	ep->refs--;
 }
 
 static enum mg_route_reason
@@ -183,9 +183,9 @@ MG_TEST(route_table_order_rewrites_and_splits)
 
 	/* A virtual node provider: endpoints in turn. */
 	MG_EXPECT_EQ_INT(decide(t, "GET /a/b/c HTTP/1.1\r\nHost: h\r\n\r\n", &d), MG_ROUTE_OK);
-	MG_EXPECT(d.ep == (struct mg_endpoint *)&eps[0]);
+	MG_EXPECT(d.ep == &eps[0]);
 	MG_EXPECT_EQ_INT(decide(t, "GET /a/b/c HTTP/1.1\r\nHost: h\r\n\r\n", &d), MG_ROUTE_OK);
-	MG_EXPECT(d.ep == (struct mg_endpoint *)&eps[1]);
+	MG_EXPECT(d.ep == &eps[1]);
 	MG_EXPECT_EQ_INT(d.targets[0].port, 8081);
 
 	/* Targets that are not paths (the HTTP parser already refuses bad percent-encoding). */
@@ -195,6 +195,6 @@ MG_TEST(route_table_order_rewrites_and_splits)
 
 	mg_route_table_free(t);
 	for (i = 0; i < n_eps; i++)
-		MG_EXPECT_EQ_INT(eps[i].refs, 0);
+		MG_EXPECT_EQ_UINT(eps[i].refs, 0);
 	mg_config_free(&cfg);
 }

@@ -32,5 +32,7 @@ test-unit: jwt-fixtures
 # Observability (gateway/obs) and the admin's config dump.
 UNIT_DEPS_SRCS += gateway/obs/mg_trace.c gateway/obs/mg_alog.c gateway/obs/mg_obs.c \
 		  gateway/admin/mg_config_dump.c
+# gRPC helpers (gateway/h2).
+UNIT_DEPS_SRCS += gateway/h2/mg_grpc.c
 # The appliance's SNTP client (platform/init/ntp.c; test_ntp.c stubs PID 1's logger).
 UNIT_DEPS_SRCS += platform/init/ntp.c

@@ -3,6 +3,7 @@
 #   make bench            Meshgate and HAProxy 2.6 side by side; results into docs/perf/
 #   make bench BENCH_QUICK=1   a short run (about 2 minutes) for iteration
 #   make bench BENCH_ONLY=keepalive,handshake   some phases only
+#   BENCH_PORT=tap make bench   the gateway on a TAP port instead of af_packet on a veth pair
 #   make bench-crypto     mbedTLS's own speed (programs/test/benchmark) with our configuration
 BENCH_QUICK ?=
 BENCH_ONLY  ?= keepalive,jwt,saturation,handshake,idle
@@ -21,3 +22,12 @@ $(BENCH_CRYPTO): $(MBEDTLS_LIB)
 
 bench-crypto: $(BENCH_CRYPTO)
 	$(Q)taskset -c 1 $(BENCH_CRYPTO) ecdsa ecdh x25519 aes_gcm rsa
+
+# What JWT authentication costs per request (cached, uncached RS256 / ES256): docs/JWT.md.
+.PHONY: bench-jwt
+# First the verifier alone, in process (the unit test jwt_interop_timing: tokens from
+# python3-jwt, best of many runs), then through the data plane (tools/bench/bench_jwt.py).
+bench-jwt: $(GATEWAY) $(UNIT_BIN) jwt-fixtures
+	$(Q)$(UNIT_BIN) -v jwt_interop_timing | grep 'jwt timing'
+	$(Q)/usr/bin/python3 tools/bench/bench_jwt.py --gateway $(GATEWAY) --work $(BUILD_ROOT)/bench-jwt \
+		$(if $(BENCH_QUICK),--quick)

@@ -43,7 +43,9 @@ GW, PEER, PREFIX = "10.99.0.2", "10.99.0.1", 24
 # nginx and HAProxy live on the namespace's loopback (the TAP comes and goes with the gateway);
 # the gateway reaches it through its next hop, the kernel side of the TAP.
 UP = "10.98.0.1"
-IFACE = "mgb0"
+IFACE = "mgb0"  # the kernel side of the gateway's port (TAP, or one end of a veth pair)
+GWIF = "mgb1"  # BENCH_PORT=af_packet: the veth end the gateway's net_af_packet port uses
+PORT_KIND = os.environ.get("BENCH_PORT", "af_packet")  # or "tap"
 ADMIN = 9901
 GW_TLS = 8443
 HAP_TLS = 9443
@@ -161,7 +163,9 @@ http {{
     def gateway_config(self, jwt):
         cfg = {
             "appliance": {
-                "interfaces": [{"name": "data0", "device": f"net_tap0,iface={IFACE}",
+                "interfaces": [{"name": "data0", "device": (
+                    f"net_af_packet0,iface={GWIF}" if PORT_KIND == "af_packet"
+                    else f"net_tap0,iface={IFACE}"),
                                 "address": f"{GW}/{PREFIX}", "gateway": PEER, "mtu": 1500}],
                 "admin": {"interface": "data0", "port": ADMIN},
                 "dataplane": {"mbufs": 65536},
@@ -187,6 +191,17 @@ http {{
                              capture_output=True, text=True)
         if chk.returncode != 0:
             return None, chk.stdout + chk.stderr
+        if PORT_KIND == "af_packet":
+            # A veth pair: the kernel end gets the peer address; checksum offloads off on both
+            # ends (af_packet hands the gateway the frames as the kernel queued them).
+            ns = ["ip", "-n", self.ns]
+            subprocess.run([*ns, "link", "add", IFACE, "type", "veth", "peer", "name", GWIF],
+                           check=True)
+            for dev in (IFACE, GWIF):
+                subprocess.run(["ip", "netns", "exec", self.ns, "ethtool", "-K", dev, "tx", "off",
+                                "rx", "off", "tso", "off", "gso", "off", "gro", "off"],
+                               capture_output=True)
+                subprocess.run([*ns, "link", "set", dev, "up"], check=True)
         p = self.spawn([self.args.gateway, "--config", str(path)], "gateway", cpu=PROXY_CPU)
         self.proxy_pid = p.pid
         deadline = time.monotonic() + 30
@@ -361,15 +376,7 @@ backend vs_default
         secs = 5 if self.quick else 20
         # warm up (the upstream pool, caches)
         self.h2load(port, ["-c", str(conns), "-n", "2000"], headers, tag + "-warm")
-        perf = None
-        if os.environ.get("BENCH_PERF") and getattr(self, "proxy_pid", None):
-            # A CPU profile of the proxy during the measured run (perf's cpu-clock event:
-            # hardware counters are not available in these VMs).
-            cg = ["--call-graph", "dwarf,8192"] if os.environ["BENCH_PERF"] == "dwarf" else ["-g"]
-            perf = subprocess.Popen(["perf", "record", "-e", "cpu-clock", *cg, "-p",
-                                     str(self.proxy_pid), "-o", str(self.work / f"perf-{tag}.data"),
-                                     "--", "sleep", str(secs)], stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL)
+        perf = self.perf_start(tag, secs)
         k0 = self.proc_times(self.proxy_pid)
         r = self.measure(who, cpu_fn, lambda: self.h2load(
             port, ["-c", str(conns), f"--rps={per}", "-D", str(secs)], headers, tag))
@@ -382,6 +389,17 @@ backend vs_default
         r["offered_rps"] = conns * per
         r["cpu_us_per_req"] = r["cpu_s"] / max(1, r["2xx"]) * 1e6
         return r
+
+    def perf_start(self, tag, secs):
+        """A CPU profile of the proxy for <secs> s (BENCH_PERF=1 or dwarf), or None; perf's
+        cpu-clock event: hardware counters are not available in these VMs."""
+        if not os.environ.get("BENCH_PERF") or not getattr(self, "proxy_pid", None):
+            return None
+        cg = ["--call-graph", "dwarf,8192"] if os.environ["BENCH_PERF"] == "dwarf" else ["-g"]
+        return subprocess.Popen(["perf", "record", "-e", "cpu-clock", *cg, "-p",
+                                 str(self.proxy_pid), "-o", str(self.work / f"perf-{tag}.data"),
+                                 "--", "sleep", str(secs)], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
 
     def phase_saturation(self, port, cpu_fn, tag):
         secs = 5 if self.quick else 15
@@ -413,7 +431,10 @@ backend vs_default
 
     def phase_handshake(self, host, port, cpu_fn, mode):
         secs = 5 if self.quick else 15
+        perf = self.perf_start(f"hs-{mode}-{port}", secs)
         r = self.measure(None, cpu_fn, lambda: self.hs_loop(host, port, mode, secs))
+        if perf is not None:
+            perf.wait(timeout=60)
         r["cpu_us_per_hs"] = r["cpu_s"] / max(1, r["connections"]) * 1e6
         r["hs_per_core_s"] = 1e6 / r["cpu_us_per_hs"] if r["cpu_us_per_hs"] > 0 else 0
         return r
@@ -429,7 +450,7 @@ backend vs_default
                               str(self.pki / "ca.crt"), HOST], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, start_new_session=True)
         line = p.stdout.readline().strip()
-        time.sleep(2)
+        time.sleep(3)  # the gateway releases idle connections' buffers within 2 s
         after = self.rss_kib(pid)
         tls1 = self.tls_mem() if gw else 0
         p.stdin = None
@@ -598,7 +619,8 @@ def report(res, out, quick, machine):
             label = r["metric"].replace(" ", "_")
             dat.append(f"{i} \"{label}\" {r['ratio']} {r['target'] or 'NaN'}")
     (out / "chart.dat").write_text("\n".join(dat) + "\n")
-    gp = f"""set terminal pngcairo size 1000,520 font ",9"
+    gp = f"""set terminal pngcairo size 1100,560 font ",9"
+set rmargin 14
 set output "{out}/chart.png"
 set title "Meshgate / HAProxy 2.6 (same machine, same run); bars: ratio, points: target"
 set style fill solid 0.6

@@ -193,6 +193,12 @@ expect("meshgate_routing_decisions_total", N + 2, reason="ok")
 expect("meshgate_routing_decisions_total", M, reason="no_gateway_route")
 expect("meshgate_routing_decisions_total", K, reason="no_endpoint")
 expect("meshgate_upstream_overflows_total", 1)
+expect("meshgate_upstream_retries_total", 0)  # no retryPolicy in this configuration
+expect("meshgate_upstream_ejections_total", 0)
+# TODO(issue 7, JWT failures): when the JWT check is wired into the proxy, give this case an
+# appliance.jwt requirement on one gateway route, send J requests with bad tokens (expired,
+# bad signature, missing) and expect meshgate_jwt_requests_total{reason=...} to move by
+# exactly those counts, and responses_total{code_class="4xx"} by M + J.
 expect("meshgate_responses_total", N, code_class="2xx")
 expect("meshgate_responses_total", M, code_class="4xx")
 expect("meshgate_responses_total", K + 1, code_class="5xx")

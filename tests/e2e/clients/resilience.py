@@ -9,6 +9,11 @@
                                    every answer is 200; then PORTS are healed through the fault
                                    upstream's CONTROL address and must get traffic again within
                                    the ejection time
+  health URL CONTROL PORT REMOVE_S RETURN_S
+                                   once PORT serves, it is black-holed
+                                   (answers nothing): after REMOVE_S seconds no request fails
+                                   any more; healed, PORT serves again within RETURN_S seconds
+  status URL N STATUS MS            N keep-alive GETs each answer STATUS within MS milliseconds
 Prints one summary line; exit 0 iff the check held.
 """
 
@@ -140,9 +145,82 @@ def eject(url, control, seconds, ports):
     return late_fail == 0 and back is not None
 
 
+def health(url, control, port, remove_s, return_s):
+    u = urllib.parse.urlsplit(url)
+    remove_s, return_s = float(remove_s), float(return_s)
+
+    def one():
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+        try:
+            st, _, body = get(conn, u.path)
+        except (OSError, http.client.HTTPException):
+            st, body = 0, b""
+        conn.close()
+        return st, body
+
+    t0 = time.monotonic()
+    warm = False
+    while time.monotonic() - t0 < 20:  # PORT healthy (checked) and in traffic
+        st, body = one()
+        if st == 200 and f":{port} ".encode() in body:
+            warm = True
+            break
+        time.sleep(0.05)
+    if not warm:
+        print(f"health: {port} never served at first")
+        return False
+    urllib.request.urlopen(f"http://{control}/set?port={port}&mode=hang", timeout=5).read()
+    t0 = time.monotonic()
+    fails, last_fail, n = 0, None, 0
+    while time.monotonic() - t0 < remove_s + 3:
+        t_req = time.monotonic() - t0  # when the failing request was sent
+        st, _ = one()
+        n += 1
+        if st != 200:
+            fails += 1
+            last_fail = t_req
+        time.sleep(0.02)
+    urllib.request.urlopen(f"http://{control}/set?port={port}&mode=ok", timeout=5).read()
+    t1 = time.monotonic()
+    back = None
+    while time.monotonic() - t1 < return_s + 5:
+        st, body = one()
+        if st == 200 and f":{port} ".encode() in body:
+            back = time.monotonic() - t1
+            break
+        time.sleep(0.05)
+    removed = last_fail is not None and last_fail <= remove_s
+    print(f"health: {n} requests while {port} was black-holed, {fails} failed, the last after "
+          f"{'-' if last_fail is None else f'{last_fail:.1f}'} s (limit {remove_s:g} s); healed, "
+          f"back in traffic after {'never' if back is None else f'{back:.1f} s'} "
+          f"(limit {return_s:g} s)")
+    return removed and back is not None and back <= return_s
+
+
+def status(url, n, want, ms):
+    u = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+    codes, slowest, good = {}, 0.0, 0
+    for i in range(int(n)):
+        t = time.monotonic()
+        try:
+            st, _, _ = get(conn, u.path + f"?i={i}")
+        except (OSError, http.client.HTTPException):
+            st = 0
+            conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+        dt = (time.monotonic() - t) * 1000
+        slowest = max(slowest, dt)
+        codes[st] = codes.get(st, 0) + 1
+        good += st == int(want) and dt <= float(ms)
+    print(f"status: {good}/{n} answered {want} within {ms} ms (slowest {slowest:.1f} ms), "
+          f"statuses {codes}")
+    return good == int(n)
+
+
 def main():
     mode, args = sys.argv[1], sys.argv[2:]
-    ok = {"success": success, "overflow": overflow, "timeout": timeout, "eject": eject}[mode](*args)
+    ok = {"success": success, "overflow": overflow, "timeout": timeout, "eject": eject,
+          "health": health, "status": status}[mode](*args)
     return 0 if ok else 1
 
 
