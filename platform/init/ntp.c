@@ -184,8 +184,8 @@ mg_ntp_tick(struct mg_ntp *n, uint64_t now_ms)
 		if (now_ms < n->sent_ms + NTP_WAIT_MS)
 			return;
 		n->timeouts++;
-		if (n->timeouts == 1 || n->synced_ms == 0)
-			mg_init_log("ntp: no answer from %s", n->name);
+		if (n->timeouts == 1) /* once per outage: the console is the shell's too */
+			mg_init_log("ntp: no answer from %s (retrying quietly)", n->name);
 		retry_later(n, now_ms);
 	}
 	if (now_ms < n->next_ms)

@@ -6,6 +6,8 @@ checking; see its docstring.  The JSON case also sends the access log to remote 
 (RFC 5424 over UDP) and reads the messages back.
 """
 
+import json
+
 from steps import Case, client, deep_merge, multi_upstream, server, sh, silent_upstream
 
 TOKEN = "obs-test-token-0123456789"
@@ -16,6 +18,11 @@ OBS = {
         "proxy": {"maxConnectionsPerEndpoint": 1, "maxIdleConnectionsPerEndpoint": 1},
         "endpoints": {"web": [{"address": "10.99.0.1", "port": 8081}],
                       "slow": [{"address": "10.99.0.1", "port": 8083}]},
+        # /auth needs a token of the RFC 7515 A.3 key: the check sends bad ones only.
+        "jwt": {"providers": {"rfc": {"issuer": "joe", "jwks": {"inline": json.dumps({"keys": [{
+            "kty": "EC", "crv": "P-256", "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+            "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]})}}},
+                "routes": {"auth": {"providers": ["rfc"]}}},
     },
     "virtualGateway": {
         "virtualGatewayName": "ingress",
@@ -27,7 +34,7 @@ OBS = {
             "match": {"prefix": "/" + name},
             "action": {"target": {"virtualService": {
                 "virtualServiceName": f"{svc}.mesh.local"}}}}}}
-        for name, svc in (("ok", "web"), ("down", "down"), ("slow", "slow"))],
+        for name, svc in (("ok", "web"), ("down", "down"), ("slow", "slow"), ("auth", "web"))],
     "virtualServices": [
         {"virtualServiceName": f"{n}.mesh.local",
          "spec": {"provider": {"virtualNode": {"virtualNodeName": n}}}}

@@ -9,8 +9,9 @@ upstream connection per endpoint), this script:
   1. checks that the admin endpoints are not served on the data listener (port 8080), that
      /metrics, /stats, /config_dump and POST /reload want the bearer token (401) while /ready
      and /health do not;
-  2. scrapes /metrics, sends known traffic (6 x 200, 3 x 404, 2 x 503 no endpoint, one
-     request the client abandons and one overflow 503 behind it), scrapes again, and checks
+  2. scrapes /metrics, sends known traffic (6 x 200, 3 x 404, 2 x 503 no endpoint, 3 x 401
+     JWT failures of three reasons, one request the client abandons and one overflow 503
+     behind it), scrapes again, and checks
      that every relevant counter moved by exactly what was sent; promtool accepts both
      scrapes;
   3. reads the access log back (Envoy's default text format, or the case's JSON keys) and
@@ -141,6 +142,15 @@ for i in range(K):
     st, _, _ = request(DATA, "GET", f"/down/{i}")
     check(st == 503, f"GET /down/{i}: {st}")
     sent.append(("GET", f"/down/{i}", 503, {"flags": "UH"}))
+# J JWT failures on /auth (gateway route "auth" needs a token): missing, malformed, alg none.
+JWT_BAD = [("missing", None), ("malformed", "Bearer not-a-jwt"),
+           ("alg_none", "Bearer eyJhbGciOiJub25lIn0.eyJpc3MiOiJqb2UifQ.")]
+J = len(JWT_BAD)
+for reason, auth in JWT_BAD:
+    st, hdr, _ = request(DATA, "GET", f"/auth/{reason}", {"Authorization": auth} if auth else {})
+    check(st == 401 and hdr.get("www-authenticate", "").startswith("Bearer "),
+          f"GET /auth/{reason}: {st} {hdr.get('www-authenticate')} (expected 401 Bearer)")
+    sent.append(("GET", f"/auth/{reason}", 401, {"flags": "UAEX"}))
 # The slow node's one connection is taken by a request its client abandons; the next
 # request overflows (503 UO).
 a = socket.create_connection((GW, DATA))
@@ -168,12 +178,12 @@ def expect(name, want, **labels):
 
 L = {"listener": str(DATA)}
 expect("meshgate_listener_requests_total", N, code_class="2xx", **L)
-expect("meshgate_listener_requests_total", M, code_class="4xx", **L)
+expect("meshgate_listener_requests_total", M + J, code_class="4xx", **L)
 expect("meshgate_listener_requests_total", K + 1, code_class="5xx", **L)
 expect("meshgate_listener_requests_total", 1, code_class="none", **L)
-expect("meshgate_listener_request_duration_seconds_count", N + M + K + 2, **L)
-expect("meshgate_listener_request_duration_seconds_bucket", N + M + K + 2, le="+Inf", **L)
-expect("meshgate_listener_connections_total", N + M + K + 2, **L)
+expect("meshgate_listener_request_duration_seconds_count", N + M + J + K + 2, **L)
+expect("meshgate_listener_request_duration_seconds_bucket", N + M + J + K + 2, le="+Inf", **L)
+expect("meshgate_listener_connections_total", N + M + J + K + 2, **L)
 check(val(after, "meshgate_listener_connections_active", **L) == 0,
       "listener connections_active back to 0")
 expect("meshgate_gateway_route_requests_total", N, gateway_route="ok", code_class="2xx")
@@ -189,21 +199,21 @@ expect("meshgate_virtual_node_upstream_ttfb_seconds_count", N, virtual_node="web
 expect("meshgate_virtual_node_upstream_overflows_total", 1, virtual_node="slow")
 expect("meshgate_endpoint_requests_total", N, endpoint="10.99.0.1:8081", code_class="2xx")
 expect("meshgate_endpoint_upstream_ttfb_seconds_count", N, endpoint="10.99.0.1:8081")
-expect("meshgate_routing_decisions_total", N + 2, reason="ok")
+expect("meshgate_routing_decisions_total", N + J + 2, reason="ok")  # JWT checks come after routing
 expect("meshgate_routing_decisions_total", M, reason="no_gateway_route")
 expect("meshgate_routing_decisions_total", K, reason="no_endpoint")
 expect("meshgate_upstream_overflows_total", 1)
 expect("meshgate_upstream_retries_total", 0)  # no retryPolicy in this configuration
 expect("meshgate_upstream_ejections_total", 0)
-# TODO(issue 7, JWT failures): when the JWT check is wired into the proxy, give this case an
-# appliance.jwt requirement on one gateway route, send J requests with bad tokens (expired,
-# bad signature, missing) and expect meshgate_jwt_requests_total{reason=...} to move by
-# exactly those counts, and responses_total{code_class="4xx"} by M + J.
+expect("meshgate_gateway_route_requests_total", J, gateway_route="auth", code_class="4xx")
+for reason, _ in JWT_BAD:
+    expect("meshgate_jwt_requests_total", 1, reason=reason)
+expect("meshgate_jwt_requests_total", 0, reason="allowed")
 expect("meshgate_responses_total", N, code_class="2xx")
-expect("meshgate_responses_total", M, code_class="4xx")
+expect("meshgate_responses_total", M + J, code_class="4xx")
 expect("meshgate_responses_total", K + 1, code_class="5xx")
-expect("meshgate_requests_total", N + M + K + 2)
-expect("meshgate_access_log_lines_total", N + M + K + 2)
+expect("meshgate_requests_total", N + M + J + K + 2)
+expect("meshgate_access_log_lines_total", N + M + J + K + 2)
 check(val(after, "meshgate_access_log_dropped_total") == 0, "no access log line dropped")
 for c in ("1xx", "3xx"):
     expect("meshgate_listener_requests_total", 0, code_class=c, **L)
