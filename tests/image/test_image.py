@@ -592,7 +592,7 @@ def main():
     args = ap.parse_args()
     ONLY.update(x for x in args.only.split(",") if x)
     t_start = time.monotonic()
-    rounds = int(os.environ.get("IMAGE_POWER_CUTS", "8"))
+    rounds = int(os.environ.get("IMAGE_POWER_CUTS", "5"))
     build = os.path.join(TOP, "build")
     work = tempfile.mkdtemp(prefix="mg-image-test-",
                             dir=build if os.access(build, os.W_OK) else None)
