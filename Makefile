@@ -182,7 +182,7 @@ include tools/bench/bench.mk
 
 # Tests of the tooling itself (tests/tools/*.sh), each printing PASS/FAIL;
 # appmesh_import.sh checks its output with the gateway.
-test-tools: $(DEPS_STAMP) $(GATEWAY)
+test-tools: $(DEPS_STAMP) $(GATEWAY) $(MGSHELL)
 	$(Q)fail=0; for t in tests/tools/*.sh; do $$t || fail=1; done; exit $$fail
 
 test: $(DEPS_STAMP)

@@ -6,6 +6,7 @@
 set -uo pipefail
 gw=${GATEWAY:-build/gateway}
 sh=${MGSHELL:-build/meshgate-shell}
+[ -x "$sh" ] || { echo "FAIL shell_socket: $sh is not built (make $sh)"; exit 1; }
 scratch=$(mktemp -d)
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$scratch"' EXIT

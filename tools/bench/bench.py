@@ -178,10 +178,22 @@ http {{
                     "privateKey": str(self.pki / "ec.key")}}}}]}},
         }
         if jwt:
+            # A requirement attaches to a gateway route: the JWT run routes everything through
+            # gateway route "api" to virtual node "web" (the same upstream), and checks there.
+            del cfg["appliance"]["proxy"]["staticUpstream"]
+            cfg["appliance"]["endpoints"] = {"web": [{"address": UP, "port": UPSTREAM}]}
             cfg["appliance"]["jwt"] = {"providers": {"idp": {
                 "issuer": "https://idp.example.com", "audiences": ["api://gateway"],
                 "jwks": {"file": str(self.work / "jwks.json")},
-                "claimToHeaders": [{"headerName": "x-jwt-sub", "claimName": "sub"}]}}}
+                "claimToHeaders": [{"headerName": "x-jwt-sub", "claimName": "sub"}]}},
+                "routes": {"api": {"providers": ["idp"]}}}
+            cfg["gatewayRoutes"] = [{"gatewayRouteName": "api", "spec": {"httpRoute": {
+                "match": {"prefix": "/"},
+                "action": {"target": {"virtualService": {"virtualServiceName": "web.local"}}}}}}]
+            cfg["virtualServices"] = [{"virtualServiceName": "web.local", "spec": {
+                "provider": {"virtualNode": {"virtualNodeName": "web"}}}}]
+            cfg["virtualNodes"] = [{"virtualNodeName": "web", "spec": {"listeners": [
+                {"portMapping": {"port": UPSTREAM, "protocol": "http"}}]}}]
         return cfg
 
     def start_gateway(self, jwt=False):
