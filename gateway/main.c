@@ -593,6 +593,9 @@ start_routing(void)
 		mg_err("%s", err);
 		return rc;
 	}
+	/* Active health checks (docs/RESILIENCE.md) walk whatever table is current, so a reload
+	 * that adds gateway routes with health checks gets them too. */
+	mg_hc_start(&routes);
 	if (config.n_gateway_routes > 0) {
 		rc = mg_route_table_build(&routes, &config, &env, err, sizeof(err));
 		if (rc != 0) {
@@ -606,7 +609,6 @@ start_routing(void)
 		        "upstream endpoint(s)",
 		        config.n_gateway_routes, config.n_virtual_services, config.n_routes,
 		        mg_endpoint_count());
-		mg_hc_start(&routes); /* active health checks (docs/RESILIENCE.md) */
 		return 0;
 	}
 	if (!p->has_upstream) {

@@ -535,6 +535,34 @@ def gateway_logged(regex, timeout=5.0):
     return Step(desc, step)
 
 
+def reload_config(config, timeout=10.0):
+    """Replaces the gateway's configuration file with the case's base merged with <config>
+    (a dict), sends SIGHUP and waits for "generation N in service"."""
+    desc = "reload to a new configuration"
+
+    def step(ctx, desc):
+        import json as _json
+        import os
+        import signal
+        path = ctx.logdir / "config.json"
+        log = ctx.logdir / "gateway.stderr"
+        before = len(re.findall(r"reload: generation \d+ in service",
+                                log.read_text(errors="replace") if log.exists() else ""))
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(ctx.fmt(_json.dumps(deep_merge(ctx.config, config), indent=2)) + "\n")
+        os.rename(tmp, path)
+        os.kill(ctx.gw.pid, signal.SIGHUP)
+        deadline = time.monotonic() + timeout
+        while True:
+            text = log.read_text(errors="replace") if log.exists() else ""
+            if len(re.findall(r"reload: generation \d+ in service", text)) > before:
+                return
+            if time.monotonic() >= deadline:
+                fail(f"{desc}: no 'generation N in service' within {timeout:g}s", text[-4000:])
+            time.sleep(0.2)
+    return Step(desc, step)
+
+
 def reloads_under_load(variants, url, n=20, interval=0.4, clients=20):
     """While h2load keeps <clients> keep-alive connections busy on <url> ({gw} expanded),
     rewrite the gateway's configuration file <n> times, cycling through <variants> (dicts

@@ -7,7 +7,7 @@ import copy
 import re
 
 from steps import (Case, Step, client, curl, deep_merge, fail, fault, fault_upstream,
-                   gateway_logged, get_stats, http)
+                   gateway_logged, get_stats, http, reload_config)
 
 
 def mesh(ports, route_extra=None, listener_extra=None):
@@ -140,6 +140,18 @@ CASES += [
                        12.3, 10.5, timeout=90, note=True),
                 cluster_stat("web", "usable", 2),
                 metric("upstream_health_check_transitions_total", 4)]),
+    # A gateway that boots without gateway routes (a static upstream) and gets a mesh with
+    # health checks by reload checks its endpoints too (the checker used to start only when
+    # the boot configuration had gateway routes).
+    Case("resilience_health_check_after_reload",
+         config={"virtualGateway": mesh([9001])["virtualGateway"],
+                 "appliance": {"proxy": {"staticUpstream": {"address": "10.99.0.1",
+                                                            "port": 9001}}}},
+         steps=[fault_upstream([9001]),
+                reload_config(mesh([9001], None, {"healthCheck": {
+                    "protocol": "http", "path": "/health", "intervalMillis": 5000,
+                    "timeoutMillis": 2000, "healthyThreshold": 2, "unhealthyThreshold": 2}})),
+                gateway_logged(r"endpoint 10\.99\.0\.1:9001 pending -> healthy", timeout=15)]),
     # Every endpoint unhealthy (the health check's path answers 503 while requests get 200):
     # fail-open (the default) keeps sending them traffic; fail-closed answers 503 at once.
     Case("resilience_fail_open", config=mesh([9001, 9002], NO_RETRY, UNHEALTHY),
