@@ -3,7 +3,7 @@ and HTTP/1.1 on one plaintext port, bodies both ways, to an HTTP/1.1 upstream (n
 
 import hashlib
 
-from steps import Case, Step, curl, fail, nginx, stats_back_to_baseline, stats_baseline
+from steps import Case, Step, curl, fail, nginx, sh, stats_back_to_baseline, stats_baseline
 
 MIB = 1 << 20
 
@@ -65,6 +65,9 @@ CASES = [
         h2_get("/f4m.bin", 4 * MIB, version="1.1", flag="--http1.1"),
         h2_put("put1.bin", 3 * MIB + 7),
         h2_put("put2.bin", 2 * MIB + 13, with_length=False),
+        sh("h2load", "-n", "10000", "-c", "100", "-m", "100", "http://{gw}:8080/small.txt",
+           stdout=r"requests: 10000 total, 10000 started, 10000 done, 10000 succeeded, 0 failed, "
+                  r"0 errored", timeout=120, desc="h2load -n 10000 -c 100 -m 100: no error"),
         stats_back_to_baseline(timeout=30),
     ]),
 ]
