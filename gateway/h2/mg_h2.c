@@ -1395,6 +1395,7 @@ conn_free(struct h2conn *hc)
 	LIST_REMOVE(hc, link);
 	h2.st.active_connections--;
 	mg_obs_conn_close(hc->lc->port);
+	mg_proxy_conn_gone();
 	mg_tls_conn_free(hc->tls);
 	mg_pool_put(&h2.conn_pool, hc);
 }

@@ -1724,8 +1724,7 @@ h2_takeover(struct session *s)
 	s->down = NULL;
 	LIST_REMOVE(s, link);
 	mg_obs_end(&s->obs);
-	px.st.active_sessions--;
-	mg_pool_put(&px.sessions, s);
+	mg_pool_put(&px.sessions, s); /* still counted active: mg_proxy_conn_gone() */
 	return true;
 }
 
@@ -1999,6 +1998,12 @@ on_accept(void *arg, struct mg_conn *c, const struct mg_conn_ops **ops, void **o
 	*ops = &down_ops;
 	*owner = s;
 	return true;
+}
+
+void
+mg_proxy_conn_gone(void)
+{
+	px.st.active_sessions--;
 }
 
 bool

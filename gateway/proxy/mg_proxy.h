@@ -129,6 +129,10 @@ int mg_proxy_listen(const struct mg_proxy_listener_conf *conf);
  */
 bool mg_proxy_attach(const struct mg_proxy_listener_conf *lc, struct mg_conn *c);
 
+/* mg_proxy_conn_gone() tells the proxy that a client connection it handed to gateway/h2
+ * ended (for the downstream_connections_active gauge). */
+void mg_proxy_conn_gone(void);
+
 /* mg_proxy_stop() resets every session and closes the listeners. */
 void mg_proxy_stop(void);
 
