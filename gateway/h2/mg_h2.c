@@ -1180,7 +1180,7 @@ attach(struct stream *st)
 	mg_conn_peer(hc->c, &paddr, &pport);
 	mg_conn_local(hc->c, &laddr, &lport);
 	st->vc = mg_vconn_new(&peer_ops, st, paddr, pport, laddr, lport, NULL, NULL);
-	if (st->vc == NULL || !mg_proxy_attach(hc->lc, st->vc)) {
+	if (st->vc == NULL || !mg_proxy_attach(hc->lc, st->vc, hc->tls != NULL)) {
 		if (st->vc != NULL) {
 			st->detaching = true;
 			mg_conn_abort(st->vc);

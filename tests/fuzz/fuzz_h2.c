@@ -235,11 +235,12 @@ static const struct mg_conn_ops fs_ops = {
 };
 
 bool
-mg_proxy_attach(const struct mg_proxy_listener_conf *lc, struct mg_conn *c)
+mg_proxy_attach(const struct mg_proxy_listener_conf *lc, struct mg_conn *c, bool https)
 {
 	unsigned int i;
 
 	(void)lc;
+	(void)https;
 	for (i = 0; i < MAX_SESSIONS; i++) {
 		if (!sessions[i].used) {
 			memset(&sessions[i], 0, sizeof(sessions[i]));
