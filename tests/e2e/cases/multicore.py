@@ -1,0 +1,94 @@
+"""Several shared-nothing workers (docs/PERFORMANCE.md, "Multi-core"): with
+appliance.dataplane.workers = 2 the gateway runs two worker processes, each with its own
+lwIP, attached to one queue each of the same multi-queue TAP.  The kernel spreads client
+connections over the queues; each worker opens its own connections to the upstream (nginx)
+and the responses to them come back to the worker that opened them.  /metrics and /stats sum
+the workers' counters and keep the per-worker ones apart.
+"""
+
+import json
+import re
+import time
+
+from steps import Case, Step, curl, deep_merge, fail, nginx, sh
+
+WORKERS2 = {
+    "virtualGateway": {
+        "virtualGatewayName": "ingress",
+        "spec": {"listeners": [{"portMapping": {"port": 8080, "protocol": "http"}}]},
+    },
+    "appliance": {
+        "proxy": {"staticUpstream": {"address": "10.99.0.1", "port": 8080}},
+        "dataplane": {"workers": 2},
+    },
+}
+
+N = 40  # client connections, each from a new source port
+
+
+def requests(n, desc):
+    # One curl per request: a new connection (new source port, new flow hash) each time.
+    script = (f"for i in $(seq {n}); do curl -sS --max-time 5 -o /dev/null "
+              "-w '%{http_code} %{size_download}\\n' http://{gw}:8080/f1k.bin; done")
+    want = rf"\A(200 1024\n){{{n}}}\Z"
+    return sh("sh", "-c", script, stdout=want, timeout=120, desc=desc)
+
+
+def per_worker(text):
+    return {int(w): int(v) for w, v in re.findall(
+        r'^meshgate_worker_requests_total\{worker="(\d+)"\} (\d+)$', text, re.M)}
+
+
+def both_workers_served(total):
+    def step(ctx, desc):
+        deadline = time.monotonic() + 5  # snapshots are at most 250 ms old
+        while True:
+            rc, out, err = curl(ctx, ctx.fmt("http://{gw}:{admin}/metrics"))
+            if rc != 0:
+                fail(f"{desc}: GET /metrics failed", err)
+            got = per_worker(out)
+            summed = re.search(r'^meshgate_responses_total\{code_class="2xx"\} (\d+)$', out, re.M)
+            ok = (sorted(got) == [0, 1] and all(v > 0 for v in got.values())
+                  and sum(got.values()) >= total and summed and int(summed.group(1)) >= total)
+            if ok:
+                ctx.log(f"requests per worker: {got}; 2xx summed: {summed.group(1)}")
+                ctx.notes.append(f"requests per worker {got}")
+                break
+            if time.monotonic() > deadline:
+                fail(f"{desc}: per-worker requests {got}, 2xx summed "
+                     f"{summed.group(1) if summed else None}; want both > 0 and sum >= {total}")
+            time.sleep(0.3)
+        rc, out, err = curl(ctx, ctx.fmt("http://{gw}:{admin}/stats"))
+        if rc != 0:
+            fail(f"{desc}: GET /stats failed", err)
+        st = json.loads(out)
+        ws = st.get("workers", [])
+        if sorted(w["index"] for w in ws) != [0, 1] or any(w["requests"] == 0 for w in ws):
+            fail(f"{desc}: /stats workers {ws}")
+        if st["proxy"]["requests"] < sum(w["requests"] for w in ws):
+            fail(f"{desc}: /stats proxy.requests {st['proxy']['requests']} is not the sum of "
+                 f"{[w['requests'] for w in ws]}")
+    return Step(f"both workers served requests; /metrics and /stats sum them (>= {total})",
+                step)
+
+
+def pause(s):
+    return Step(f"wait {s} s (longer than the TAP's 3 s flow-table ageing)",
+                lambda ctx, desc: time.sleep(s))
+
+
+CASES = [
+    Case("multicore_two_workers_spread_and_proxy", config=WORKERS2, needs=("curl", "nginx"),
+         steps=[
+             nginx(8080, files={"f1k.bin": 1024}),
+             requests(N, f"{N} proxied requests, one connection each: all 200 with the body"),
+             both_workers_served(N),
+             # Pooled upstream connections idle past the kernel's flow-table ageing: the
+             # worker's request refreshes the entry, so the response still comes back to it.
+             pause(4),
+             requests(20, "20 more after the pause: all 200"),
+             both_workers_served(N + 20),
+             sh("curl", "-sS", "--max-time", "5", "-X", "POST", "http://{gw}:{admin}/reload",
+                stdout=r"generation 2", desc="POST /reload reloads every worker"),
+         ]),
+]
