@@ -7,6 +7,12 @@
  * the hash alone picks, often another worker's, which resets the connection.  A RST written
  * first for the same 4-tuple records the flow beforehand; Linux discards it silently whether
  * a listener, a TIME-WAIT socket or nothing holds the tuple (it never answers a RST).
+ *
+ * The kernel forgets a flow 3 s after its last write (TUN_FLOW_EXPIRE); after that the hash
+ * alone picks the queue again, and a FIN or a late response from an upstream could reach
+ * another worker, which would reset the connection.  TCP keepalive probes every 1.5 s of
+ * silence from the upstream keep the flow's entry fresh for as long as the connection lives
+ * (one small segment and its ACK per idle pooled connection per 1.5 s).
  */
 #include "lwip/ip4.h"
 #include "lwip/netif.h"
@@ -15,6 +21,8 @@
 
 #include "gateway/net/mg_steer.h"
 
+#define TAP_KEEPALIVE_MS 1500 /* well inside the kernel's 3 s, with lwIP's 500 ms timer */
+
 void
 mg_steer_tap_prime(void *arg, struct tcp_pcb *pcb, uint32_t addr, uint16_t port)
 {
@@ -22,6 +30,10 @@ mg_steer_tap_prime(void *arg, struct tcp_pcb *pcb, uint32_t addr, uint16_t port)
 	struct netif *nif;
 
 	(void)arg;
+	ip_set_option(pcb, SOF_KEEPALIVE);
+	pcb->keep_idle = TAP_KEEPALIVE_MS;
+	pcb->keep_intvl = TAP_KEEPALIVE_MS;
+	pcb->keep_cnt = 9;
 	ip_addr_set_ip4_u32(&remote, addr);
 	nif = ip4_route(ip_2_ip4(&remote));
 	if (nif == NULL)
