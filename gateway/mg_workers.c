@@ -227,6 +227,20 @@ mg_workers_ready(const uint8_t (*macs)[6], int n_ifaces)
 	__atomic_store_n(&s->ready, 1, __ATOMIC_RELEASE);
 }
 
+const char *
+mg_workers_unready(void)
+{
+	static char why[64];
+	unsigned int k;
+
+	for (k = 0; shm != NULL && k < shm->n; k++)
+		if (!__atomic_load_n(&shm->slots[k].ready, __ATOMIC_ACQUIRE)) {
+			snprintf(why, sizeof(why), "worker %u of %u starting", k, shm->n);
+			return why;
+		}
+	return NULL;
+}
+
 bool
 mg_workers_mac0(int i, uint8_t mac[6])
 {

@@ -50,6 +50,9 @@ unsigned int mg_workers_index(void);
 void mg_workers_ready(const uint8_t (*macs)[6], int n_ifaces);
 bool mg_workers_mac0(int i, uint8_t mac[6]);
 
+/* mg_workers_unready() is NULL once every worker is ready, else which one is not. */
+const char *mg_workers_unready(void);
+
 /* mg_workers_request_reload() asks the supervisor to forward a SIGHUP to every worker. */
 void mg_workers_request_reload(void);
 

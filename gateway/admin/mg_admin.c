@@ -350,8 +350,12 @@ serve(struct admin_conn *c, const struct mg_ahttp_req *r)
 			        NULL);
 			return;
 		}
-		/* Nor until every remote JWT key set was fetched (or failed) once. */
-		waiting = mg_jwt_fetch_unsettled();
+		/* Nor until every worker is up (several workers: the later ones attach to the
+		 * interfaces after the first is serving, and keep-alive clients that connect
+		 * before would all stay on the first). */
+		waiting = mg_workers_unready();
+		if (waiting == NULL)
+			waiting = mg_jwt_fetch_unsettled();
 		if (waiting != NULL) {
 			n = snprintf(body, sizeof(body), "waiting: %s\n", waiting);
 			respond(c, 503, "Service Unavailable", "text/plain", body, (size_t)n, head,

@@ -235,7 +235,8 @@ http {{
         subprocess.run(["ip", "-n", self.ns, "addr", "add", f"{PEER}/{PREFIX}", "dev", IFACE],
                        check=True)
         subprocess.run(["ip", "-n", self.ns, "link", "set", IFACE, "up"], check=True)
-        while self.curl(f"http://{GW}:{ADMIN}/ready", 1)[0] != 0:
+        # GET /ready answers 200 "ready" once every worker is up (503 "waiting: ..." before).
+        while self.curl(f"http://{GW}:{ADMIN}/ready", 1)[1].strip() != "ready":
             if p.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("gateway not ready: see gateway.log")
             time.sleep(0.1)
@@ -529,6 +530,11 @@ backend vs_default
                     raise RuntimeError(f"gateway --check refused workers={n}: {why}")
                 try:
                     self.h2load(GW_TLS, ["-c", "64", "-n", "2000"], (), f"workers{n}-warm")
+                    if os.environ.get("BENCH_DEBUG"):
+                        for cmd in (["ip", "-d", "link", "show", IFACE],
+                                    ["tc", "-s", "qdisc", "show", "dev", IFACE]):
+                            log(self.nsrun(cmd, 10, check=False).stdout)
+                        log(self.curl(f"http://{GW}:{ADMIN}/ready")[1])
                     self.gw_cpu()
                     s0 = self.last_stats
                     r = self.measure(None, self.gw_cpu, lambda: self.h2load(
@@ -538,6 +544,10 @@ backend vs_default
                     per1 = {w["index"]: w["requests"] for w in s1.get("workers", [s1["worker"]])}
                     r["requests_per_worker"] = {k: per1[k] - per0.get(k, 0) for k in sorted(per1)}
                     r["cpu_us_per_req"] = r["cpu_s"] / max(1, r["2xx"]) * 1e6
+                    # Packets the kernel queued to each TAP queue (= worker), from its qdiscs.
+                    q = self.nsrun(["tc", "-s", "qdisc", "show", "dev", IFACE], 10, check=False)
+                    r["tap_queue_packets"] = re.findall(
+                        r"parent :(\d+) .*\n\s*Sent \d+ bytes (\d+) pkt", q.stdout)
                     r.pop("raw", None)
                     res[str(n)] = r
                     log(f"meshgate: {n} worker(s): {r['rps']:.0f} req/s, "
