@@ -8,9 +8,11 @@ the workers' counters and keep the per-worker ones apart.
 
 import json
 import re
+import shutil
+import subprocess
 import time
 
-from steps import Case, Step, curl, deep_merge, fail, nginx, sh
+from steps import BASE_CONFIG, Case, Step, curl, fail, gateway_rejects, nginx, sh
 
 WORKERS2 = {
     "virtualGateway": {
@@ -72,6 +74,21 @@ def both_workers_served(total):
                 step)
 
 
+def promtool_accepts_summed_metrics():
+    def step(ctx, desc):
+        rc, out, err = curl(ctx, ctx.fmt("http://{gw}:{admin}/metrics"))
+        if rc != 0:
+            fail(f"{desc}: GET /metrics failed", err)
+        if shutil.which("promtool") is None:
+            ctx.notes.append("promtool missing: summed /metrics not linted")
+            return
+        p = subprocess.run(["promtool", "check", "metrics"], input=out, capture_output=True,
+                           text=True, timeout=30)
+        if p.returncode != 0:
+            fail(f"{desc}: promtool check metrics rc={p.returncode}", p.stdout + p.stderr)
+    return Step("promtool accepts the summed /metrics", step)
+
+
 def pause(s):
     return Step(f"wait {s} s (longer than the TAP's 3 s flow-table ageing)",
                 lambda ctx, desc: time.sleep(s))
@@ -83,6 +100,7 @@ CASES = [
              nginx(8080, files={"f1k.bin": 1024}),
              requests(N, f"{N} proxied requests, one connection each: all 200 with the body"),
              both_workers_served(N),
+             promtool_accepts_summed_metrics(),
              # Pooled upstream connections idle past the kernel's flow-table ageing: the
              # worker's request refreshes the entry, so the response still comes back to it.
              pause(4),
@@ -91,4 +109,16 @@ CASES = [
              sh("curl", "-sS", "--max-time", "5", "-X", "POST", "http://{gw}:{admin}/reload",
                 stdout=r"generation 2", desc="POST /reload reloads every worker"),
          ]),
+]
+
+# Several worker processes can share only a TAP here; other devices are refused at start.
+AF_PACKET2 = {"appliance": dict(BASE_CONFIG["appliance"], interfaces=[dict(
+    BASE_CONFIG["appliance"]["interfaces"][0], device="net_af_packet0,iface=lo")],
+    dataplane={"workers": 2})}
+
+CASES += [
+    Case("multicore_refuses_non_tap_devices", start=False, needs=(), steps=[
+        gateway_rejects(AF_PACKET2, r"workers 2: interface data0 is not a net_tap device",
+                        name="af_packet-2-workers"),
+    ]),
 ]
