@@ -193,11 +193,11 @@ mg_workers_spawn(unsigned int n, unsigned int *index, int *status)
 			signal_all(pids, n, SIGTERM);
 		} else if (sig == SIGCHLD && !stopping) {
 			reap(pids, n, stopping, &failed, status);
-			if (failed) {
-				mg_err("a worker failed; stopping the others");
-				stopping = true;
-				signal_all(pids, n, SIGTERM);
-			}
+		}
+		if (failed && !stopping) {
+			mg_err("a worker failed; stopping the others");
+			stopping = true;
+			signal_all(pids, n, SIGTERM);
 		}
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);

@@ -111,12 +111,40 @@ CASES = [
          ]),
 ]
 
+def worker_death_stops_the_gateway(within=5.0):
+    """SIGKILL one worker: the supervisor stops the other and exits with status 1."""
+    def step(ctx, desc):
+        kids = subprocess.run(["pgrep", "-P", str(ctx.gw.pid)], capture_output=True,
+                              text=True).stdout.split()
+        if len(kids) != 2:
+            fail(f"{desc}: the gateway (pid {ctx.gw.pid}) has worker processes {kids}")
+        ctx.stopped = True  # it exits on purpose now
+        subprocess.run(["kill", "-KILL", kids[-1]])
+        try:
+            rc = ctx.gw.wait(timeout=within)
+        except subprocess.TimeoutExpired:
+            fail(f"{desc}: the gateway still runs {within:g} s after a worker was killed")
+        if rc != 1:
+            fail(f"{desc}: exit status {rc}, expected 1", ctx.gateway_output())
+        left = subprocess.run(["pgrep", "-P", str(ctx.gw.pid)], capture_output=True,
+                              text=True).stdout.split()
+        if any(subprocess.run(["kill", "-0", k], capture_output=True).returncode == 0
+               for k in kids[:-1]):
+            fail(f"{desc}: worker {kids[0]} outlived the supervisor {left}")
+    return Step("a killed worker stops the gateway: exit status 1, no worker left", step)
+
+
+MINIMAL2 = {"appliance": {"dataplane": {"workers": 2}}}
+
 # Several worker processes can share only a TAP here; other devices are refused at start.
 AF_PACKET2 = {"appliance": dict(BASE_CONFIG["appliance"], interfaces=[dict(
     BASE_CONFIG["appliance"]["interfaces"][0], device="net_af_packet0,iface=lo")],
     dataplane={"workers": 2})}
 
 CASES += [
+    Case("multicore_worker_death_stops_all", config=MINIMAL2, steps=[
+        worker_death_stops_the_gateway(),
+    ]),
     Case("multicore_refuses_non_tap_devices", start=False, needs=(), steps=[
         gateway_rejects(AF_PACKET2, r"workers 2: interface data0 is not a net_tap device",
                         name="af_packet-2-workers"),
