@@ -146,6 +146,7 @@ mg_workers_spawn(unsigned int n, unsigned int *index, int *status)
 			if (getppid() != parent)
 				_exit(1);
 			sigprocmask(SIG_SETMASK, &old, NULL);
+			mg_log_set_worker((int)k);
 			my_index = k;
 			*index = k;
 			return 1;
