@@ -29,12 +29,12 @@ LWIP_SERIES=2.2
 # Binary packages: build, unit tests, fuzzing, end-to-end tests.
 PKGS=(
 	build-essential pkg-config dpkg-dev patch xz-utils ca-certificates
-	dpdk-dev libdpdk-dev libjsmn-dev libpcre2-dev
+	dpdk-dev libdpdk-dev libjsmn-dev libpcre2-dev libnghttp2-dev
 	libbsd-dev libmd-dev libelf-dev zlib1g-dev libnuma-dev libpcap-dev
 	libarchive-dev libjansson-dev libbpf-dev libxdp-dev libibverbs-dev libisal-dev
 	clang libclang-rt-14-dev clang-format
 	python3 python3-websockets iproute2 iputils-ping curl procps kmod netcat-openbsd openssl nginx
-	nghttp2-client testssl.sh python3-jwt python3-jwcrypto prometheus
+	nghttp2-client testssl.sh python3-jwt python3-jwcrypto prometheus python3-h2 python3-grpcio
 	# the appliance image (make image, run-vm, test-image); its kernel is fetched with
 	# `apt-get download` by images/mkimage.sh and never installed here
 	binutils systemd-boot-efi dosfstools mtools gdisk zstd qemu-utils qemu-system-x86 ovmf

@@ -29,6 +29,7 @@ enum {
 	F_NEED_OUTPUT = 1 << 3, /* tcp_output() due when the callback returns */
 	F_DEAD = 1 << 4,        /* closed or gone: recycle when the callback returns */
 	F_ABORTED = 1 << 5,     /* tcp_abort() called inside an lwIP callback */
+	F_VIRTUAL = 1 << 6,     /* a virtual connection (mg_vconn_new) */
 };
 
 /*
@@ -52,6 +53,11 @@ struct mg_conn {
 	    wnode; /* the deadline: armed in cn.wheel, or on the list being fired */
 	uint16_t flags;
 	uint16_t depth; /* nesting of callbacks into the owner */
+	/* A virtual connection (mg_vconn_new): its peer, and the addresses it reports. */
+	const struct mg_vconn_peer *vp;
+	void *varg;
+	uint32_t v_paddr, v_laddr;
+	uint16_t v_pport, v_lport;
 };
 
 struct listener {
@@ -290,6 +296,18 @@ on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	return leave(c);
 }
 
+/* Tells a virtual connection's peer that the owner closed or aborted it, once. */
+static void
+vconn_detach(struct mg_conn *c, bool abort)
+{
+	const struct mg_vconn_peer *vp = c->vp;
+
+	if (vp == NULL)
+		return;
+	c->vp = NULL;
+	vp->gone(c->varg, abort);
+}
+
 /* ---- public functions -------------------------------------------------------- */
 
 int
@@ -410,6 +428,8 @@ mg_conn_read(struct mg_conn *c, void *buf, size_t len)
 {
 	size_t done = 0;
 
+	if (c->vp != NULL)
+		return c->vp->read(c->varg, buf, len, false);
 	if (c->rx_bytes == 0)
 		return (c->flags & F_RX_EOF) ? 0 : MG_CONN_AGAIN;
 	if (len == 0)
@@ -437,6 +457,8 @@ mg_conn_read(struct mg_conn *c, void *buf, size_t len)
 size_t
 mg_conn_rx_avail(const struct mg_conn *c)
 {
+	if (c->vp != NULL)
+		return c->vp->rx_avail(c->varg);
 	return c->rx_bytes;
 }
 
@@ -446,6 +468,11 @@ mg_conn_peek(const struct mg_conn *c, void *buf, size_t len)
 	size_t done = 0;
 	unsigned int i;
 
+	if (c->vp != NULL) {
+		int n = c->vp->read(c->varg, buf, len, true);
+
+		return n > 0 ? (size_t)n : 0;
+	}
 	for (i = 0; i < c->rxq_len && done < len; i++) {
 		struct pbuf *p = c->rxq[i];
 		u16_t n = (u16_t)(len - done < p->tot_len ? len - done : p->tot_len);
@@ -458,6 +485,8 @@ mg_conn_peek(const struct mg_conn *c, void *buf, size_t len)
 bool
 mg_conn_rx_eof(const struct mg_conn *c)
 {
+	if (c->vp != NULL)
+		return c->vp->rx_eof(c->varg);
 	return (c->flags & F_RX_EOF) != 0;
 }
 
@@ -476,6 +505,8 @@ mg_conn_io_send(void *arg, const unsigned char *buf, size_t len)
 size_t
 mg_conn_send_space(const struct mg_conn *c)
 {
+	if (c->vp != NULL)
+		return c->vp->send_space(c->varg);
 	if (c->pcb == NULL || tcp_sndqueuelen(c->pcb) >= TCP_SND_QUEUELEN - 4)
 		return 0;
 	return tcp_sndbuf(c->pcb);
@@ -484,6 +515,8 @@ mg_conn_send_space(const struct mg_conn *c)
 size_t
 mg_conn_unsent(const struct mg_conn *c)
 {
+	if (c->vp != NULL)
+		return c->vp->unsent(c->varg);
 	return c->pcb != NULL ? (size_t)(TCP_SND_BUF - tcp_sndbuf(c->pcb)) : 0;
 }
 
@@ -492,6 +525,8 @@ mg_conn_write(struct mg_conn *c, const void *buf, size_t len, bool more)
 {
 	size_t done = 0;
 
+	if (c->vp != NULL)
+		return c->vp->write(c->varg, buf, len, more);
 	if (c->pcb == NULL)
 		return -EPIPE;
 	while (done < len) {
@@ -520,6 +555,10 @@ mg_conn_write(struct mg_conn *c, const void *buf, size_t len, bool more)
 void
 mg_conn_shutdown_write(struct mg_conn *c)
 {
+	if (c->vp != NULL) {
+		c->vp->shutdown_write(c->varg);
+		return;
+	}
 	if (c->pcb == NULL)
 		return;
 	if (tcp_shutdown(c->pcb, 0, 1) == ERR_OK) {
@@ -535,6 +574,11 @@ mg_conn_close(struct mg_conn *c)
 {
 	struct tcp_pcb *pcb = c->pcb;
 
+	if (c->vp != NULL) {
+		vconn_detach(c, false);
+		conn_kill(c);
+		return;
+	}
 	if (pcb == NULL) {
 		conn_kill(c);
 		return;
@@ -562,6 +606,8 @@ mg_conn_abort(struct mg_conn *c)
 {
 	struct tcp_pcb *pcb = c->pcb;
 
+	if (c->vp != NULL)
+		vconn_detach(c, true);
 	if (pcb != NULL) {
 		detach(pcb);
 		tcp_abort(pcb);
@@ -629,6 +675,11 @@ mg_conn_owner(const struct mg_conn *c)
 void
 mg_conn_peer(const struct mg_conn *c, uint32_t *addr, uint16_t *port)
 {
+	if (c->flags & F_VIRTUAL) {
+		*addr = c->v_paddr;
+		*port = c->v_pport;
+		return;
+	}
 	*addr = c->pcb != NULL ? ip4_addr_get_u32(ip_2_ip4(&c->pcb->remote_ip)) : 0;
 	*port = c->pcb != NULL ? c->pcb->remote_port : 0;
 }
@@ -636,6 +687,83 @@ mg_conn_peer(const struct mg_conn *c, uint32_t *addr, uint16_t *port)
 void
 mg_conn_local(const struct mg_conn *c, uint32_t *addr, uint16_t *port)
 {
+	if (c->flags & F_VIRTUAL) {
+		*addr = c->v_laddr;
+		*port = c->v_lport;
+		return;
+	}
 	*addr = c->pcb != NULL ? ip4_addr_get_u32(ip_2_ip4(&c->pcb->local_ip)) : 0;
 	*port = c->pcb != NULL ? c->pcb->local_port : 0;
+}
+
+/* ---- virtual connections ----------------------------------------------------------- */
+
+struct mg_conn *
+mg_vconn_new(const struct mg_vconn_peer *peer, void *arg, uint32_t peer_addr, uint16_t peer_port,
+             uint32_t local_addr, uint16_t local_port, const struct mg_conn_ops *ops, void *owner)
+{
+	struct mg_conn *c = mg_pool_get(&cn.pool);
+
+	if (c == NULL) {
+		cn.st.refused_pool_empty++;
+		return NULL;
+	}
+	c->flags = F_VIRTUAL;
+	c->vp = peer;
+	c->varg = arg;
+	c->v_paddr = peer_addr;
+	c->v_pport = peer_port;
+	c->v_laddr = local_addr;
+	c->v_lport = local_port;
+	c->ops = ops;
+	c->owner = owner;
+	return c;
+}
+
+bool
+mg_conn_is_virtual(const struct mg_conn *c)
+{
+	return (c->flags & F_VIRTUAL) != 0;
+}
+
+void
+mg_vconn_readable(struct mg_conn *c)
+{
+	enter(c);
+	if (!(c->flags & F_DEAD) && c->ops != NULL && c->ops->readable != NULL)
+		c->ops->readable(c);
+	leave(c);
+}
+
+void
+mg_vconn_writable(struct mg_conn *c)
+{
+	enter(c);
+	if (!(c->flags & F_DEAD) && c->ops != NULL && c->ops->writable != NULL)
+		c->ops->writable(c);
+	leave(c);
+}
+
+void
+mg_vconn_connected(struct mg_conn *c)
+{
+	enter(c);
+	if (!(c->flags & F_DEAD) && c->ops != NULL && c->ops->connected != NULL)
+		c->ops->connected(c);
+	leave(c);
+}
+
+void
+mg_vconn_closed(struct mg_conn *c, enum mg_conn_reason why)
+{
+	c->vp = NULL; /* the peer is gone: nothing may call it */
+	if (why == MG_CONN_RESET)
+		cn.st.resets++;
+	enter(c);
+	if (!(c->flags & F_DEAD)) {
+		c->flags |= F_DEAD;
+		if (c->ops != NULL && c->ops->closed != NULL)
+			c->ops->closed(c, why);
+	}
+	leave(c);
 }

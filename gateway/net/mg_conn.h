@@ -174,6 +174,53 @@ void mg_conn_local(const struct mg_conn *c, uint32_t *addr, uint16_t *port);
 int mg_conn_io_recv(void *arg, unsigned char *buf, size_t len);
 int mg_conn_io_send(void *arg, const unsigned char *buf, size_t len);
 
+/*
+ * Virtual connections.  A virtual connection is an mg_conn with no TCP connection behind
+ * it: its bytes come from and go to a peer inside the gateway (an HTTP/2 stream carries one
+ * HTTP/1.1 exchange this way: gateway/h2/mg_h2.h).  Its owner uses it exactly as a TCP
+ * connection (mg_conn_read/peek/write, rx_avail/eof, send_space, deadlines, close, abort,
+ * peer and local addresses); the peer implements struct mg_vconn_peer and reports events
+ * with mg_vconn_*().  The peer must not report events from inside one of its own methods
+ * (the owner may be in the middle of a call into it): it records them and reports them
+ * once the call that caused them has returned.
+ */
+struct mg_vconn_peer {
+	/* Copies up to <len> received bytes (consumes them unless <peek>): as mg_conn_read. */
+	int (*read)(void *arg, void *buf, size_t len, bool peek);
+	size_t (*rx_avail)(void *arg);
+	bool (*rx_eof)(void *arg);
+	/* Takes up to <len> bytes: the count, or MG_CONN_AGAIN (then mg_vconn_writable()
+	 * follows when room frees up). */
+	int (*write)(void *arg, const void *buf, size_t len, bool more);
+	size_t (*send_space)(void *arg);
+	size_t (*unsent)(void *arg);
+	void (*shutdown_write)(void *arg);
+	/* The owner closed (<abort> false: what was written is complete) or aborted the
+	 * connection.  The peer must not use the connection again. */
+	void (*gone)(void *arg, bool abort);
+};
+
+/*
+ * mg_vconn_new() creates a virtual connection served by <peer> (<arg>), reporting the
+ * given peer and local addresses (network byte order) and ports, owned by <owner> with
+ * <ops> (which may be set later with mg_conn_set_owner()).  Returns NULL when the
+ * connection pool is empty.
+ */
+struct mg_conn *mg_vconn_new(const struct mg_vconn_peer *peer, void *arg, uint32_t peer_addr,
+                             uint16_t peer_port, uint32_t local_addr, uint16_t local_port,
+                             const struct mg_conn_ops *ops, void *owner);
+
+/* Events from the peer to the owner, with the meaning of struct mg_conn_ops. */
+void mg_vconn_readable(struct mg_conn *c);
+void mg_vconn_writable(struct mg_conn *c);
+void mg_vconn_connected(struct mg_conn *c);
+/* The peer is gone (<why>: MG_CONN_RESET or MG_CONN_ERROR): the owner's `closed' is called
+ * and the connection is recycled; the peer must not use it again. */
+void mg_vconn_closed(struct mg_conn *c, enum mg_conn_reason why);
+
+/* mg_conn_is_virtual() tells a virtual connection from a TCP one. */
+bool mg_conn_is_virtual(const struct mg_conn *c);
+
 const struct mg_conn_stats *mg_conn_stats(void);
 const char *mg_conn_reason_name(enum mg_conn_reason why);
 
