@@ -58,7 +58,7 @@ DPDK_CORE   := common_iavf security ethdev net mbuf mempool ring hash meter pci 
 DPDK_LIBS   := -Wl,--whole-archive $(DPDK_PMDS:%=$(DPDK_LIBDIR)/librte_%.a) -Wl,--no-whole-archive \
 	       -Wl,--start-group $(DPDK_CORE:%=$(DPDK_LIBDIR)/librte_%.a) -Wl,--end-group
 # PCRE2 checks the regular expressions of routes (static in the static build).
-SYS_LIBS    := -lpcre2-8 -lbsd -lmd -lelf -lz -lnuma -lpthread -ldl -lm
+SYS_LIBS    := -lnghttp2 -lpcre2-8 -lbsd -lmd -lelf -lz -lnuma -lpthread -ldl -lm
 
 WARN        := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	       -Wformat=2 -Wno-format-nonliteral -Wvla -Wno-missing-field-initializers

@@ -46,6 +46,7 @@
 #include "gateway/mg_worker.h"
 #include "gateway/net/mg_conn.h"
 #include "gateway/net/mg_dns.h"
+#include "gateway/h2/mg_h2.h"
 #include "gateway/proxy/mg_proxy.h"
 #include "gateway/route/mg_route.h"
 #include "gateway/authn/mg_authn.h"
@@ -66,6 +67,8 @@
 /* Head-sized buffers for requests and responses being parsed (two per busy
  * session at most, none per idle one). */
 #define MG_PROXY_BUFFERS 4096
+/* HTTP/2 stream buffers (gateway/h2): a stream holds up to two while it moves bytes. */
+#define MG_H2_BUFFERS 4096
 /* Request sent -> response head: App Mesh's route timeout.perRequest default. */
 #define MG_PROXY_RESPONSE_TIMEOUT_MS 15000
 #define EAL_ARGS_MAX                 (16 + 2 * MG_CFG_MAX_IFACES)
@@ -638,9 +641,10 @@ start_routing(void)
 static int
 start_listener_tls(void)
 {
-	static const char *const alpn_http11[] = {"http/1.1"};
+	static const char *alpn[2];
 	const struct mg_cfg_listener *l = &config.virtual_gateway.listener;
 	const struct mg_cfg_proxy *p = &config.appliance.proxy;
+	bool h2 = l->protocol != MG_CFG_PROTO_HTTP;
 	struct mg_tls_cert_conf certs[1 + MG_CFG_MAX_EXTRA_CERTS];
 	const char *names[MG_CFG_MAX_EXTRA_CERTS][MG_CFG_MAX_SERVER_NAMES];
 	const char *san[MG_CFG_MAX_SAN];
@@ -670,10 +674,17 @@ start_listener_tls(void)
 	sc.certs = certs;
 	sc.ncerts = 1 + (unsigned int)p->n_extra_certs;
 	sc.default_cert = 0;
-	if (p->alpn_http11) {
-		sc.alpn = alpn_http11;
-		sc.nalpn = 1;
+	/* Server preference: h2 first. */
+	if (p->alpn_h2 && !h2) {
+		mg_err("appliance.proxy.alpn lists h2 but the listener's portMapping.protocol is "
+		       "http: make it http2 or grpc");
+		return -EINVAL;
 	}
+	if ((p->alpn_h2 || p->alpn_default) && h2)
+		alpn[sc.nalpn++] = "h2";
+	if (p->alpn_http11)
+		alpn[sc.nalpn++] = "http/1.1";
+	sc.alpn = alpn;
 	if (l->has_validation) {
 		sc.client_ca_file = l->trust_chain;
 		sc.client_san = l->validation_san.n > 0 ? san : NULL;
@@ -699,13 +710,12 @@ start_proxy(void)
 
 	if (!config.has_virtual_gateway)
 		return 0;
-	if (l->protocol != MG_CFG_PROTO_HTTP) {
-		mg_err("virtualGateway listener: protocol http2 and grpc are not supported yet");
-		return -ENOTSUP;
-	}
 	rc = mg_upool_init(MG_CONN_MAX);
 	if (rc == 0)
 		rc = mg_proxy_init(MG_CONN_MAX, MG_PROXY_BUFFERS, p->max_request_header_bytes);
+	if (rc == 0 && l->protocol != MG_CFG_PROTO_HTTP)
+		rc = mg_h2_init(MG_CONN_MAX, MG_CONN_MAX, MG_H2_BUFFERS,
+		                mg_h2_buf_size(p->max_request_header_bytes));
 	if (rc != 0) {
 		mg_err("proxy pools: %s", strerror(-rc));
 		return rc;
@@ -761,6 +771,7 @@ start_proxy(void)
 	lc.response_timeout_ms = MG_PROXY_RESPONSE_TIMEOUT_MS;
 	lc.limits.max_head = p->max_request_header_bytes;
 	lc.limits.max_body = p->max_request_body_bytes;
+	lc.h2 = l->protocol != MG_CFG_PROTO_HTTP;
 	rc = mg_proxy_listen(&lc);
 	if (rc != 0) {
 		mg_err("listener on port %u: %s", l->port, strerror(-rc));
@@ -773,6 +784,7 @@ start_proxy(void)
 		lc.https = false;
 		lc.port = p->https_redirect_port;
 		lc.redirect_port = l->port;
+		lc.h2 = false;
 		rc = mg_proxy_listen(&lc);
 		if (rc != 0) {
 			mg_err("HTTPS redirect listener on port %u: %s", lc.port, strerror(-rc));

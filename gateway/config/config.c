@@ -503,7 +503,7 @@ check_upstream_sni(struct mg_schema_ctx *ctx, const struct mg_schema_field *f, i
 
 /*
  * "alpn": a non-empty array of distinct protocol names; sets alpn_http11 / alpn_h2 of the
- * proxy. Only "http/1.1" is served today.
+ * proxy ("h2" needs a listener whose portMapping.protocol is http2 or grpc: checked at start).
  */
 static int
 parse_alpn(struct mg_schema_ctx *ctx, const struct mg_schema_field *f, int tok, void *base)
@@ -536,9 +536,11 @@ parse_alpn(struct mg_schema_ctx *ctx, const struct mg_schema_field *f, int tok, 
 			}
 			px->alpn_http11 = true;
 		} else if (mg_json_str_eq(ctx->doc, e, "h2")) {
-			mg_json_error(ctx->doc, e,
-			              "HTTP/2 is not supported yet; use [\"http/1.1\"]");
-			rc = -EINVAL;
+			if (px->alpn_h2) {
+				mg_json_error(ctx->doc, e, "'h2' is listed twice");
+				rc = -EINVAL;
+			}
+			px->alpn_h2 = true;
 		} else {
 			mg_json_error(ctx->doc, e, "'%s' is not valid (expected http/1.1 or h2)",
 			              mg_json_excerpt(ctx->doc, e, ex, sizeof(ex)));
@@ -691,9 +693,12 @@ validate_appliance(struct mg_schema_ctx *ctx, const struct mg_schema_object *o, 
 			break;
 		}
 	}
-	/* No protocol listed (the default, or an error already reported): HTTP/1.1. */
-	if (!ap->proxy.alpn_http11 && !ap->proxy.alpn_h2)
+	/* No protocol listed (the default, or an error already reported): HTTP/1.1, and h2
+	 * first on an http2 or grpc listener (decided where the listener starts). */
+	if (!ap->proxy.alpn_http11 && !ap->proxy.alpn_h2) {
 		ap->proxy.alpn_http11 = true;
+		ap->proxy.alpn_default = true;
+	}
 	return rc;
 }
 

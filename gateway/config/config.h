@@ -234,7 +234,8 @@ struct mg_cfg_extra_cert {
  *
  * <has_upstream>, <upstream_addr> (IPv4, host byte order like the interfaces) and
  * <upstream_port> are staticUpstream: where every request goes until gateway routes exist.
- * ALPN: <alpn_http11> is true (the only protocol offered today) and <alpn_h2> false.
+ * ALPN: the protocols listed in appliance.proxy.alpn; <alpn_default> when none was listed
+ * (then "h2" and "http/1.1" on an http2 or grpc listener, "http/1.1" on an http one).
  * <max_request_body_bytes> 0 means unlimited; <https_redirect_port> 0 means off.
  * <max_idle_per_endpoint> is at most <max_conns_per_endpoint>.
  */
@@ -245,7 +246,7 @@ struct mg_cfg_proxy {
 	char upstream_sni[254]; /* staticUpstream.serverName: sent as SNI and checked, or "" */
 	int n_extra_certs;
 	struct mg_cfg_extra_cert extra_certs[MG_CFG_MAX_EXTRA_CERTS];
-	bool alpn_http11, alpn_h2;
+	bool alpn_http11, alpn_h2, alpn_default;
 	uint32_t session_ticket_lifetime_s, handshake_timeout_ms, request_header_timeout_ms,
 	    idle_timeout_ms, connect_timeout_ms;
 	uint32_t max_request_header_bytes;

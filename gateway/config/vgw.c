@@ -256,21 +256,16 @@ mark_present(struct mg_schema_ctx *ctx, const struct mg_schema_object *o, int to
 	return 0;
 }
 
-/* portMapping.protocol: only plain HTTP/1.1 listeners can be served today. */
+/* portMapping.protocol: http, http2 and grpc are all served (gateway/h2 for HTTP/2). */
 static int
 check_listener_protocol(struct mg_schema_ctx *ctx, const struct mg_schema_field *f, int tok,
                         void *base)
 {
-	const struct vgw_port_mapping *pm = base;
-
+	(void)ctx;
 	(void)f;
-	if (pm->protocol == MG_CFG_PROTO_HTTP)
-		return 0;
-	mg_json_error(ctx->doc, tok,
-	              "HTTP/2 is not supported yet: the listener serves HTTP/1.1 only, so '%s' "
-	              "(which needs HTTP/2) cannot be honoured; use \"http\"",
-	              protocol_names[pm->protocol]);
-	return -EINVAL;
+	(void)tok;
+	(void)base;
+	return 0;
 }
 
 /*

@@ -30,6 +30,7 @@
 #include "gateway/core/mg_log.h"
 #include "gateway/core/mg_pool.h"
 #include "gateway/h2/mg_grpc.h"
+#include "gateway/h2/mg_h2.h"
 #include "gateway/http/mg_chunked.h"
 #include "gateway/http/mg_http_lex.h"
 #include "gateway/http/mg_http_util.h"
@@ -66,6 +67,8 @@ struct session {
 	struct mg_tls_conn *tls;    /* client side over TLS; NULL: plaintext */
 	struct mg_tls_conn *up_tls; /* upstream side over TLS; NULL: plaintext */
 	bool sniffing; /* PERMISSIVE listener: TLS or not is decided by the first byte */
+	bool virt;     /* the client side is an HTTP/2 stream (mg_proxy_attach) */
+	bool h2_known; /* an HTTP/2 listener's connection was found to speak HTTP/1.1 */
 	struct mg_endpoint *ep;
 	LIST_ENTRY(session) link; /* open sessions, for shutdown */
 	struct buf *din, *uin;    /* unparsed input from the client, the upstream */
@@ -323,14 +326,16 @@ session_free(struct session *s)
 {
 	LIST_REMOVE(s, link);
 	mg_obs_end(&s->obs);
-	mg_obs_conn_close(s->lc->port);
+	if (!s->virt)
+		mg_obs_conn_close(s->lc->port);
 	if (s->din != NULL)
 		mg_pool_put(&px.bufs, s->din);
 	if (s->uin != NULL)
 		mg_pool_put(&px.bufs, s->uin);
 	exchange_release(s);
 	mg_tls_conn_free(s->tls);
-	px.st.active_sessions--;
+	if (!s->virt)
+		px.st.active_sessions--; /* client connections: HTTP/2 streams are not */
 	mg_pool_put(&px.sessions, s);
 }
 
@@ -1654,6 +1659,55 @@ sniff(struct session *s)
 	}
 }
 
+/*
+ * HTTP/2 listeners: hands the connection to gateway/h2 when TLS negotiated "h2", or when a
+ * plaintext client opened with the prior-knowledge preface.  Returns true when the session is
+ * gone (handed over, or ended), false to serve HTTP/1.1 (or to wait for more bytes).
+ */
+static bool
+h2_takeover(struct session *s)
+{
+	bool pk = false;
+	int rc;
+
+	if (!s->lc->h2 || s->h2_known || s->virt)
+		return false;
+	if (s->tls != NULL) {
+		struct mg_tls_conn_info ti;
+
+		if (mg_tls_conn_info(s->tls, &ti) != 0 || ti.alpn == NULL ||
+		    strcmp(ti.alpn, "h2") != 0) {
+			s->h2_known = true;
+			return false;
+		}
+	} else {
+		char first[24];
+		size_t n = mg_conn_peek(s->down, first, sizeof(first));
+
+		rc = mg_h2_preface(first, n);
+		if (rc < 0 && !mg_conn_rx_eof(s->down))
+			return true; /* a prefix of the preface: wait for more */
+		if (rc <= 0) {
+			s->h2_known = true;
+			return false;
+		}
+		pk = true;
+	}
+	rc = mg_h2_serve(s->lc, s->down, s->tls, pk);
+	if (rc != 0) {
+		session_end(s, true);
+		return true;
+	}
+	/* The connection and its TLS side belong to gateway/h2 now (it counts the close). */
+	s->tls = NULL;
+	s->down = NULL;
+	LIST_REMOVE(s, link);
+	mg_obs_end(&s->obs);
+	px.st.active_sessions--;
+	mg_pool_put(&px.sessions, s);
+	return true;
+}
+
 static void
 down_readable(struct mg_conn *c)
 {
@@ -1662,6 +1716,8 @@ down_readable(struct mg_conn *c)
 	if (s->sniffing && !sniff(s))
 		return;
 	if (s->tls != NULL && !mg_tls_conn_handshake_done(s->tls) && !tls_handshake_step(s))
+		return;
+	if (h2_takeover(s))
 		return;
 	pump_down(s);
 }
@@ -1673,7 +1729,7 @@ down_writable(struct mg_conn *c)
 
 	if (s->tls != NULL) {
 		if (!mg_tls_conn_handshake_done(s->tls)) {
-			if (tls_handshake_step(s))
+			if (tls_handshake_step(s) && !h2_takeover(s))
 				pump_down(s);
 			return;
 		}
@@ -1923,6 +1979,23 @@ on_accept(void *arg, struct mg_conn *c, const struct mg_conn_ops **ops, void **o
 	return true;
 }
 
+bool
+mg_proxy_attach(const struct mg_proxy_listener_conf *lc, struct mg_conn *c)
+{
+	struct session *s = mg_pool_get(&px.sessions);
+
+	if (s == NULL)
+		return false;
+	s->lc = lc;
+	s->down = c;
+	s->virt = true;
+	s->waiter.wake = waiter_wake;
+	LIST_INSERT_HEAD(&px.open, s, link);
+	mg_conn_set_owner(c, &down_ops, s);
+	mg_conn_set_deadline(c, lc->header_timeout_ms);
+	return true;
+}
+
 /* ---- set-up ------------------------------------------------------------------------- */
 
 int
@@ -1964,6 +2037,7 @@ mg_proxy_stop(void)
 {
 	unsigned int i;
 
+	mg_h2_stop();
 	while (!LIST_EMPTY(&px.open))
 		session_end(LIST_FIRST(&px.open), true);
 	for (i = 0; i < px.n_listeners; i++)

@@ -87,6 +87,9 @@ struct mg_proxy_listener_conf {
 	uint32_t connect_timeout_ms;  /* upstream connect */
 	uint32_t response_timeout_ms; /* request sent -> response head */
 	struct mg_h1_limits limits;   /* request head limits, max body */
+	/* HTTP/2 (gateway/h2/mg_h2.h): served when TLS negotiates "h2" by ALPN, or when a
+	 * plaintext client opens with the prior-knowledge preface; HTTP/1.1 otherwise. */
+	bool h2;
 };
 
 struct mg_proxy_stats {
@@ -118,6 +121,13 @@ int mg_proxy_init(uint32_t max_sessions, uint32_t n_buffers, uint32_t buf_size);
  * negative errno.
  */
 int mg_proxy_listen(const struct mg_proxy_listener_conf *conf);
+
+/*
+ * mg_proxy_attach() serves the HTTP/1.1 exchanges arriving on virtual connection <c> (an
+ * HTTP/2 stream: gateway/h2) as a session of listener <lc>, exactly as a client connection's.
+ * Returns false (<c> untouched) when no session is free.
+ */
+bool mg_proxy_attach(const struct mg_proxy_listener_conf *lc, struct mg_conn *c);
 
 /* mg_proxy_stop() resets every session and closes the listeners. */
 void mg_proxy_stop(void);

@@ -1,0 +1,70 @@
+"""HTTP/2 on the gateway's listener (gateway/h2/mg_h2.c, docs/HTTP2.md): prior-knowledge h2c
+and HTTP/1.1 on one plaintext port, bodies both ways, to an HTTP/1.1 upstream (nginx)."""
+
+import hashlib
+
+from steps import Case, Step, curl, fail, nginx, stats_back_to_baseline, stats_baseline
+
+MIB = 1 << 20
+
+H2 = {
+    "virtualGateway": {
+        "virtualGatewayName": "ingress",
+        "spec": {"listeners": [{"portMapping": {"port": 8080, "protocol": "http2"}}]},
+    },
+    "appliance": {"proxy": {"staticUpstream": {"address": "10.99.0.1", "port": 8080}}},
+}
+
+
+def h2_get(path, size, version="2", flag="--http2-prior-knowledge"):
+    """GET <path> with curl <flag>: 200, the HTTP version curl reports, the file's bytes."""
+    desc = f"GET {path} with {flag}: HTTP/{version}, {size} bytes"
+
+    def step(ctx, desc):
+        out_file = ctx.logdir / f"got-{path.strip('/')}-{version}"
+        rc, out, err = curl(ctx, flag, "-o", str(out_file), "-w", "%{http_code} %{http_version}",
+                            ctx.fmt("http://{gw}:8080") + path, timeout=30)
+        if rc != 0 or out != f"200 {version}":
+            fail(f"{desc}: got {out!r} (curl rc={rc})", err)
+        want = (ctx.logdir / "www" / path.strip("/")).read_bytes()
+        got = out_file.read_bytes()
+        if hashlib.sha256(got).digest() != hashlib.sha256(want).digest():
+            fail(f"{desc}: body differs ({len(got)} bytes, expected {len(want)})")
+    return Step(desc, step)
+
+
+def h2_put(name, size, with_length=True):
+    """PUT <size> random bytes over h2c (with Content-Length, or without: then the gateway
+    sends the body chunked to the upstream); nginx must store exactly those bytes."""
+    desc = f"PUT {size} bytes over h2c ({'with' if with_length else 'without'} Content-Length)"
+
+    def step(ctx, desc):
+        import os
+        src = ctx.logdir / f"up-{name}"
+        src.write_bytes(os.urandom(size))
+        rc, out, err = curl(ctx, "--http2-prior-knowledge", "-T", str(src), "-H",
+                            "Transfer-Encoding:",
+                            *([] if with_length else ["-H", "Content-Length:"]),
+                            "-o", "/dev/null", "-w",
+                            "%{http_code} %{http_version}",
+                            ctx.fmt("http://{gw}:8080/") + name, timeout=60)
+        if rc != 0 or out.split()[1:] != ["2"] or out.split()[0] not in ("201", "204"):
+            fail(f"{desc}: got {out!r} (curl rc={rc})", err)
+        got = (ctx.logdir / "www" / name).read_bytes()
+        if got != src.read_bytes():
+            fail(f"{desc}: the upstream stored {len(got)} bytes, not the {size} sent")
+    return Step(desc, step)
+
+
+CASES = [
+    Case("h2_prior_knowledge_basics", config=H2, needs=("curl", "nginx"), steps=[
+        nginx(8080, files={"small.txt": 100, "f4m.bin": 4 * MIB}),
+        stats_baseline(),
+        h2_get("/small.txt", 100),
+        h2_get("/f4m.bin", 4 * MIB),
+        h2_get("/f4m.bin", 4 * MIB, version="1.1", flag="--http1.1"),
+        h2_put("put1.bin", 3 * MIB + 7),
+        h2_put("put2.bin", 2 * MIB + 13, with_length=False),
+        stats_back_to_baseline(timeout=30),
+    ]),
+]
