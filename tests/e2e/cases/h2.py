@@ -127,9 +127,9 @@ def curl_h2(url, *extra, status=200, version="2", body_re=None, desc=None, cacer
     return Step(desc, step)
 
 
-def curl_post_echo(url, size, *extra):
-    """POST <size> random bytes with curl <extra>; the upstream echo returns them intact
-    (compared byte for byte) and its x-body-sha256 matches."""
+def curl_post_echo(url, size, *extra, version="2"):
+    """POST <size> random bytes with curl <extra> (HTTP/<version>); the upstream echo returns
+    them intact (compared byte for byte) and its x-body-sha256 matches."""
     desc = f"curl {' '.join(extra)} POST {size} bytes to {url}: echoed intact"
 
     def step(ctx, desc):
@@ -142,7 +142,7 @@ def curl_post_echo(url, size, *extra):
         rc, out, err = curl(ctx, *extra, "--data-binary", f"@{src}", "-D", str(hdrs),
                             "-o", str(dst), "-w", "%{http_code} %{http_version}", ctx.fmt(url),
                             timeout=30)
-        if rc != 0 or not out.startswith("200 2"):
+        if rc != 0 or out.strip() != f"200 {version}":
             fail(f"{desc}: got `{out}` curl rc={rc}", err)
         got = dst.read_bytes()
         sha = hashlib.sha256(data).hexdigest()
@@ -270,17 +270,19 @@ def metric_moved(before, after, pattern):
             if re.fullmatch(pattern, k) and after[k] > before.get(k, 0)]
 
 
-def h2_metrics_exist():
-    """/metrics has the meshgate_h2_ counters the attack cases read."""
+def h2_metrics_exist(min_streams=0):
+    """/metrics has the meshgate_h2_ counters the attack cases read, and
+    meshgate_h2_streams_total is at least <min_streams>."""
     def step(ctx, desc):
         m = metrics(ctx)
-        need = [r"meshgate_h2_streams_total", r"meshgate_h2_rapid_resets_total",
-                r'meshgate_h2_goaway_sent_total\{reason="[^"]+"\}']
+        streams = m.get("meshgate_h2_streams_total", 0)
+        if streams < min_streams:
+            fail(f"{desc}: meshgate_h2_streams_total {streams}, expected >= {min_streams}")
+        need = [r"meshgate_h2_streams_total", r'meshgate_h2_goaway_sent_total\{reason="[^"]+"\}']
         missing = [p for p in need if not any(re.fullmatch(p, k) for k in m)]
         if missing:
             fail(f"{desc}: missing {missing}; meshgate_h2_ series: {sorted(m)}")
-    return Step("/metrics has meshgate_h2_streams_total, rapid_resets_total, goaway_sent_total",
-                step)
+    return Step("/metrics has meshgate_h2_streams_total and goaway_sent_total{reason}", step)
 
 
 def under_attack(attack, seconds, counter, rss_bound_mib=64, extra=(), probe_url=None,
@@ -353,7 +355,9 @@ def under_attack(attack, seconds, counter, rss_bound_mib=64, extra=(), probe_url
                             f"{rep['goaways']} GOAWAY {rep['goaway_errors']}, "
                             f"{rep['disconnects']} closed")
         moved = metric_moved(before, after, counter)
-        if not moved:
+        if not after:
+            problems.append("(d) /metrics has no meshgate_h2_ series at all")
+        elif not moved:
             problems.append(f"(d) no series /{counter}/ rose; h2 series that rose: "
                             f"{metric_moved(before, after, r'.*')}")
         summary = (f"{attack}: {rep['connections']} conns, {rep['frames_sent']} frames, "
@@ -369,11 +373,13 @@ def under_attack(attack, seconds, counter, rss_bound_mib=64, extra=(), probe_url
 def zero_window_closed(idle_s=2.0):
     """A client that advertises a zero stream window and never opens it (h2attack.py
     zero-window on a 1 MiB GET) has its connection closed by the gateway within the idle
-    timeout plus 3 s, and a normal request is served meanwhile."""
+    timeout plus 3 s, a normal request is served meanwhile, and
+    meshgate_h2_goaway_sent_total{reason="stall"} (or "idle") rose."""
     desc = f"zero-window stall: closed within {idle_s + 3:g}s (idle timeout {idle_s:g}s)"
 
     def step(ctx, desc):
         limit = idle_s + 3
+        before = metrics(ctx)
         proc = ctx.spawn([PYTHON, "-B", ATTACK, "zero-window", "{gw}", "8080",
                           "--seconds", str(limit + 10), "--path", "/bytes/1048576"],
                          "attack-zero-window")
@@ -394,13 +400,20 @@ def zero_window_closed(idle_s=2.0):
         if not closed or rep["held_open_seconds"] > limit:
             fail(f"{desc}: connection held {rep['held_open_seconds']}s, "
                  f"closed by the gateway: {closed} ({rep})")
-        ctx.notes.append(f"zero-window connection closed after {rep['held_open_seconds']}s")
+        moved = metric_moved(before, metrics(ctx), GOAWAY % "stall|idle")
+        if not moved:
+            fail(f"{desc}: no meshgate_h2_goaway_sent_total{{reason=stall|idle}} rose")
+        ctx.notes.append(f"zero-window connection closed after {rep['held_open_seconds']}s, "
+                         f"{', '.join(moved)}")
     return Step(desc, step)
 
 
 # ---------------------------------------------------------------- cases
 
 NEEDS = ("curl", "nginx")
+# Known gaps in the server as it landed (d5d791a): its counters are in mg_h2_stats() but not
+# on /metrics, so every counter check (d) fails.
+NO_METRICS = "meshgate_h2_* counters are not on /metrics"
 ECHO = server("h1_echo_grpc.py", "{peer}", 8081, name="echo_upstream")
 FILES = nginx(8080, files={"f1m.bin": MIB, "index.html": 1024})
 
@@ -417,8 +430,14 @@ CASES = [
         curl_h2("http://{gw}:8080/nothing-here", "--http2-prior-knowledge", status=404,
                 desc="nginx's 404 over h2c"),
         curl_post_echo("http://{gw}:8080/echo/c", 200 * 1024, "--http2-prior-knowledge"),
-        curl_post_echo("http://{gw}:8080/echo/c1", 200 * 1024, "--http1.1"),
+        curl_post_echo("http://{gw}:8080/echo/c1", 200 * 1024, "--http1.1", version="1.1"),
         stats_back_to_baseline(timeout=30),
+    ]),
+    # The meshgate_h2_ counters on /metrics count the streams served.
+    Case("h2_metrics_counters", config=H2C, needs=NEEDS, bug=NO_METRICS, steps=[
+        ECHO, FILES,
+        *[curl_h2(f"http://{{gw}}:8080/hello/m{i}", "--http2-prior-knowledge") for i in range(3)],
+        h2_metrics_exist(min_streams=3),
     ]),
     # 1. curl --http2 over TLS (ALPN h2), and ALPN http/1.1 on the same listener.
     Case("h2_curl_tls_alpn", config=H2_TLS, needs=NEEDS + ("openssl",),
@@ -445,7 +464,9 @@ CASES = [
         ECHO, FILES, nghttp_checks("http://{gw}:8080"),
     ]),
     # 3. h2load, 100 connections x 100 concurrent streams.
-    Case("h2_h2load_100x100", config=H2C, needs=NEEDS + ("h2load",), steps=[
+    Case("h2_h2load_100x100", config=H2C, needs=NEEDS + ("h2load",),
+         bug="10000 concurrent streams: ~80 % answered 503 'out of buffers' (MG_PROXY_BUFFERS "
+             "4096 shared by every stream's proxy session)", steps=[
         ECHO, FILES, stats_baseline(),
         h2load_run("http://{gw}:8080/index.html", n=10000, c=100, m=100, within=60),
         stats_back_to_baseline(timeout=30),
@@ -462,31 +483,27 @@ CASES = [
 ]
 
 # 5. Attacks, each for a few seconds against a gateway also serving a normal client.
+GOAWAY = r'meshgate_h2_goaway_sent_total\{reason="(%s)"\}'
 ATTACK_CASES = [
-    ("rapid_reset", "rapid-reset", r"meshgate_h2_rapid_resets_total(\{.*\})?"),
-    ("continuation_flood", "continuation",
-     r'meshgate_h2_goaway_sent_total\{reason="[^"]*"\}|meshgate_h2_.*(header|continuation).*'),
-    ("hpack_bomb", "hpack-bomb",
-     r'meshgate_h2_goaway_sent_total\{reason="[^"]*"\}|meshgate_h2_.*(header|hpack).*'),
-    ("ping_flood", "ping-flood",
-     r'meshgate_h2_goaway_sent_total\{reason="[^"]*"\}|meshgate_h2_.*(ping|flood).*'),
-    ("settings_flood", "settings-flood",
-     r'meshgate_h2_goaway_sent_total\{reason="[^"]*"\}|meshgate_h2_.*(settings|flood).*'),
+    ("rapid_reset", "rapid-reset",
+     r"meshgate_h2_rapid_resets_total|" + GOAWAY % "rapid_reset"),
+    ("continuation_flood", "continuation", GOAWAY % "continuation|headers|memory"),
+    ("hpack_bomb", "hpack-bomb", GOAWAY % "headers|memory"),
+    ("ping_flood", "ping-flood", GOAWAY % "flood"),
+    ("settings_flood", "settings-flood", GOAWAY % "flood"),
 ]
 for name, attack, counter in ATTACK_CASES:
-    CASES.append(Case(f"h2_attack_{name}", config=H2C, needs=NEEDS, steps=[
-        ECHO, FILES, h2_metrics_exist(),
-        under_attack(attack, 5, counter),
+    CASES.append(Case(f"h2_attack_{name}", config=H2C, needs=NEEDS, bug=NO_METRICS, steps=[
+        ECHO, FILES, under_attack(attack, 5, counter),
         curl_h2("http://{gw}:8080/hello/after", "--http2-prior-knowledge",
                 desc="served after the attack"),
     ]))
 CASES += [
     # Rapid reset over TLS too (the h2 server behind ALPN).
-    Case("h2_attack_rapid_reset_tls", config=H2_TLS, needs=NEEDS + ("openssl",),
+    Case("h2_attack_rapid_reset_tls", config=H2_TLS, needs=NEEDS + ("openssl",), bug=NO_METRICS,
          setup=[sh("bash", MAKE_CERTS, PKI, desc="make the test PKI")], steps=[
-             ECHO, FILES, under_attack("rapid-reset", 5, r"meshgate_h2_rapid_resets_total.*",
-                                       tls=True)]),
-    Case("h2_attack_zero_window", config=H2C_IDLE, needs=NEEDS, steps=[
+             ECHO, FILES, under_attack("rapid-reset", 5, ATTACK_CASES[0][2], tls=True)]),
+    Case("h2_attack_zero_window", config=H2C_IDLE, needs=NEEDS, bug=NO_METRICS, steps=[
         ECHO, FILES, zero_window_closed(2.0),
     ]),
 ]

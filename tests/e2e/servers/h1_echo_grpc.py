@@ -13,7 +13,7 @@ Usage: h1_echo_grpc.py ADDR PORT.  Prints "ready" once listening.
                         (HTTP 200, Content-Length 0); the others like Unary
     /test.Echo/Slow, /test.Echo/SlowRoute   sleep 3 s, then like Unary
     anything else       Trailers-Only grpc-status 12 (UNIMPLEMENTED)
-Every request is logged on stdout as one line "METHOD target body_len".
+Idle keep-alive connections are closed after 2 s.  Every request is logged on stdout as one line "METHOD target body_len".
 """
 
 import hashlib
@@ -42,6 +42,7 @@ def grpc_messages(body):
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
+    timeout = 2  # idle keep-alive connections end, so the gateway's pools return to idle
 
     def log_message(self, *args):
         pass
