@@ -222,6 +222,47 @@ def h2load_run(url, n=10000, c=100, m=100, within=60.0, extra=()):
     return Step(desc, step)
 
 
+def h2_settings(want):
+    """The gateway's first SETTINGS frame (nghttp -nv) carries every setting of <want>
+    ({name: value}; None: absent, i.e. the protocol default)."""
+    desc = "gateway SETTINGS: " + ", ".join(f"{k}={v}" for k, v in want.items())
+
+    def step(ctx, desc):
+        rc, out, err, _ = ctx.run(["nghttp", "-nv", "-t", "5", ctx.fmt("http://{gw}:8080/hello/s")],
+                                  timeout=15)
+        m = re.search(r"recv SETTINGS frame <[^>]*flags=0x00[^>]*>\s*\(niv=\d+\)\n((?:\s*\[.*\]\n)*)",
+                      out)
+        if rc != 0 or not m:
+            fail(f"{desc}: no SETTINGS from the gateway (rc={rc})", out + err)
+        got = dict(re.findall(r"\[(SETTINGS_\w+)\(0x\w+\):(\d+)\]", m.group(1)))
+        bad = {k: got.get(k) for k, v in want.items()
+               if got.get(k) != (None if v is None else str(v))}
+        if bad:
+            fail(f"{desc}: got {got}")
+        ctx.notes.append("SETTINGS " + ", ".join(f"{k[9:]}={v}" for k, v in got.items()))
+    return Step(desc, step)
+
+
+def big_header(size, status=431, desc=None):
+    """A request with one <size>-byte header over h2c: HTTP <status> (a 431 for a header
+    list over the listener's maxRequestHeaderBytes), or curl error when status is None (the
+    stream or connection was reset)."""
+    desc = desc or f"h2c request with a {size}-byte header -> {status or 'reset'}"
+
+    def step(ctx, desc):
+        hdr = ctx.logdir / "big-header"
+        hdr.write_text("x-big: " + "a" * size + "\n")
+        rc, out, err = curl(ctx, "--http2-prior-knowledge", "-H", f"@{hdr}", "-o", "/dev/null",
+                            "-w", "%{http_code}", ctx.fmt("http://{gw}:8080/hello/big"))
+        if status is None:
+            if rc == 0 and out.strip() not in ("000", "431"):
+                fail(f"{desc}: got HTTP {out}")
+        elif rc != 0 or out.strip() != str(status):
+            fail(f"{desc}: got HTTP {out} (curl rc={rc})", err)
+        ctx.notes.append(f"{size}-byte header: {out.strip() or 'reset'}")
+    return Step(desc, step)
+
+
 def grpc_client(mode, *args, timeout=120.0):
     """clients/h2_grpc.py through the gateway's grpc listener; exit 77 = visible skip."""
     desc = f"h2_grpc.py {mode} {' '.join(args)}"
@@ -438,6 +479,17 @@ CASES = [
         ECHO, FILES,
         *[curl_h2(f"http://{{gw}}:8080/hello/m{i}", "--http2-prior-knowledge") for i in range(3)],
         h2_metrics_exist(min_streams=3),
+    ]),
+    # The limits the gateway announces, and the header-list limit enforced.
+    Case("h2_limits", config=H2C, needs=NEEDS + ("nghttp",), steps=[
+        ECHO, FILES,
+        h2_settings({"SETTINGS_MAX_CONCURRENT_STREAMS": 100,
+                     "SETTINGS_INITIAL_WINDOW_SIZE": 65536,
+                     "SETTINGS_MAX_HEADER_LIST_SIZE": 32768}),
+        big_header(16000, status=200, desc="a 16000-byte header is within the limit"),
+        big_header(40000, status=431),
+        curl_h2("http://{gw}:8080/hello/after", "--http2-prior-knowledge",
+                desc="served after the refused header"),
     ]),
     # 1. curl --http2 over TLS (ALPN h2), and ALPN http/1.1 on the same listener.
     Case("h2_curl_tls_alpn", config=H2_TLS, needs=NEEDS + ("openssl",),
