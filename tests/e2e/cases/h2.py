@@ -337,7 +337,8 @@ def under_attack(attack, seconds, counter, rss_bound_mib=64, extra=(), probe_url
       (c) with <expect_closed>, every attack connection ended with a GOAWAY or a close by the
           gateway (the attacker reports goaways + disconnects >= its connections, less the
           one open when its time ran out);
-      (d) a meshgate_h2_ series matching the regex <counter> rose."""
+      (d) (checked by counter_rose(), a later step) a meshgate_h2_ series matching the
+          regex <counter> rose."""
     desc = f"{attack} for {seconds:g}s: RSS +<{rss_bound_mib} MiB, normal client served, " \
         f"attacker stopped, counter /{counter}/ moved"
 
@@ -396,11 +397,7 @@ def under_attack(attack, seconds, counter, rss_bound_mib=64, extra=(), probe_url
                             f"{rep['goaways']} GOAWAY {rep['goaway_errors']}, "
                             f"{rep['disconnects']} closed")
         moved = metric_moved(before, after, counter)
-        if not after:
-            problems.append("(d) /metrics has no meshgate_h2_ series at all")
-        elif not moved:
-            problems.append(f"(d) no series /{counter}/ rose; h2 series that rose: "
-                            f"{metric_moved(before, after, r'.*')}")
+        ctx.saved["attack_metrics"] = (before, after)
         summary = (f"{attack}: {rep['connections']} conns, {rep['frames_sent']} frames, "
                    f"GOAWAY {rep['goaway_errors'] or 0}, {rep['disconnects']} closed, "
                    f"RSS +{grow:.1f} MiB, normal {ok}/{len(results)}, {', '.join(moved)}")
@@ -409,6 +406,20 @@ def under_attack(attack, seconds, counter, rss_bound_mib=64, extra=(), probe_url
             fail(f"{desc}: " + "; ".join(problems) + f"\n      attacker: {rep}")
         ctx.notes.append(summary)
     return Step(desc, step)
+
+
+def counter_rose(counter):
+    """(d) of under_attack(): between the /metrics taken before and after the attack, a
+    meshgate_h2_ series matching the regex <counter> rose."""
+    def step(ctx, desc):
+        before, after = ctx.saved["attack_metrics"]
+        moved = metric_moved(before, after, counter)
+        if not after:
+            fail(f"{desc}: /metrics has no meshgate_h2_ series at all")
+        if not moved:
+            fail(f"{desc}: no; h2 series that rose: {metric_moved(before, after, r'.*')}")
+        ctx.notes.append(", ".join(moved))
+    return Step(f"(d) /metrics: /{counter}/ rose during the attack", step)
 
 
 def zero_window_closed(idle_s=2.0):
@@ -480,6 +491,20 @@ CASES = [
         *[curl_h2(f"http://{{gw}}:8080/hello/m{i}", "--http2-prior-knowledge") for i in range(3)],
         h2_metrics_exist(min_streams=3),
     ]),
+    # HEAD over HTTP/2: HEADERS with END_STREAM, no body, nothing leaked.
+    Case("h2_head", config=H2C, needs=NEEDS + ("nghttp",),
+         bug="a HEAD response is sent as HEADERS without END_STREAM, then RST_STREAM "
+             "INTERNAL_ERROR, and pools.h2_stream.in_use goes below zero (4294967295): "
+             "struct stream's method is never set (mg_h2.c reads st->method only at "
+             "mg_h1_response_init)", steps=[
+             ECHO, FILES, stats_baseline(),
+             sh("nghttp", "-v", "-t", "5", "-H", ":method: HEAD", "http://{gw}:8080/f1m.bin",
+                stdout=r"recv HEADERS frame <length=\d+, flags=0x05, stream_id=13>",
+                desc="nghttp HEAD /f1m.bin: response HEADERS with END_STREAM"),
+             curl_h2("http://{gw}:8080/f1m.bin", "--http2-prior-knowledge", "--head",
+                     desc="curl --head over h2c: 200, HTTP/2"),
+             stats_back_to_baseline(timeout=10),
+         ]),
     # The limits the gateway announces, and the header-list limit enforced.
     Case("h2_limits", config=H2C, needs=NEEDS + ("nghttp",), steps=[
         ECHO, FILES,
@@ -546,15 +571,18 @@ ATTACK_CASES = [
 ]
 for name, attack, counter in ATTACK_CASES:
     CASES.append(Case(f"h2_attack_{name}", config=H2C, needs=NEEDS, bug=NO_METRICS, steps=[
-        ECHO, FILES, under_attack(attack, 5, counter),
+        ECHO, FILES, stats_baseline(), under_attack(attack, 5, counter),
         curl_h2("http://{gw}:8080/hello/after", "--http2-prior-knowledge",
                 desc="served after the attack"),
+        stats_back_to_baseline(timeout=30), counter_rose(counter),
     ]))
 CASES += [
     # Rapid reset over TLS too (the h2 server behind ALPN).
     Case("h2_attack_rapid_reset_tls", config=H2_TLS, needs=NEEDS + ("openssl",), bug=NO_METRICS,
          setup=[sh("bash", MAKE_CERTS, PKI, desc="make the test PKI")], steps=[
-             ECHO, FILES, under_attack("rapid-reset", 5, ATTACK_CASES[0][2], tls=True)]),
+             ECHO, FILES, stats_baseline(),
+             under_attack("rapid-reset", 5, ATTACK_CASES[0][2], tls=True),
+             stats_back_to_baseline(timeout=30), counter_rose(ATTACK_CASES[0][2])]),
     Case("h2_attack_zero_window", config=H2C_IDLE, needs=NEEDS, bug=NO_METRICS, steps=[
         ECHO, FILES, zero_window_closed(2.0),
     ]),

@@ -9,6 +9,7 @@ Usage: h1_echo_grpc.py ADDR PORT.  Prints "ready" once listening.
   grpc-status / grpc-message in HTTP/1.1 trailers:
     /test.Echo/Unary    the request message back
     /test.Echo/Stream   the request message is a count N (ASCII): N messages "msg i"
+    /test.Echo/Collect  client streaming: one message "<messages> <total bytes>"
     /test.Echo/Flaky    every other call (1st, 3rd, ...) a Trailers-Only grpc-status 14
                         (HTTP 200, Content-Length 0); the others like Unary
     /test.Echo/Slow, /test.Echo/SlowRoute   sleep 3 s, then like Unary
@@ -110,6 +111,8 @@ class Handler(BaseHTTPRequestHandler):
             method = "/test.Echo/Unary"
         if method == "/test.Echo/Unary":
             out = [msgs[0] if msgs else b""]
+        elif method == "/test.Echo/Collect":
+            out = [f"{len(msgs)} {sum(map(len, msgs))}".encode()]
         elif method == "/test.Echo/Stream":
             n = int(msgs[0] or b"0") if msgs else 0
             out = [f"msg {i}".encode() for i in range(n)]
