@@ -481,6 +481,12 @@ CASES = [
                 body_re=r"^hello path=/hello/h1 ", desc="HTTP/1.1 on the same listener"),
         curl_h2("http://{gw}:8080/nothing-here", "--http2-prior-knowledge", status=404,
                 desc="nginx's 404 over h2c"),
+        sh("curl", "-sS", "--http2-prior-knowledge", "--limit-rate", "100k", "--max-time", "1",
+           "-o", "/dev/null", "http://{gw}:8080/f1m.bin", rc=28,
+           desc="a client that gives up in the middle of a 1 MiB h2c response (curl rc 28)"),
+        sh("curl", "-sS", "--http2-prior-knowledge", "http://{gw}:8080/hello/headers",
+           "-H", "Host: other.example", stdout=r"^Host: echo\.local$",
+           desc="the gateway route's hostname rewrite applies to :authority"),
         curl_post_echo("http://{gw}:8080/echo/c", 200 * 1024, "--http2-prior-knowledge"),
         curl_post_echo("http://{gw}:8080/echo/c1", 200 * 1024, "--http1.1", version="1.1"),
         stats_back_to_baseline(timeout=30),
@@ -539,6 +545,10 @@ CASES = [
     # 2. nghttp: GETs, a large GET, a POST with a body echoed intact.
     Case("h2_nghttp", config=H2C, needs=NEEDS + ("nghttp",), steps=[
         ECHO, FILES, nghttp_checks("http://{gw}:8080"),
+        sh("nghttp", "-H", "cookie: a=1", "-H", "cookie: b=2", "-H", "x-multi: 1", "-H",
+           "x-multi: 2", "http://{gw}:8080/hello/headers",
+           stdout=r"(?s)^x-multi: 1\nx-multi: 2\n.*^Cookie: a=1; b=2$",
+           desc="nghttp: cookie crumbs joined into one Cookie, repeated fields kept"),
     ]),
     # 3. h2load, 100 connections x 100 concurrent streams.
     Case("h2_h2load_100x100", config=H2C, needs=NEEDS + ("h2load",),

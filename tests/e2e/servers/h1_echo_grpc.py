@@ -1,6 +1,7 @@
 """An HTTP/1.1 upstream for the HTTP/2 cases: echo, and gRPC over HTTP/1.1 framing.
 Usage: h1_echo_grpc.py ADDR PORT.  Prints "ready" once listening.
 
+  GET  /hello/headers...  200 with the request's header fields, one "name: value" a line
   GET  /hello...     200 "hello path=<target> host=<Host>\\n"
   GET  /bytes/N      200 with N bytes (byte i is i % 251), for flow-control checks
   POST /echo...      200 echoing the request body (Content-Length or chunked), with
@@ -73,6 +74,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         print(f"GET {self.path} 0", flush=True)
+        if self.path.startswith("/hello/headers"):
+            return self.plain(200, "".join(f"{k}: {v}\n" for k, v in self.headers.items())
+                              .encode())
         if self.path.startswith("/bytes/"):
             n = min(int(self.path.split("/")[2]), 64 << 20)
             pattern = bytes(i % 251 for i in range(251 * 64))
