@@ -17,6 +17,7 @@
 #include "gateway/core/mg_pool.h"
 #include "gateway/mg_worker.h"
 #include "gateway/net/mg_conn.h"
+#include "gateway/h2/mg_h2.h"
 #include "gateway/proxy/mg_proxy.h"
 #include "gateway/net/mg_dns.h"
 #include "gateway/route/mg_route.h"
@@ -175,6 +176,25 @@ mg_stats_json(const struct mg_worker *w, char *buf, size_t cap)
 	    ps_->upstream_resets, ps_->upstream_bad_responses, ps_->upstream_timeouts,
 	    ps_->upstream_overflows, ps_->header_timeouts, ps_->idle_timeouts, ps_->client_aborts,
 	    ps_->upstream_tls_failures);
+	{
+		const struct mg_h2_stats *h = mg_h2_stats();
+		int g;
+
+		out_printf(
+		    &o,
+		    ",\"h2\":{\"connections\":%" PRIu64 ",\"prior_knowledge\":%" PRIu64
+		    ",\"active_connections\":%u,\"streams\":%" PRIu64
+		    ",\"active_streams\":%u,\"waiting_streams\":%u,\"streams_refused\":%" PRIu64
+		    ",\"client_resets\":%" PRIu64 ",\"bad_requests\":%" PRIu64
+		    ",\"mem_bytes\":%" PRIu64 ",\"mem_refused\":%" PRIu64 ",\"goaway\":{",
+		    h->connections, h->prior_knowledge, h->active_connections, h->streams,
+		    h->active_streams, h->waiting_streams, h->streams_refused, h->client_resets,
+		    h->bad_requests, h->mem, h->mem_refused);
+		for (g = 1; g < MG_H2_GA_MAX; g++)
+			out_printf(&o, "%s\"%s\":%" PRIu64, g > 1 ? "," : "",
+			           mg_h2_goaway_name((enum mg_h2_goaway)g), h->goaway[g]);
+		out_printf(&o, "}}");
+	}
 	tls = mg_proxy_tls_server();
 	if (tls != NULL) {
 		const struct mg_tls_stats *ts = mg_tls_server_stats(tls);

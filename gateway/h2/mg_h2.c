@@ -45,8 +45,14 @@
 
 static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
+/* Stream buffers come in two sizes: small ones (most heads, small bodies) and large ones
+ * (a head up to the listener's limit plus a window of body), taken when a small one is too
+ * small: thousands of concurrent small requests then hold little memory. */
+#define SMALL_BUF 4096
+
 struct h2buf {
 	uint32_t len;
+	uint32_t cap;
 	char data[];
 };
 
@@ -119,12 +125,12 @@ struct h2conn {
 };
 
 static struct {
-	struct mg_pool conn_pool, stream_pool, bufs;
+	struct mg_pool conn_pool, stream_pool, bufs, small;
 	uint32_t buf_size;
 	LIST_HEAD(, h2conn) conns;
 	LIST_HEAD(, h2conn) dirty;
 	TAILQ_HEAD(, stream) waiting; /* streams not yet attached to a session */
-	bool timer_armed;
+	bool timer_armed, retry_armed;
 	struct mg_h2_stats st;
 	char rbuf[16384];
 	struct mg_h1_field fields[RESP_FIELDS];
@@ -179,7 +185,12 @@ mg_h2_init(uint32_t max_conns, uint32_t max_streams, uint32_t n_bufs, uint32_t b
 	rc = mg_pool_init(&h2.stream_pool, "h2_stream", sizeof(struct stream), max_streams);
 	if (rc == 0)
 		rc = mg_pool_init(&h2.bufs, "h2_buf", sizeof(struct h2buf) + buf_size, n_bufs);
+	if (rc == 0)
+		rc = mg_pool_init(&h2.small, "h2_small_buf", sizeof(struct h2buf) + SMALL_BUF,
+		                  4 * n_bufs);
 	if (rc != 0) {
+		if (h2.bufs.mem != NULL)
+			mg_pool_destroy(&h2.bufs);
 		mg_pool_destroy(&h2.conn_pool);
 		if (h2.stream_pool.mem != NULL)
 			mg_pool_destroy(&h2.stream_pool);
@@ -269,11 +280,24 @@ mem_realloc(void *p, size_t size, void *ud)
 
 /* ---- buffers ------------------------------------------------------------------------ */
 
+/* A buffer of at least <need> bytes (a small one when it fits), empty; NULL when none. */
 static struct h2buf *
-buf_get(void)
+buf_get(uint32_t need)
 {
-	struct h2buf *b = mg_pool_get_head(&h2.bufs, sizeof(struct h2buf));
+	struct h2buf *b = NULL;
 
+	if (need <= SMALL_BUF) {
+		b = mg_pool_get_head(&h2.small, sizeof(struct h2buf));
+		if (b != NULL)
+			b->cap = SMALL_BUF;
+	}
+	if (b == NULL && need <= h2.buf_size) {
+		b = mg_pool_get_head(&h2.bufs, sizeof(struct h2buf));
+		if (b != NULL)
+			b->cap = h2.buf_size;
+	}
+	if (b != NULL)
+		b->len = 0;
 	return b;
 }
 
@@ -281,8 +305,32 @@ static void
 buf_put(struct h2buf **b)
 {
 	if (*b != NULL)
-		mg_pool_put(&h2.bufs, *b);
+		mg_pool_put((*b)->cap == SMALL_BUF ? &h2.small : &h2.bufs, *b);
 	*b = NULL;
+}
+
+/* Moves a small buffer's bytes [0, len) and its tail [<tail>, cap) into a large one; <tail>
+ * is updated.  Returns false when <*b> is already large or no large buffer is free. */
+static bool
+buf_grow(struct h2buf **b, uint32_t *tail)
+{
+	struct h2buf *n;
+	uint32_t t = tail != NULL ? *tail : (*b)->cap;
+
+	if ((*b)->cap != SMALL_BUF)
+		return false;
+	n = mg_pool_get_head(&h2.bufs, sizeof(struct h2buf));
+	if (n == NULL)
+		return false;
+	n->cap = h2.buf_size;
+	n->len = (*b)->len;
+	memcpy(n->data, (*b)->data, (*b)->len);
+	memcpy(n->data + n->cap - ((*b)->cap - t), (*b)->data + t, (*b)->cap - t);
+	if (tail != NULL)
+		*tail = n->cap - ((*b)->cap - t);
+	buf_put(b);
+	*b = n;
+	return true;
 }
 
 /* ---- scheduling --------------------------------------------------------------------- */
@@ -350,8 +398,10 @@ stream_free(struct stream *st)
 
 	if (st->on_pending)
 		TAILQ_REMOVE(&hc->pending, st, plink);
-	if (st->waiting)
+	if (st->waiting) {
 		TAILQ_REMOVE(&h2.waiting, st, plink);
+		h2.st.waiting_streams--;
+	}
 	LIST_REMOVE(st, link);
 	buf_put(&st->in);
 	buf_put(&st->out);
@@ -528,7 +578,9 @@ v_send_space(void *arg)
 		return 0;
 	if (st->out == NULL)
 		return h2.bufs.in_use < h2.bufs.capacity ? h2.buf_size : 0;
-	return h2.buf_size - st->out->len;
+	if (st->out->cap == SMALL_BUF && h2.bufs.in_use < h2.bufs.capacity)
+		return h2.buf_size - st->out->len; /* it grows on demand */
+	return st->out->cap - st->out->len;
 }
 
 static size_t
@@ -553,13 +605,14 @@ v_write(void *arg, const void *buf, size_t len, bool more)
 	if (len == 0)
 		return 0;
 	if (st->out == NULL) {
-		st->out = buf_get();
+		st->out = buf_get((uint32_t)(len < h2.buf_size ? len : h2.buf_size));
 		if (st->out == NULL)
 			return MG_CONN_AGAIN;
-		st->out->len = 0;
 		st->dlen = st->roff = 0;
 	}
-	n = h2.buf_size - st->out->len;
+	if (st->out->len + len > st->out->cap)
+		buf_grow(&st->out, NULL);
+	n = st->out->cap - st->out->len;
 	if (n == 0)
 		return MG_CONN_AGAIN;
 	if (n > len)
@@ -708,7 +761,7 @@ response_head(struct stream *st)
 	mg_h1_response_init(&r, h2.fields, RESP_FIELDS, NULL, st->method);
 	n = mg_h1_response_parse(&r, base, len);
 	if (n == MG_H1_INCOMPLETE) {
-		if (st->out->len == h2.buf_size)
+		if (st->out->len == st->out->cap && !buf_grow(&st->out, NULL))
 			resp_fail(st);
 		return false;
 	}
@@ -865,6 +918,8 @@ process_response(struct stream *st)
 static bool
 in_put(struct stream *st, const void *p, size_t n)
 {
+	if (st->in->len + n > st->cookie_top && !buf_grow(&st->in, &st->cookie_top))
+		return false;
 	if (st->in->len + n > st->cookie_top)
 		return false;
 	memcpy(st->in->data + st->in->len, p, n);
@@ -899,12 +954,18 @@ name_is(const uint8_t *name, size_t len, const char *lit)
 static bool
 finish_head(struct stream *st, bool end_stream)
 {
-	char *d = st->in->data;
+	char *d;
 	uint32_t(*ps)[2] = st->pseudo;
 	uint32_t fields_at = 0, fields_len, i;
 	char line[64];
 	size_t pre;
 	int n;
+
+	/* Room for everything below at once (the buffer must not move while <d> is used). */
+	pre = ps[0][1] + 1 + ps[3][1] + 11 + 6 + ps[2][1] + 2;
+	if (st->in->len + pre + 2 * (st->in->cap - st->cookie_top) + 128 > st->cookie_top)
+		buf_grow(&st->in, &st->cookie_top);
+	d = st->in->data;
 
 	if (ps[0][1] == 0 || (ps[3][1] == 0) || ps[1][1] == 0)
 		return false; /* nghttp2 checked them; CONNECT (no :path) is not served */
@@ -943,8 +1004,8 @@ finish_head(struct stream *st, bool end_stream)
 	}
 	st->in->len = (uint32_t)(pre + fields_len);
 	/* Cookie crumbs, first received first (stored downward from the end). */
-	if (st->cookie_top < h2.buf_size) {
-		uint32_t pos = h2.buf_size;
+	if (st->cookie_top < st->in->cap) {
+		uint32_t pos = st->in->cap;
 		bool first = true;
 
 		if (!in_put(st, "Cookie: ", 8))
@@ -965,7 +1026,7 @@ finish_head(struct stream *st, bool end_stream)
 		}
 		if (!in_put(st, "\r\n", 2))
 			return false;
-		st->cookie_top = h2.buf_size;
+		st->cookie_top = st->in->cap;
 	}
 	if (!end_stream && !st->has_cl) {
 		/* no Content-Length from the client: the body goes chunked */
@@ -1009,17 +1070,16 @@ on_begin_headers(nghttp2_session *ng, const nghttp2_frame *f, void *ud)
 	}
 	st->hc = hc;
 	st->id = f->hd.stream_id;
-	st->cookie_top = h2.buf_size;
 	LIST_INSERT_HEAD(&hc->streams, st, link);
 	hc->nstreams++;
 	h2.st.active_streams++;
-	st->in = buf_get();
+	st->in = buf_get(SMALL_BUF);
 	if (st->in == NULL) {
 		h2.st.streams_refused++;
 		st->head_failed = true;
 		nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_REFUSED_STREAM);
 	} else {
-		st->in->len = 0;
+		st->cookie_top = st->in->cap;
 	}
 	nghttp2_session_set_stream_user_data(ng, st->id, st);
 	return 0;
@@ -1038,7 +1098,7 @@ on_header(nghttp2_session *ng, const nghttp2_frame *f, const uint8_t *name, size
 	if (st == NULL)
 		return 0;
 	st->hdr_bytes += (uint32_t)(nlen + vlen + 32);
-	if (st->hdr_bytes > 4 * h2.buf_size) {
+	if (st->hdr_bytes > 4 * h2.buf_size + 4 * SMALL_BUF) {
 		/* An HPACK bomb: tiny on the wire, huge decoded.  Nobody honest gets here. */
 		hc->why = MG_H2_GA_HEADERS;
 		return NGHTTP2_ERR_CALLBACK_FAILURE;
@@ -1089,6 +1149,27 @@ on_header(nghttp2_session *ng, const nghttp2_frame *f, const uint8_t *name, size
 	return 0;
 }
 
+static void attach(struct stream *st);
+
+/* Attaches streams that waited for a session, oldest first, while sessions are free. */
+static void
+retry_waiting(void *arg)
+{
+	struct stream *st;
+
+	(void)arg;
+	h2.retry_armed = false;
+	while ((st = TAILQ_FIRST(&h2.waiting)) != NULL) {
+		TAILQ_REMOVE(&h2.waiting, st, plink);
+		h2.st.waiting_streams--;
+		st->waiting = false;
+		attach(st); /* back on the list (and the timer armed) if still nothing is free */
+		if (st->waiting)
+			return;
+		schedule(st->hc);
+	}
+}
+
 static void
 attach(struct stream *st)
 {
@@ -1099,17 +1180,21 @@ attach(struct stream *st)
 	mg_conn_peer(hc->c, &paddr, &pport);
 	mg_conn_local(hc->c, &laddr, &lport);
 	st->vc = mg_vconn_new(&peer_ops, st, paddr, pport, laddr, lport, NULL, NULL);
-	if (st->vc == NULL || !mg_proxy_attach(hc->lc, st->vc)) {
+	if (st->vc == NULL || !mg_proxy_attach(hc->lc, st->vc, hc->tls != NULL)) {
 		if (st->vc != NULL) {
 			st->detaching = true;
 			mg_conn_abort(st->vc);
 			st->detaching = false;
 			st->vc = NULL;
 		}
-		/* Wait for a session or connection to free up. */
+		/* Wait for a session or connection to free up (retried every millisecond). */
 		st->waiting = true;
+		h2.st.waiting_streams++;
 		TAILQ_INSERT_TAIL(&h2.waiting, st, plink);
-		schedule(hc);
+		if (!h2.retry_armed) {
+			h2.retry_armed = true;
+			sys_timeout(1, retry_waiting, NULL);
+		}
 		return;
 	}
 	mark(st, P_READ);
@@ -1174,13 +1259,13 @@ on_data_chunk(nghttp2_session *ng, uint8_t flags, int32_t id, const uint8_t *dat
 		return 0;
 	}
 	if (st->in == NULL) {
-		st->in = buf_get();
+		st->in = buf_get((uint32_t)len);
 		if (st->in == NULL) {
 			nghttp2_session_consume(ng, id, len);
 			stream_reset(st, NGHTTP2_INTERNAL_ERROR);
 			return 0;
 		}
-		st->in->len = 0;
+		st->cookie_top = st->in->cap;
 		st->in_pos = 0;
 	}
 	if (st->in->len + len > st->cookie_top && st->in_pos > 0) {
@@ -1188,6 +1273,8 @@ on_data_chunk(nghttp2_session *ng, uint8_t flags, int32_t id, const uint8_t *dat
 		st->in->len -= st->in_pos;
 		st->in_pos = 0;
 	}
+	if (st->in->len + len > st->cookie_top)
+		buf_grow(&st->in, &st->cookie_top);
 	/* The stream window keeps what a client may send within the buffer. */
 	if (st->in->len + len > st->cookie_top) {
 		nghttp2_session_consume(ng, id, len);
@@ -1222,6 +1309,7 @@ on_stream_close(nghttp2_session *ng, int32_t id, uint32_t code, void *ud)
 	}
 	if (st->waiting) {
 		TAILQ_REMOVE(&h2.waiting, st, plink);
+		h2.st.waiting_streams--;
 		st->waiting = false;
 	}
 	if (hc->early_resets > MG_H2_RESET_BURST &&
@@ -1307,6 +1395,7 @@ conn_free(struct h2conn *hc)
 	LIST_REMOVE(hc, link);
 	h2.st.active_connections--;
 	mg_obs_conn_close(hc->lc->port);
+	mg_proxy_conn_gone();
 	mg_tls_conn_free(hc->tls);
 	mg_pool_put(&h2.conn_pool, hc);
 }
@@ -1424,23 +1513,6 @@ flush_pending(struct h2conn *hc)
 	}
 }
 
-/* Attaches streams that waited for a session. */
-static void
-attach_waiting(void)
-{
-	struct stream *st;
-	unsigned int budget = 64;
-
-	while (budget-- > 0 && (st = TAILQ_FIRST(&h2.waiting)) != NULL) {
-		TAILQ_REMOVE(&h2.waiting, st, plink);
-		st->waiting = false;
-		attach(st);
-		if (st->waiting)
-			return; /* still nothing free */
-		schedule(st->hc);
-	}
-}
-
 /* One round for <hc>: sends, delivers events, sends what they produced; ends the connection
  * when nghttp2 wants neither to read nor to write. */
 static void
@@ -1458,8 +1530,6 @@ run(struct h2conn *hc)
 	hc->running = false;
 	if (!TAILQ_EMPTY(&hc->pending))
 		schedule(hc);
-	if (!TAILQ_EMPTY(&h2.waiting))
-		attach_waiting();
 	if (hc->why != MG_H2_GA_NONE && hc->why != MG_H2_GA_RAPID_RESET && !hc->goaway) {
 		/* nghttp2 failed on its own (a send error): count it */
 		hc->goaway = true;
@@ -1632,6 +1702,7 @@ mg_h2_stop(void)
 	}
 	if (h2.bufs.mem != NULL) {
 		mg_pool_destroy(&h2.bufs);
+		mg_pool_destroy(&h2.small);
 		mg_pool_destroy(&h2.stream_pool);
 		mg_pool_destroy(&h2.conn_pool);
 	}

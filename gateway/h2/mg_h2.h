@@ -67,7 +67,8 @@ struct mg_h2_stats {
 	uint64_t goaway[MG_H2_GA_MAX];
 	uint64_t mem_refused; /* nghttp2 allocations refused by the per-connection cap */
 	uint32_t active_connections, active_streams;
-	uint64_t mem; /* bytes nghttp2 holds now, all connections */
+	uint32_t waiting_streams; /* complete requests waiting for a free proxy session */
+	uint64_t mem;             /* bytes nghttp2 holds now, all connections */
 };
 
 /*

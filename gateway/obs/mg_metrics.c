@@ -32,6 +32,7 @@
 #include "gateway/obs/mg_obs.h"
 #include "gateway/upstream/mg_hc.h"
 #include "gateway/obs/mg_syslog.h"
+#include "gateway/h2/mg_h2.h"
 #include "gateway/proxy/mg_proxy.h"
 #include "gateway/route/mg_route.h"
 #include "gateway/tls/mg_tls.h"
@@ -170,6 +171,36 @@ static const struct field dns_fields[] = {
     {"dns_names", "gauge", "DNS names watched.", offsetof(struct mg_dns_stats, names), true},
 };
 #undef DS
+
+#define H2(f, n, h)                                                                                \
+	{                                                                                          \
+		n, "counter", h, offsetof(struct mg_h2_stats, f), false                            \
+	}
+#define H2G(f, n, h)                                                                               \
+	{                                                                                          \
+		n, "gauge", h, offsetof(struct mg_h2_stats, f), true                               \
+	}
+static const struct field h2_fields[] = {
+    H2(connections, "h2_connections_total", "Client connections served as HTTP/2."),
+    H2(prior_knowledge, "h2_prior_knowledge_total",
+       "HTTP/2 connections opened with the prior-knowledge preface (h2c)."),
+    H2G(active_connections, "h2_connections_active", "HTTP/2 client connections open."),
+    H2(streams, "h2_streams_total", "Request streams opened by HTTP/2 clients."),
+    H2G(active_streams, "h2_streams_active", "HTTP/2 request streams open."),
+    H2G(waiting_streams, "h2_streams_waiting", "HTTP/2 requests waiting for a free proxy session."),
+    H2(streams_refused, "h2_streams_refused_total",
+       "HTTP/2 streams refused (REFUSED_STREAM) for want of memory."),
+    H2(client_resets, "h2_client_resets_total",
+       "HTTP/2 streams the client reset before their response completed."),
+    H2(bad_requests, "h2_bad_requests_total",
+       "HTTP/2 requests the gateway could not translate (431)."),
+    H2(mem_refused, "h2_mem_refused_total",
+       "nghttp2 allocations refused by the per-connection memory cap."),
+    {"h2_mem_bytes", "gauge", "Bytes nghttp2 holds, all connections.",
+     offsetof(struct mg_h2_stats, mem), false},
+};
+#undef H2
+#undef H2G
 
 static void
 fields(struct out *o, const struct field *f, size_t n, const void *base)
@@ -424,6 +455,14 @@ mg_metrics_render(const struct mg_worker *w, char *buf, size_t cap)
 		if (utls != NULL)
 			tls_failures(&o, "upstream", mg_tls_client_stats(utls));
 	}
+
+	/* HTTP/2 on the listener, its defences. */
+	fields(&o, h2_fields, sizeof(h2_fields) / sizeof(h2_fields[0]), mg_h2_stats());
+	family(&o, "h2_goaway_total", "counter",
+	       "HTTP/2 connections the gateway ended (GOAWAY or close), by reason.");
+	for (k = 1; k < MG_H2_GA_MAX; k++)
+		pr(&o, P "h2_goaway_total{reason=\"%s\"} %" PRIu64 "\n",
+		   mg_h2_goaway_name((enum mg_h2_goaway)k), mg_h2_stats()->goaway[k]);
 
 	/* TCP connections, DNS. */
 	fields(&o, conn_fields, sizeof(conn_fields) / sizeof(conn_fields[0]), mg_conn_stats());

@@ -68,6 +68,7 @@ struct session {
 	struct mg_tls_conn *up_tls; /* upstream side over TLS; NULL: plaintext */
 	bool sniffing; /* PERMISSIVE listener: TLS or not is decided by the first byte */
 	bool virt;     /* the client side is an HTTP/2 stream (mg_proxy_attach) */
+	bool virt_tls; /* ... of a connection over TLS */
 	bool h2_known; /* an HTTP/2 listener's connection was found to speak HTTP/1.1 */
 	struct mg_endpoint *ep;
 	LIST_ENTRY(session) link; /* open sessions, for shutdown */
@@ -80,6 +81,7 @@ struct session {
 	struct mg_route_cluster *cluster;
 	struct mg_route_policy pol;
 	struct mg_route_waiter waiter;
+	struct mg_upool_waiter upw; /* waiting for a connection to <ep> (its max_conns) */
 	bool admitted, in_retry;
 	bool head_sent; /* the first attempt sent the head: din's head is consumed */
 	uint32_t attempts;
@@ -110,6 +112,7 @@ static struct {
 	struct mg_proxy_listener_conf listeners[MAX_LISTENERS];
 	struct tcp_pcb *listener_pcbs[MAX_LISTENERS];
 	unsigned int n_listeners;
+	uint32_t n_virt; /* sessions serving HTTP/2 streams */
 	LIST_HEAD(, session) open;
 	struct mg_proxy_stats st;
 	/* Per-worker scratch: used within one call, never across calls. */
@@ -316,8 +319,10 @@ exchange_release(struct session *s)
 	if (s->replay != NULL)
 		mg_pool_put(&px.bufs, s->replay);
 	s->replay = NULL;
-	if (s->ep != NULL)
+	if (s->ep != NULL) {
+		mg_upool_cancel(s->ep, &s->upw);
 		mg_endpoint_unref(s->ep);
+	}
 	s->ep = NULL;
 }
 
@@ -336,6 +341,8 @@ session_free(struct session *s)
 	mg_tls_conn_free(s->tls);
 	if (!s->virt)
 		px.st.active_sessions--; /* client connections: HTTP/2 streams are not */
+	else
+		px.n_virt--;
 	mg_pool_put(&px.sessions, s);
 }
 
@@ -783,6 +790,16 @@ send_request_head(struct session *s)
 	return s->rq != RQ_BODY || forward_request_body(s);
 }
 
+/* The endpoint can give a connection to an exchange that waited for one. */
+static void
+upool_wake(struct mg_upool_waiter *w)
+{
+	struct session *s = (struct session *)((char *)w - offsetof(struct session, upw));
+
+	if (s->rq == RQ_QUEUED)
+		attempt(s);
+}
+
 /* The circuit breaker has room again for a queued exchange. */
 static void
 waiter_wake(struct mg_route_waiter *w)
@@ -826,10 +843,15 @@ attempt(struct session *s)
 	s->up = mg_upool_acquire(s->ep, &up_ops, s, &fresh, &s->up_tls, &err);
 	if (s->up == NULL) {
 		if (err == -EBUSY) {
-			px.st.upstream_overflows++;
-			mg_obs_flag(&s->obs, MG_OBS_F_UO);
-			session_fail_extra(s, 503, "upstream connection limit reached",
-			                   "x-envoy-overloaded: true\r\n");
+			/* maxConnectionsPerEndpoint: wait for a connection, within the request's
+			 * timeout (504 when none frees up), as Envoy's pending requests do. */
+			s->attempts--;
+			s->rq = RQ_QUEUED;
+			mg_upool_wait(s->ep, &s->upw);
+			mg_conn_set_deadline(s->down, s->deadline != 0 ? wait_ms(s)
+			                              : s->pol.per_request_ms != 0
+			                                  ? s->pol.per_request_ms
+			                                  : s->lc->idle_timeout_ms);
 		} else {
 			px.st.upstream_connect_failures++;
 			connect_failed(s, "upstream connect failed");
@@ -964,7 +986,7 @@ start_exchange(struct session *s)
 		redirect_to_https(s, &r);
 		return;
 	}
-	s->lc->route(s->lc->route_arg, &r, s->lc->port, &rt);
+	s->lc->route(s->lc->route_arg, &r, s->lc->port, s->tls != NULL || s->virt_tls, &rt);
 	if (rt.ep == NULL) {
 		mg_obs_unrouted(&s->obs, mg_obs_take_route());
 		if (rt.authn_denied)
@@ -1703,8 +1725,7 @@ h2_takeover(struct session *s)
 	s->down = NULL;
 	LIST_REMOVE(s, link);
 	mg_obs_end(&s->obs);
-	px.st.active_sessions--;
-	mg_pool_put(&px.sessions, s);
+	mg_pool_put(&px.sessions, s); /* still counted active: mg_proxy_conn_gone() */
 	return true;
 }
 
@@ -1956,6 +1977,7 @@ on_accept(void *arg, struct mg_conn *c, const struct mg_conn_ops **ops, void **o
 	s->lc = arg;
 	s->down = c;
 	s->waiter.wake = waiter_wake;
+	s->upw.wake = upool_wake;
 	if (s->lc->tls != NULL && s->lc->tls_permissive) {
 		s->sniffing = true;
 	} else if (s->lc->tls != NULL) {
@@ -1979,17 +2001,34 @@ on_accept(void *arg, struct mg_conn *c, const struct mg_conn_ops **ops, void **o
 	return true;
 }
 
-bool
-mg_proxy_attach(const struct mg_proxy_listener_conf *lc, struct mg_conn *c)
+void
+mg_proxy_conn_gone(void)
 {
-	struct session *s = mg_pool_get(&px.sessions);
+	px.st.active_sessions--;
+}
 
+bool
+mg_proxy_attach(const struct mg_proxy_listener_conf *lc, struct mg_conn *c, bool https)
+{
+	struct session *s;
+
+	/* A session holds up to two buffers while its request waits: keep an eighth of them
+	 * (and of the sessions) for client connections, so that a burst of streams waits in
+	 * gateway/h2 (a small buffer each) instead of starving everyone. */
+	if (px.n_virt >= px.bufs.capacity * 3 / 8 ||
+	    px.bufs.capacity - px.bufs.in_use < 2 + px.bufs.capacity / 8 ||
+	    px.sessions.capacity - px.sessions.in_use < 1 + px.sessions.capacity / 8)
+		return false;
+	s = mg_pool_get(&px.sessions);
 	if (s == NULL)
 		return false;
 	s->lc = lc;
 	s->down = c;
 	s->virt = true;
+	s->virt_tls = https;
+	px.n_virt++;
 	s->waiter.wake = waiter_wake;
+	s->upw.wake = upool_wake;
 	LIST_INSERT_HEAD(&px.open, s, link);
 	mg_conn_set_owner(c, &down_ops, s);
 	mg_conn_set_deadline(c, lc->header_timeout_ms);

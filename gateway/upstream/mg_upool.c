@@ -47,6 +47,50 @@ mg_endpoint_set_tls(struct mg_endpoint *ep, struct mg_tls_client *tls, const cha
 	ep->sni = sni;
 }
 
+/* ---- requests waiting for a connection -------------------------------------------- */
+
+static void
+waiters_init(struct mg_endpoint *ep)
+{
+	if (ep->waiters.tqh_last == NULL)
+		TAILQ_INIT(&ep->waiters);
+}
+
+void
+mg_upool_wait(struct mg_endpoint *ep, struct mg_upool_waiter *w)
+{
+	waiters_init(ep);
+	if (w->queued)
+		return;
+	TAILQ_INSERT_TAIL(&ep->waiters, w, link);
+	w->queued = true;
+	ep->n_waiting++;
+}
+
+void
+mg_upool_cancel(struct mg_endpoint *ep, struct mg_upool_waiter *w)
+{
+	if (!w->queued)
+		return;
+	TAILQ_REMOVE(&ep->waiters, w, link);
+	w->queued = false;
+	ep->n_waiting--;
+}
+
+/* A connection became idle or one closed: the first waiter may have it. */
+static void
+wake_one(struct mg_endpoint *ep)
+{
+	struct mg_upool_waiter *w;
+
+	if (ep->n_waiting == 0 ||
+	    (ep->idle == 0 && ep->max_conns != 0 && ep->open >= ep->max_conns))
+		return;
+	w = TAILQ_FIRST(&ep->waiters);
+	mg_upool_cancel(ep, w);
+	w->wake(w);
+}
+
 /* Closes <c> and frees its TLS side <t> (NULL: none), after close_notify when it can. */
 static void
 conn_close(struct mg_conn *c, struct mg_tls_conn *t)
@@ -82,6 +126,8 @@ idle_unlink(struct mg_upool_idle *e)
 	mg_pool_put(&idle_pool, e);
 }
 
+static void wake_one(struct mg_endpoint *ep);
+
 /* An idle connection is gone or unusable: drop it from its endpoint. */
 static void
 idle_drop(struct mg_upool_idle *e, bool close)
@@ -99,6 +145,7 @@ idle_drop(struct mg_upool_idle *e, bool close)
 		mg_tls_conn_abort(t, MG_TLS_FAIL_PEER_CLOSED);
 		mg_tls_conn_free(t);
 	}
+	wake_one(ep);
 }
 
 static void
@@ -190,6 +237,7 @@ mg_upool_release(struct mg_endpoint *ep, struct mg_conn *c, struct mg_tls_conn *
 	if (e == NULL) {
 		ep->open--;
 		conn_close(c, tls);
+		wake_one(ep);
 		return;
 	}
 	e->ep = ep;
@@ -199,12 +247,14 @@ mg_upool_release(struct mg_endpoint *ep, struct mg_conn *c, struct mg_tls_conn *
 	ep->idle++;
 	mg_conn_set_owner(c, &idle_ops, e);
 	mg_conn_set_deadline(c, ep->idle_timeout_ms);
+	wake_one(ep);
 }
 
 void
 mg_upool_forget(struct mg_endpoint *ep)
 {
 	ep->open--;
+	wake_one(ep);
 }
 
 void

@@ -36,6 +36,17 @@ struct mg_upool_idle;
 struct mg_tls_client;
 struct mg_tls_conn;
 
+/*
+ * A request waiting for a connection to an endpoint at its max_conns (mg_upool_wait()):
+ * <wake> is called, first come first served, when a connection becomes idle or one closes;
+ * the waiter then calls mg_upool_acquire() again.  Embedded in the waiter's own object.
+ */
+struct mg_upool_waiter {
+	TAILQ_ENTRY(mg_upool_waiter) link;
+	void (*wake)(struct mg_upool_waiter *w);
+	bool queued;
+};
+
 struct mg_endpoint {
 	uint32_t addr;      /* network byte order */
 	uint16_t port;      /* host byte order */
@@ -46,7 +57,9 @@ struct mg_endpoint {
 	const char *sni;           /* server name sent under <tls> (outlives <ep>), or NULL */
 	uint32_t open;             /* connections open now (idle + busy) */
 	uint32_t idle;             /* of which idle */
-	LIST_HEAD(, mg_upool_idle) idle_list; /* most recently used first */
+	LIST_HEAD(, mg_upool_idle) idle_list;  /* most recently used first */
+	TAILQ_HEAD(, mg_upool_waiter) waiters; /* requests waiting for a connection, FIFO */
+	uint32_t n_waiting;
 	/* counters */
 	uint64_t connects, reuses, overflows, idle_closed;
 	uint64_t tls_refused; /* connections not opened: no TLS connection object or memory */
@@ -121,6 +134,15 @@ struct mg_conn *mg_upool_acquire(struct mg_endpoint *ep, const struct mg_conn_op
  */
 void mg_upool_release(struct mg_endpoint *ep, struct mg_conn *c, struct mg_tls_conn *tls,
                       bool reusable);
+
+/*
+ * mg_upool_wait() queues <w> until <ep> can give a connection (after mg_upool_acquire()
+ * failed with -EBUSY); mg_upool_cancel() takes it off the queue (no-op when not queued).
+ * Waiting is how Envoy's pending requests and HAProxy's server queues behave: the
+ * request's own timeout bounds it.
+ */
+void mg_upool_wait(struct mg_endpoint *ep, struct mg_upool_waiter *w);
+void mg_upool_cancel(struct mg_endpoint *ep, struct mg_upool_waiter *w);
 
 /*
  * mg_upool_forget() tells <ep> that a connection it counted as open is gone

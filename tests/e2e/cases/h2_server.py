@@ -2,8 +2,10 @@
 and HTTP/1.1 on one plaintext port, bodies both ways, to an HTTP/1.1 upstream (nginx)."""
 
 import hashlib
+from pathlib import Path
 
-from steps import Case, Step, curl, fail, nginx, stats_back_to_baseline, stats_baseline
+from steps import (Case, Step, curl, deep_merge, fail, nginx, sh, stats_back_to_baseline,
+                   stats_baseline)
 
 MIB = 1 << 20
 
@@ -65,6 +67,44 @@ CASES = [
         h2_get("/f4m.bin", 4 * MIB, version="1.1", flag="--http1.1"),
         h2_put("put1.bin", 3 * MIB + 7),
         h2_put("put2.bin", 2 * MIB + 13, with_length=False),
+        sh("h2load", "-n", "10000", "-c", "100", "-m", "100", "http://{gw}:8080/small.txt",
+           stdout=r"requests: 10000 total, 10000 started, 10000 done, 10000 succeeded, 0 failed, "
+                  r"0 errored", timeout=120, desc="h2load -n 10000 -c 100 -m 100: no error"),
         stats_back_to_baseline(timeout=30),
     ]),
+]
+
+# HTTPS: ALPN offers h2 then http/1.1 on an http2 listener; each client gets what it asks for.
+MAKE_CERTS = str(Path(__file__).resolve().parents[2] / "tls" / "make-certs.sh")
+PKI = "{logdir}/pki"
+H2_TLS = deep_merge(H2, {
+    "virtualGateway": {"spec": {"listeners": [{
+        "portMapping": {"port": 8443, "protocol": "http2"},
+        "tls": {"mode": "STRICT", "certificate": {"file": {
+            "certificateChain": PKI + "/ec.crt", "privateKey": PKI + "/ec.key"}}},
+    }]}},
+})
+
+
+def curl_https(flag, version):
+    return sh("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{http_version}\n",
+              "--max-time", "10", "--cacert", PKI + "/ca.crt", "--resolve",
+              "a.example.com:8443:{gw}", flag, "https://a.example.com:8443/small.txt",
+              stdout=f"^200 {version}$", desc=f"curl {flag} over TLS: HTTP/{version}")
+
+
+CASES += [
+    Case("h2_tls_alpn", config=H2_TLS, needs=("curl", "nginx", "openssl"),
+         setup=[sh("bash", MAKE_CERTS, PKI, desc="make the test PKI")], steps=[
+             nginx(8080, files={"small.txt": 100}),
+             stats_baseline(),
+             curl_https("--http2", "2"),
+             curl_https("--http1.1", "1.1"),
+             sh("bash", "-c", "openssl s_client -connect {gw}:8443 -CAfile " + PKI +
+                "/ca.crt -alpn h2,http/1.1 </dev/null 2>&1", stdout=r"ALPN protocol: h2",
+                desc="openssl s_client: the server picks h2"),
+             sh("nghttp", "-n", "--stat", "-v", "https://{gw}:8443/small.txt",
+                stdout=r"recv HEADERS frame", desc="nghttp over TLS"),
+             stats_back_to_baseline(timeout=30),
+         ]),
 ]
