@@ -8,6 +8,7 @@ HTTP/1.1) on {peer}:8081 and nginx on {peer}:8080.  The case h2_grpc_grpcio_upst
 HTTP/2 to upstreams (branch h2up) and is skipped, saying so, until the gateway has it.
 """
 
+import copy
 import json
 import re
 import time
@@ -459,6 +460,32 @@ def zero_window_closed(idle_s=2.0):
     return Step(desc, step)
 
 
+def jwt_over_h2():
+    """Over h2c: /main without a token -> 401 with WWW-Authenticate; with the first valid
+    token for provider "main" from tokens.txt -> 200; with an expired one -> 401."""
+    def step(ctx, desc):
+        toks = {}
+        for line in (Path(ctx.fmt("{logdir}/tok")) / "tokens.txt").read_text().splitlines():
+            parts = line.split()
+            if len(parts) == 4 and parts[1] == "main":
+                toks.setdefault(parts[2], parts[3])
+        url = ctx.fmt("http://{gw}:8080/main/h2")
+        for what, extra, want in (
+                ("no token", [], "401"),
+                ("valid token", ["-H", f"Authorization: Bearer {toks['allowed']}"], "200"),
+                ("expired token", ["-H", f"Authorization: Bearer {toks['expired']}"], "401")):
+            rc, out, err = curl(ctx, "--http2-prior-knowledge", "-D", "-", "-o", "/dev/null",
+                                "-w", "%{http_code} %{http_version}", *extra, url)
+            code = out.strip().splitlines()[-1] if out.strip() else ""
+            if rc != 0 or code != f"{want} 2":
+                fail(f"{desc}: {what}: got `{code}`, expected `{want} 2` (curl rc={rc})",
+                     out + err)
+            if want == "401" and not re.search(r"^www-authenticate: Bearer", out, re.M | re.I):
+                fail(f"{desc}: {what}: no www-authenticate in the HTTP/2 response", out)
+        ctx.notes.append("JWT over h2: 401 / 200 / 401")
+    return Step("JWT over h2c: missing, valid, expired", step)
+
+
 # ---------------------------------------------------------------- cases
 
 NEEDS = ("curl", "nginx")
@@ -562,6 +589,27 @@ CASES = [
         grpc_client("grpcio", "{peer}", "9001"),
     ]),
 ]
+
+# JWT checks apply to HTTP/2 streams as to HTTP/1.1 requests (the jwt.py configuration with
+# an http2 listener and http2Routes).
+def _jwt_h2_config():
+    from cases.jwt import JWT
+    cfg = copy.deepcopy(JWT)
+    cfg["virtualGateway"]["spec"]["listeners"][0]["portMapping"]["protocol"] = "http2"
+    for r in cfg["gatewayRoutes"]:
+        r["spec"]["http2Route"] = r["spec"].pop("httpRoute")
+    return cfg
+
+
+def _jwt_h2_case():
+    from cases.jwt import MINT
+    from steps import multi_upstream
+    return Case("h2_jwt", config=_jwt_h2_config(), setup=[
+        sh("sh", "-c", MINT, desc="mint keys and tokens", timeout=60)], steps=[
+        multi_upstream({8081: "web"}), jwt_over_h2()])
+
+
+CASES.append(_jwt_h2_case())
 
 # 5. Attacks, each for a few seconds against a gateway also serving a normal client.
 GOAWAY = r'meshgate_h2_goaway(_sent)?_total\{reason="(%s)"\}'
