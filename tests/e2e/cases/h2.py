@@ -14,8 +14,8 @@ import re
 import time
 from pathlib import Path
 
-from steps import (PYTHON, Case, CaseSkipped, curl, fail, nginx, server, sh, Step,
-                   stats_back_to_baseline, stats_baseline)
+from steps import (PYTHON, Case, CaseSkipped, client, curl, fail, nginx, recording_upstream,
+                   server, sh, Step, stats_back_to_baseline, stats_baseline)
 
 TOP = Path(__file__).resolve().parents[3]
 ATTACK = str(TOP / "tools" / "h2-attack" / "h2attack.py")
@@ -460,6 +460,17 @@ def zero_window_closed(idle_s=2.0):
     return Step(desc, step)
 
 
+def upstream_trailers(want):
+    """record_upstream.py logged requests whose trailers are exactly <want>, in order (one
+    list of [name, value] pairs per request)."""
+    def step(ctx, desc):
+        got = [json.loads(ln).get("trailers") for ln in
+               (ctx.logdir / "upstream.jsonl").read_text().splitlines() if ln.strip()]
+        if got != want:
+            fail(f"{desc}: the upstream got trailers {got}, expected {want}")
+    return Step(f"the upstream received the trailers {want}", step)
+
+
 def jwt_over_h2():
     """Over h2c: /main without a token -> 401 with WWW-Authenticate; with the first valid
     token for provider "main" from tokens.txt -> 200; with an expired one -> 401."""
@@ -589,6 +600,16 @@ CASES = [
         grpc_client("grpcio", "{peer}", "9001"),
     ]),
 ]
+
+# Request trailers from an HTTP/2 client reach the HTTP/1.1 upstream (as chunked trailers),
+# as they do from an HTTP/1.1 client.
+CASES.append(Case(
+    "h2_request_trailers", config=H2C, needs=NEEDS,
+    bug="an HTTP/2 client's request trailers are dropped: the upstream gets the chunked body "
+        "with an empty trailer section (HTTP/1.1 clients' trailers are forwarded)",
+    steps=[recording_upstream(8081), FILES,
+           client("h2_trailers.py", "{gw}", 8080, "/echo/trailers"),
+           upstream_trailers([[["x-trailer", "h2"]], [["x-trailer", "h1"]]])]))
 
 # JWT checks apply to HTTP/2 streams as to HTTP/1.1 requests (the jwt.py configuration with
 # an http2 listener and http2Routes).
