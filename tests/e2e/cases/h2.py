@@ -577,12 +577,19 @@ CASES = [
                              "a.example.com:8443:{gw}"),
          ]),
     # 2. nghttp: GETs, a large GET, a POST with a body echoed intact.
-    Case("h2_nghttp", config=H2C, needs=NEEDS + ("nghttp",), steps=[
+    Case("h2_nghttp", config=H2C, needs=NEEDS + ("nghttp", "cmp"), steps=[
         ECHO, FILES, nghttp_checks("http://{gw}:8080"),
         sh("nghttp", "-H", "cookie: a=1", "-H", "cookie: b=2", "-H", "x-multi: 1", "-H",
            "x-multi: 2", "http://{gw}:8080/hello/headers",
            stdout=r"(?s)^x-multi: 1\nx-multi: 2\n.*^Cookie: a=1; b=2$",
            desc="nghttp: cookie crumbs joined into one Cookie, repeated fields kept"),
+        sh("bash", "-c", "nghttp -t 20 -w 10 -W 16 http://{gw}:8080/f1m.bin | "
+           "cmp - {logdir}/www/f1m.bin && echo same", stdout=r"^same$", timeout=40,
+           desc="nghttp with 1 KiB stream / 64 KiB connection windows: 1 MiB intact"),
+        sh("curl", "-sS", "--http2-prior-knowledge", "-o", "/dev/null", "-w",
+           "%{http_code} %{size_header}", "http://{gw}:8080/hello/bighdr/30000",
+           stdout=r"^200 30\d\d\d$",
+           desc="a 30000-byte response header (HEADERS + CONTINUATION from the gateway)"),
     ]),
     # 3. h2load, 100 connections x 100 concurrent streams.
     Case("h2_h2load_100x100", config=H2C, needs=NEEDS + ("h2load",), steps=[

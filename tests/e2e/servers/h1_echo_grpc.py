@@ -2,6 +2,7 @@
 Usage: h1_echo_grpc.py ADDR PORT.  Prints "ready" once listening.
 
   GET  /hello/headers...  200 with the request's header fields, one "name: value" a line
+  GET  /hello/bighdr/N    200 with a response header x-big of N bytes
   GET  /hello...     200 "hello path=<target> host=<Host>\\n"
   GET  /bytes/N      200 with N bytes (byte i is i % 251), for flow-control checks
   POST /echo...      200 echoing the request body (Content-Length or chunked), with
@@ -74,6 +75,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         print(f"GET {self.path} 0", flush=True)
+        if self.path.startswith("/hello/bighdr/"):
+            n = min(int(self.path.split("/")[3]), 1 << 20)
+            return self.plain(200, b"big header\n", [("x-big", "b" * n)])
         if self.path.startswith("/hello/headers"):
             return self.plain(200, "".join(f"{k}: {v}\n" for k, v in self.headers.items())
                               .encode())
