@@ -65,6 +65,11 @@ CASES = [
         h2_get("/small.txt", 100),
         h2_get("/f4m.bin", 4 * MIB),
         h2_get("/f4m.bin", 4 * MIB, version="1.1", flag="--http1.1"),
+        # HEAD: the answer's Content-Length announces no body (it hung, then reset the
+        # stream and freed it twice, before the fix)
+        sh("curl", "-sS", "--max-time", "5", "--http2-prior-knowledge", "-I", "-o", "/dev/null",
+           "-w", "%{http_code} %{http_version} %{size_download}\n",
+           "http://{gw}:8080/f4m.bin", stdout=r"^200 2 0$", desc="HEAD over h2c"),
         h2_put("put1.bin", 3 * MIB + 7),
         h2_put("put2.bin", 2 * MIB + 13, with_length=False),
         sh("h2load", "-n", "10000", "-c", "100", "-m", "100", "http://{gw}:8080/small.txt",
