@@ -532,11 +532,7 @@ CASES = [
         h2_metrics_exist(min_streams=3),
     ]),
     # HEAD over HTTP/2: HEADERS with END_STREAM, no body, nothing leaked.
-    Case("h2_head", config=H2C, needs=NEEDS + ("nghttp",),
-         bug="a HEAD response is sent as HEADERS without END_STREAM, then RST_STREAM "
-             "INTERNAL_ERROR, and pools.h2_stream.in_use goes below zero (4294967295): "
-             "struct stream's method is never set (mg_h2.c reads st->method only at "
-             "mg_h1_response_init)", steps=[
+    Case("h2_head", config=H2C, needs=NEEDS + ("nghttp",), steps=[
              ECHO, FILES, stats_baseline(),
              sh("nghttp", "-v", "-t", "5", "-H", ":method: HEAD", "http://{gw}:8080/f1m.bin",
                 stdout=r"recv HEADERS frame <length=\d+, flags=0x05, stream_id=13>",
