@@ -587,6 +587,20 @@ CASES = [
            stdout=r"^200 30\d\d\d$",
            desc="a 30000-byte response header (HEADERS + CONTINUATION from the gateway)"),
     ]),
+    # Streams and connections abandoned half way: the gateway lets go of everything.
+    Case("h2_abandoned_streams", config=H2C, needs=NEEDS + ("h2load", "timeout"), steps=[
+        ECHO, FILES, stats_baseline(),
+        client("h2_midreset.py", "{gw}", 8080, note=True),
+        sh("bash", "-c", "timeout -s KILL 1.5 h2load -n 1000000 -c 20 -m 50 "
+           "http://{gw}:8080/f1m.bin; echo killed", stdout=r"^killed$", timeout=20,
+           desc="h2load (20 x 50 streams of 1 MiB downloads) killed after 1.5 s"),
+        sh("bash", "-c", "timeout -s KILL 1.5 h2load -n 1000000 -c 20 -m 50 -d /etc/services "
+           "http://{gw}:8080/echo/x; echo killed", stdout=r"^killed$", timeout=20,
+           desc="h2load (20 x 50 uploads) killed after 1.5 s"),
+        stats_back_to_baseline(timeout=30),
+        curl_h2("http://{gw}:8080/hello/after", "--http2-prior-knowledge",
+                desc="served afterwards"),
+    ]),
     # 3. h2load, 100 connections x 100 concurrent streams.
     Case("h2_h2load_100x100", config=H2C, needs=NEEDS + ("h2load",), steps=[
         ECHO, FILES, stats_baseline(),
