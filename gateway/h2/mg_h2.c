@@ -88,6 +88,11 @@ struct stream {
 	bool detaching;      /* attach() is dropping a virtual connection no session took */
 	bool server_reset;   /* the gateway reset the stream */
 	uint64_t chunk_left; /* chunked: data bytes of the current chunk still to give */
+	/* Request trailers (trailing HEADERS), as "name: value\r\n" lines, for a chunked body;
+	 * from the connection's allocator, at most MG_CHUNKED_DEFAULT_MAX_TRAILER bytes. */
+	char *rtr;
+	uint32_t rtr_len, rtr_off;
+	bool rtr_final; /* the trailer section's closing CRLF went out */
 	char frm[FRAMING_MAX];
 	uint8_t frm_len, frm_off;
 	/* ---- response ---- */
@@ -114,7 +119,7 @@ struct h2conn {
 	TAILQ_HEAD(, stream) pending;
 	uint32_t nstreams;
 	size_t mem;
-	uint64_t opened, early_resets;
+	uint64_t opened, early_resets, control_frames;
 	bool running;   /* inside run(): peer methods only mark */
 	bool scheduled; /* on h2.dirty */
 	bool dead;      /* being freed */
@@ -408,6 +413,8 @@ stream_free(struct stream *st)
 	buf_put(&st->out);
 	if (st->trailers != NULL)
 		mem_free(st->trailers, hc);
+	if (st->rtr != NULL)
+		mem_free(st->rtr, hc);
 	hc->nstreams--;
 	h2.st.active_streams--;
 	if (hc->nstreams == 0)
@@ -471,8 +478,28 @@ next_framing(struct stream *st, uint32_t body_avail)
 		st->crlf_due = true;
 		return true;
 	}
+	if (st->end_sent && st->rtr_len > 0) {
+		/* The trailer section, a framing buffer at a time, then its closing CRLF. */
+		if (st->rtr_off < st->rtr_len) {
+			n = (int)(st->rtr_len - st->rtr_off < FRAMING_MAX
+			              ? st->rtr_len - st->rtr_off
+			              : FRAMING_MAX);
+			memcpy(st->frm, st->rtr + st->rtr_off, (size_t)n);
+			st->rtr_off += (uint32_t)n;
+			st->frm_len = (uint8_t)n;
+			return true;
+		}
+		if (!st->rtr_final) {
+			memcpy(st->frm, "\r\n", 2);
+			st->frm_len = 2;
+			st->rtr_final = true;
+			return true;
+		}
+		return false;
+	}
 	if (st->req_end && !st->end_sent) {
-		n = snprintf(st->frm, sizeof(st->frm), "%s0\r\n\r\n", st->crlf_due ? "\r\n" : "");
+		n = snprintf(st->frm, sizeof(st->frm), "%s0\r\n%s", st->crlf_due ? "\r\n" : "",
+		             st->rtr_len > 0 ? "" : "\r\n");
 		st->frm_len = (uint8_t)n;
 		st->end_sent = true;
 		return true;
@@ -558,6 +585,8 @@ v_rx_avail(void *arg)
 		return 0;
 	if (st->frm_off < st->frm_len)
 		return (size_t)(st->frm_len - st->frm_off);
+	if (st->end_sent && st->rtr_len > 0 && !st->rtr_final)
+		return st->rtr_len - st->rtr_off + 2;
 	if (in_avail(st) > 0)
 		return in_avail(st) + (st->req_chunked ? FRAMING_MAX : 0);
 	return st->req_chunked && st->req_end && !st->end_sent ? 5 : 0;
@@ -1111,7 +1140,23 @@ on_header(nghttp2_session *ng, const nghttp2_frame *f, const uint8_t *name, size
 	if (st->head_failed || st->too_large)
 		return 0;
 	if (f->headers.cat != NGHTTP2_HCAT_REQUEST) {
-		/* Request trailers: kept only for a chunked body (else dropped). */
+		/* Request trailers: passed on in the chunked body's trailer section (a body with
+		 * a Content-Length has none in HTTP/1.1: dropped then). */
+		size_t need = nlen + vlen + 4;
+		char *p;
+
+		if (!st->req_chunked || !st->head_done || st->end_sent ||
+		    st->rtr_len + need > MG_CHUNKED_DEFAULT_MAX_TRAILER - 2)
+			return 0;
+		p = mem_realloc(st->rtr, st->rtr_len + need, hc);
+		if (p == NULL)
+			return 0;
+		st->rtr = p;
+		memcpy(p + st->rtr_len, name, nlen);
+		memcpy(p + st->rtr_len + nlen, ": ", 2);
+		memcpy(p + st->rtr_len + nlen + 2, value, vlen);
+		memcpy(p + st->rtr_len + nlen + 2 + vlen, "\r\n", 2);
+		st->rtr_len += (uint32_t)need;
 		return 0;
 	}
 	if (nlen > 0 && name[0] == ':') {
@@ -1209,8 +1254,20 @@ static int
 on_frame_recv(nghttp2_session *ng, const nghttp2_frame *f, void *ud)
 {
 	struct stream *st = nghttp2_session_get_stream_user_data(ng, f->hd.stream_id);
+	struct h2conn *hc = ud;
 
-	(void)ud;
+	/* Control frames a client may send without limit while it reads the replies (PING,
+	 * SETTINGS, PRIORITY, WINDOW_UPDATE on the connection): a budget that grows with the
+	 * streams it opens, past which it is a flood (CVE-2019-9512/9515 done politely). */
+	if (f->hd.stream_id == 0 || f->hd.type == NGHTTP2_PRIORITY) {
+		hc->control_frames++;
+		if (hc->control_frames > MG_H2_CONTROL_BUDGET + 100 * hc->opened && !hc->goaway) {
+			hc->goaway = true;
+			hc->why = MG_H2_GA_FLOOD;
+			h2.st.goaway[MG_H2_GA_FLOOD]++;
+			nghttp2_session_terminate_session(ng, NGHTTP2_ENHANCE_YOUR_CALM);
+		}
+	}
 	if (st == NULL)
 		return 0;
 	switch (f->hd.type) {

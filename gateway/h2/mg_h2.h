@@ -39,8 +39,11 @@ struct mg_proxy_listener_conf;
 #define MG_H2_MEM_CAP       (8u << 20)  /* bytes nghttp2 may hold per connection */
 /* Rapid reset: a client whose streams it reset before their response started exceed this
  * count and this share of its streams gets GOAWAY ENHANCE_YOUR_CALM. */
-#define MG_H2_RESET_BURST   200
-#define MG_H2_RESET_PERCENT 20
+/* Control frames (PING, SETTINGS, PRIORITY, connection WINDOW_UPDATE) a client may send: this
+ * many plus 100 per stream it opened; past that, GOAWAY ENHANCE_YOUR_CALM ("flood"). */
+#define MG_H2_CONTROL_BUDGET 10000
+#define MG_H2_RESET_BURST    200
+#define MG_H2_RESET_PERCENT  20
 
 /* Why the gateway sent GOAWAY (or closed) a connection; labels: mg_h2_goaway_name(). */
 enum mg_h2_goaway {
