@@ -434,7 +434,10 @@ build_eplist(struct mg_route_table *t, const struct mg_cfg_virtual_node *v,
 		l->max_pending = nl->max_pending_requests;
 	} else if (nl->pool_kind == MG_CFG_NODE_POOL_HTTP2 ||
 	           nl->pool_kind == MG_CFG_NODE_POOL_GRPC) {
+		/* As Envoy's HTTP/2 pools: past maxRequests a request overflows at once (503,
+		 * x-envoy-overloaded); App Mesh has no pending limit for http2 and grpc. */
 		l->max_requests = nl->max_requests;
+		l->max_pending = 0;
 	}
 	if (env->ep_get == NULL)
 		return 0;
