@@ -8,6 +8,8 @@ socket so the chunked trailer section (grpc-status) can be checked: usage h2up.p
   overflow URL N MAXREQ   N concurrent calls of a one-second method through a route whose
                           node has connectionPool grpc maxRequests MAXREQ: MAXREQ succeed, the
                           others get grpc-status 14 with x-envoy-overloaded at once
+  retry URL N             N sequential calls of /test.Svc/Flaky (UNAVAILABLE every other call)
+                          through a route with grpcRetryEvents [unavailable]: all succeed
   plain URL               a GET answers 200 with a body (an HTTP/2 server that is not gRPC)
 Prints one summary line; exit 0 iff the check held.
 """
@@ -154,11 +156,22 @@ def overflow(url, n, maxreq):
         slowest_over < 0.9
 
 
+def retry(url, n):
+    n, bad = int(n), []
+    for i in range(n):
+        st, hf, data, tr, _ = call(url, b"x")
+        if st != 200 or grpc_status(hf, tr) != "0" or b"ok " not in data:
+            bad.append((st, grpc_status(hf, tr), data))
+    print(f"retry: {n - len(bad)}/{n} calls to a server failing every other call with "
+          f"UNAVAILABLE got grpc-status 0" + (f"; first failure {bad[0]}" if bad else ""))
+    return not bad
+
+
 def plain(url):
     st, hf, data, tr, _ = call(url, method="GET", grpc=False)
     print(f"plain: HTTP {st}, {len(data)} body bytes, {hf.get('transfer-encoding')}")
     return st == 200 and len(data) > 0
 
 
-MODES = {"unary": unary, "status": status, "overflow": overflow, "plain": plain}
+MODES = {"retry": retry, "unary": unary, "status": status, "overflow": overflow, "plain": plain}
 sys.exit(0 if MODES[sys.argv[1]](*sys.argv[2:]) else 1)
