@@ -55,11 +55,12 @@ RETRY_CONFIG["routes"][0]["spec"]["grpcRoute"]["retryPolicy"] = {
 POOL_CONFIG = copy.deepcopy(CONFIG)
 POOL_CONFIG["virtualNodes"][1] = node("svc", connectionPool={"grpc": {"maxRequests": 2}})
 
-# Two nodes on two grpcio servers, one answering NOT_SERVING to grpc.health.v1.Health/Check.
+# Two grpcio servers, one answering NOT_SERVING to grpc.health.v1.Health/Check.
 HC = {"protocol": "grpc", "healthyThreshold": 2, "unhealthyThreshold": 2,
-      "intervalMillis": 1000, "timeoutMillis": 1000}
+      "intervalMillis": 5000, "timeoutMillis": 2000}
 HC_CONFIG = copy.deepcopy(CONFIG)
-HC_CONFIG["appliance"]["endpoints"]["svc"] = [{"address": "10.99.0.1", "port": 9004}]
+HC_CONFIG["appliance"]["endpoints"]["svc"] = [{"address": "10.99.0.1", "port": 9003},
+                                               {"address": "10.99.0.1", "port": 9004}]
 HC_CONFIG["virtualNodes"] = [node("greeter", healthCheck=HC), node("svc", healthCheck=HC)]
 
 CASES = [
@@ -85,11 +86,12 @@ CASES = [
          steps=[server("grpc_h2.py", "{peer}", 9003, name="serving"),
                 server("grpc_h2.py", "{peer}", 9004, "NOT_SERVING", name="not_serving"),
                 gateway_logged(r"health check: endpoint 10\.99\.0\.1:9004 pending -> unhealthy",
-                               timeout=10),
+                               timeout=20),
                 gateway_logged(r"health check: endpoint 10\.99\.0\.1:9003 pending -> healthy",
                                timeout=10),
                 client("h2up.py", "unary", "http://{gw}:8080/helloworld.Greeter/SayHello",
                        5, 1, note=True),
-                client("h2up.py", "status", "http://{gw}:8080/test.Svc/Slow", 14,
+                # the NOT_SERVING endpoint gets no traffic (one of two healthy: no panic)
+                client("h2up.py", "who", "http://{gw}:8080/test.Svc/Who", 20, "SERVING",
                        note=True)]),
 ]

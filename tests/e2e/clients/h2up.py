@@ -10,6 +10,7 @@ socket so the chunked trailer section (grpc-status) can be checked: usage h2up.p
                           others get grpc-status 14 with x-envoy-overloaded at once
   retry URL N             N sequential calls of /test.Svc/Flaky (UNAVAILABLE every other call)
                           through a route with grpcRetryEvents [unavailable]: all succeed
+  who URL N WANT          N calls of /test.Svc/Who all answered by the server WANT
   plain URL               a GET answers 200 with a body (an HTTP/2 server that is not gRPC)
 Prints one summary line; exit 0 iff the check held.
 """
@@ -167,11 +168,21 @@ def retry(url, n):
     return not bad
 
 
+def who(url, n, want):
+    got = {}
+    for _ in range(int(n)):
+        st, hf, data, tr, _ = call(url, b"")
+        k = data[5:].decode(errors="replace") if st == 200 else f"HTTP {st}"
+        got[k] = got.get(k, 0) + 1
+    print(f"who: {got} ({want} wanted for all)")
+    return got == {want: int(n)}
+
+
 def plain(url):
     st, hf, data, tr, _ = call(url, method="GET", grpc=False)
     print(f"plain: HTTP {st}, {len(data)} body bytes, {hf.get('transfer-encoding')}")
     return st == 200 and len(data) > 0
 
 
-MODES = {"retry": retry, "unary": unary, "status": status, "overflow": overflow, "plain": plain}
+MODES = {"who": who, "retry": retry, "unary": unary, "status": status, "overflow": overflow, "plain": plain}
 sys.exit(0 if MODES[sys.argv[1]](*sys.argv[2:]) else 1)

@@ -6,6 +6,7 @@ bytes (no protoc): usage grpc_h2.py ADDR PORT [HEALTH]
   /test.Svc/Fail                 aborts with UNAVAILABLE (a Trailers-Only answer)
   /test.Svc/Flaky                UNAVAILABLE on calls 1, 3, 5, ...; "ok N" on the others
   /test.Svc/Slow                 answers "slow" after one second
+  /test.Svc/Who                  answers HEALTH (which server answered)
   /grpc.health.v1.Health/Check   HealthCheckResponse status HEALTH (SERVING by default, or
                                  NOT_SERVING): field 1 varint 1 or 2
 Prints "ready" once listening."""
@@ -45,6 +46,10 @@ def slow(req, ctx):
     return b"slow"
 
 
+def who(req, ctx):
+    return health.encode()
+
+
 def check(req, ctx):
     return b"\x08\x01" if health == "SERVING" else b"\x08\x02"
 
@@ -59,7 +64,8 @@ server.add_generic_rpc_handlers((
     grpc.method_handlers_generic_handler("helloworld.Greeter", {"SayHello": unary(say_hello)}),
     grpc.method_handlers_generic_handler("test.Svc", {"Fail": unary(fail),
                                                       "Flaky": unary(flaky),
-                                                      "Slow": unary(slow)}),
+                                                      "Slow": unary(slow),
+                                                      "Who": unary(who)}),
     grpc.method_handlers_generic_handler("grpc.health.v1.Health", {"Check": unary(check)}),
 ))
 server.add_insecure_port(f"{sys.argv[1]}:{sys.argv[2]}")
