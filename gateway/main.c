@@ -362,7 +362,8 @@ static struct mg_route_table *routes;
 static struct mg_endpoint *static_upstream;
 
 static void
-route_request(void *arg, const struct mg_h1_request *req, uint16_t port, struct mg_proxy_route *out)
+route_request(void *arg, const struct mg_h1_request *req, uint16_t port, bool https,
+              struct mg_proxy_route *out)
 {
 	static char target[MG_ROUTE_PATH_BUF];
 	struct mg_route_decision d;
@@ -377,7 +378,7 @@ route_request(void *arg, const struct mg_h1_request *req, uint16_t port, struct 
 		mg_obs_note_route(&ob);
 		return;
 	}
-	mg_route_decide(routes, req, port, target, sizeof(target), &d);
+	mg_route_decide_scheme(routes, req, port, https, target, sizeof(target), &d);
 	/* For metrics and the access log: the names of the decision. */
 	ob.reason = (int)d.reason;
 	ob.gateway_route = d.gateway_route;

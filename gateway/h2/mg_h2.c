@@ -661,8 +661,10 @@ v_gone(void *arg, bool abort)
 		st->data_deferred = false;
 		nghttp2_session_resume_data(hc->ng, st->id);
 	}
-	kick(hc);
+	/* Sending now could close the stream inside nghttp2 and free it under us: free it
+	 * here if nghttp2 is already done with it, and let the connection send soon. */
 	stream_maybe_free(st);
+	schedule(hc);
 }
 
 static const struct mg_vconn_peer peer_ops = {
@@ -1043,6 +1045,7 @@ finish_head(struct stream *st, bool end_stream)
 	n = snprintf(line, sizeof(line), "Connection: close\r\n\r\n");
 	if (!in_put(st, line, (size_t)n))
 		return false;
+	st->method = mg_h1_method_lookup(d, ps[0][1]); /* HEAD: a response without a body */
 	st->head_left = st->in->len;
 	st->in_pos = 0;
 	st->head_done = true;
@@ -1180,7 +1183,7 @@ attach(struct stream *st)
 	mg_conn_peer(hc->c, &paddr, &pport);
 	mg_conn_local(hc->c, &laddr, &lport);
 	st->vc = mg_vconn_new(&peer_ops, st, paddr, pport, laddr, lport, NULL, NULL);
-	if (st->vc == NULL || !mg_proxy_attach(hc->lc, st->vc)) {
+	if (st->vc == NULL || !mg_proxy_attach(hc->lc, st->vc, hc->tls != NULL)) {
 		if (st->vc != NULL) {
 			st->detaching = true;
 			mg_conn_abort(st->vc);

@@ -68,6 +68,7 @@ struct session {
 	struct mg_tls_conn *up_tls; /* upstream side over TLS; NULL: plaintext */
 	bool sniffing; /* PERMISSIVE listener: TLS or not is decided by the first byte */
 	bool virt;     /* the client side is an HTTP/2 stream (mg_proxy_attach) */
+	bool virt_tls; /* ... of a connection over TLS */
 	bool h2_known; /* an HTTP/2 listener's connection was found to speak HTTP/1.1 */
 	struct mg_endpoint *ep;
 	LIST_ENTRY(session) link; /* open sessions, for shutdown */
@@ -985,7 +986,7 @@ start_exchange(struct session *s)
 		redirect_to_https(s, &r);
 		return;
 	}
-	s->lc->route(s->lc->route_arg, &r, s->lc->port, &rt);
+	s->lc->route(s->lc->route_arg, &r, s->lc->port, s->tls != NULL || s->virt_tls, &rt);
 	if (rt.ep == NULL) {
 		mg_obs_unrouted(&s->obs, mg_obs_take_route());
 		if (rt.authn_denied)
@@ -2007,7 +2008,7 @@ mg_proxy_conn_gone(void)
 }
 
 bool
-mg_proxy_attach(const struct mg_proxy_listener_conf *lc, struct mg_conn *c)
+mg_proxy_attach(const struct mg_proxy_listener_conf *lc, struct mg_conn *c, bool https)
 {
 	struct session *s;
 
@@ -2024,6 +2025,7 @@ mg_proxy_attach(const struct mg_proxy_listener_conf *lc, struct mg_conn *c)
 	s->lc = lc;
 	s->down = c;
 	s->virt = true;
+	s->virt_tls = https;
 	px.n_virt++;
 	s->waiter.wake = waiter_wake;
 	s->upw.wake = upool_wake;

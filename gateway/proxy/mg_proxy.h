@@ -66,7 +66,7 @@ struct mg_proxy_route {
 };
 
 typedef void mg_proxy_route_fn(void *arg, const struct mg_h1_request *req, uint16_t port,
-                               struct mg_proxy_route *out);
+                               bool https, struct mg_proxy_route *out);
 
 struct mg_proxy_listener_conf {
 	uint32_t addr; /* network byte order; 0 = every address */
@@ -124,10 +124,11 @@ int mg_proxy_listen(const struct mg_proxy_listener_conf *conf);
 
 /*
  * mg_proxy_attach() serves the HTTP/1.1 exchanges arriving on virtual connection <c> (an
- * HTTP/2 stream: gateway/h2) as a session of listener <lc>, exactly as a client connection's.
+ * HTTP/2 stream: gateway/h2) as a session of listener <lc>, exactly as a client connection's;
+ * <https>: the HTTP/2 connection is over TLS.
  * Returns false (<c> untouched) when no session is free.
  */
-bool mg_proxy_attach(const struct mg_proxy_listener_conf *lc, struct mg_conn *c);
+bool mg_proxy_attach(const struct mg_proxy_listener_conf *lc, struct mg_conn *c, bool https);
 
 /* mg_proxy_conn_gone() tells the proxy that a client connection it handed to gateway/h2
  * ended (for the downstream_connections_active gauge). */

@@ -39,6 +39,7 @@ struct rt_match {
 	struct mg_match path, host;
 	const char *method; /* NULL: any */
 	uint16_t port;      /* 0: any */
+	uint8_t scheme;     /* routes' http2Route/httpRoute match.scheme: 0 any, 1 http, 2 https */
 	unsigned int n_headers, n_query;
 	struct rt_header *headers;
 	struct rt_query *query;
@@ -204,6 +205,7 @@ struct match_src {
 	const struct mg_cfg_header_match *headers;
 	const struct mg_cfg_query_match *query;
 	const char *service, *grpc_method; /* gRPC serviceName / methodName, NULL: any */
+	const char *scheme;                /* "http", "https" or NULL: any */
 	bool has_priority;
 	uint16_t priority;
 	int doc;
@@ -232,6 +234,7 @@ compile_match(const struct match_src *src, struct rt_match *m, char *err, size_t
 	}
 	m->method = src->method != MG_CFG_METHOD_NONE ? method_names[src->method] : NULL;
 	m->port = src->port;
+	m->scheme = src->scheme == NULL ? 0 : strcmp(src->scheme, "https") == 0 ? 2 : 1;
 	if (src->n_headers > 0) {
 		m->headers = calloc((size_t)src->n_headers, sizeof(*m->headers));
 		if (m->headers == NULL)
@@ -551,6 +554,7 @@ mg_route_table_build(struct mg_route_table **out, const struct mg_config *cfg,
 		    .query = r->match.query,
 		    .service = r->kind == MG_CFG_ROUTE_GRPC ? r->match.service_name : NULL,
 		    .grpc_method = r->kind == MG_CFG_ROUTE_GRPC ? r->match.method_name : NULL,
+		    .scheme = r->match.scheme,
 		    .has_priority = r->has_priority,
 		    .priority = r->priority,
 		    .doc = i,
@@ -690,6 +694,7 @@ struct view {
 	const char *host; /* without the port; NULL: none */
 	size_t host_len;
 	uint16_t port;
+	bool https; /* the request's scheme (the client's connection is TLS) */
 };
 
 /*
@@ -714,6 +719,8 @@ match(struct mg_route_table *t, const struct rt_match *m, const struct mg_h1_req
 	unsigned int i;
 
 	if (m->port != 0 && m->port != v->port)
+		return false;
+	if (m->scheme != 0 && (m->scheme == 2) != v->https)
 		return false;
 	if (m->prefix != NULL &&
 	    (v->path_len < m->prefix_len || memcmp(v->path, m->prefix, m->prefix_len) != 0))
@@ -1135,12 +1142,19 @@ enum mg_route_reason
 mg_route_decide(struct mg_route_table *t, const struct mg_h1_request *r, uint16_t port, char *buf,
                 size_t cap, struct mg_route_decision *d)
 {
+	return mg_route_decide_scheme(t, r, port, r->is_https, buf, cap, d);
+}
+
+enum mg_route_reason
+mg_route_decide_scheme(struct mg_route_table *t, const struct mg_h1_request *r, uint16_t port,
+                       bool https, char *buf, size_t cap, struct mg_route_decision *d)
+{
 	const struct mg_config *cfg = t->cfg;
 	const struct mg_cfg_gateway_route *g = NULL;
 	const struct mg_cfg_virtual_service *vs;
 	char norm[MG_MATCH_PATH_MAX];
 	const struct mg_cfg_route *rt_cfg = NULL;
-	struct view v = {.port = port};
+	struct view v = {.port = port, .https = https};
 	size_t o = 0;
 	unsigned int i;
 	int n, node = -1;

@@ -250,6 +250,13 @@ enum mg_route_reason mg_route_decide(struct mg_route_table *t, const struct mg_h
                                      uint16_t port, char *buf, size_t cap,
                                      struct mg_route_decision *d);
 
+/* mg_route_decide_scheme() is mg_route_decide() for a request whose scheme is known from its
+ * connection: <https> when the client spoke TLS (routes' match.scheme; mg_route_decide() takes
+ * it from an absolute-form target). */
+enum mg_route_reason mg_route_decide_scheme(struct mg_route_table *t, const struct mg_h1_request *r,
+                                            uint16_t port, bool https, char *buf, size_t cap,
+                                            struct mg_route_decision *d);
+
 /* Decisions counted by reason since the table was built. */
 const uint64_t *mg_route_table_counters(const struct mg_route_table *t);
 

@@ -62,6 +62,7 @@ MG_TEST(config_example_parses_to_the_exact_struct)
 	want.appliance.dataplane.burst = 32;
 	/* appliance.proxy is absent: its defaults. */
 	want.appliance.proxy.alpn_http11 = true;
+	want.appliance.proxy.alpn_default = true;
 	want.appliance.proxy.session_ticket_lifetime_s = 3600;
 	want.appliance.proxy.handshake_timeout_ms = 10000;
 	want.appliance.proxy.request_header_timeout_ms = 10000;

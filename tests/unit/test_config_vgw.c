@@ -458,7 +458,6 @@ MG_TEST(vgw_minimal_and_defaults)
 #define SDS_CERT  SDS "; write the certificate and key to files and use \"file\""
 #define SDS_TRUST                                                                                  \
 	SDS "; write the CA certificates to a PEM file and use \"file\" {certificateChain}"
-#define H2 "HTTP/2 is not supported yet"
 
 /*
  * A configuration with errors: <count> errors (1 when 0) of which one is at <path> with a
@@ -565,10 +564,6 @@ static const struct vgw_err vgw_errors[] = {
      "'tcp' is not valid (expected http, http2 or grpc)"},
     {PM("\"port\":80,\"protocol\":1"), P_L ".portMapping.protocol",
      "expected a string, got number"},
-    {PM("\"port\":80,\"protocol\":\"http2\""), P_L ".portMapping.protocol", H2},
-    {PM("\"port\":80,\"protocol\":\"grpc\""), P_L ".portMapping.protocol",
-     H2 ": the listener serves HTTP/1.1 only, so 'grpc' (which needs HTTP/2) cannot be "
-        "honoured; use \"http\""},
     {PM("\"port\":80,\"protocol\":\"http\",\"host\":\"x\""), P_L ".portMapping.host",
      "unknown field 'host' (did you mean 'port'?)"},
     {PM("\"port\":80,\"protocol\":\"http\",\"appProtocol\":\"x\""), P_L ".portMapping.appProtocol",
@@ -924,9 +919,7 @@ static const struct vgw_err proxy_errors[] = {
     /* alpn */
     {PROXY("\"alpn\":\"http/1.1\""), P_PX ".alpn", "expected an array, got string"},
     {PROXY("\"alpn\":[]"), P_PX ".alpn", "must not be empty"},
-    {PROXY("\"alpn\":[\"h2\"]"), P_PX ".alpn[0]", "HTTP/2 is not supported yet"},
-    {PROXY("\"alpn\":[\"h2\",\"http/1.1\"]"), P_PX ".alpn[0]", "HTTP/2 is not supported yet"},
-    {PROXY("\"alpn\":[\"http/1.1\",\"h2\"]"), P_PX ".alpn[1]", "HTTP/2 is not supported yet"},
+    {PROXY("\"alpn\":[\"h2\",\"h2\"]"), P_PX ".alpn[1]", "'h2' is listed twice"},
     {PROXY("\"alpn\":[\"http/1.0\"]"), P_PX ".alpn[0]",
      "'http/1.0' is not valid (expected http/1.1 or h2)"},
     {PROXY("\"alpn\":[\"HTTP/1.1\"]"), P_PX ".alpn[0]", "is not valid (expected http/1.1 or h2)"},
@@ -1286,6 +1279,8 @@ static const struct vgw_ok proxy_accepts[] = {
     {NAMES("\"1.2.3.4.example\""), "n_names0", 1},
     {PROXY("\"alpn\":[\"http/1.1\"]"), "alpn_http11", 1},
     {PROXY("\"alpn\":[\"http/1.1\"]"), "alpn_h2", 0},
+    {PROXY("\"alpn\":[\"h2\",\"http/1.1\"]"), "alpn_h2", 1},
+    {PROXY("\"alpn\":[\"h2\"]"), "alpn_http11", 0},
     {PROXY(""), "alpn_http11", 1},
     {PROXY("\"sessionTicketLifetimeSeconds\":60"), "ticket", 60},
     {PROXY("\"sessionTicketLifetimeSeconds\":86400"), "ticket", 86400},
@@ -1446,8 +1441,6 @@ MG_TEST(vgw_reports_all_errors_at_once)
 	    "  }\n"
 	    "}\n";
 	static const char want[] =
-	    "c.json:5:25: appliance.proxy.alpn[0]: HTTP/2 is not supported yet; use "
-	    "[\"http/1.1\"]\n"
 	    "c.json:5:49: appliance.proxy.idleTimeoutMs: 10 is out of range 1000..3600000\n"
 	    "c.json:12:34: virtualGateway.spec.listeners[0].portMapping.port: port 9901 is already "
 	    "used by the admin listener (appliance.admin.port, on interface 'data0')\n"
@@ -1471,7 +1464,7 @@ MG_TEST(vgw_reports_all_errors_at_once)
 	static char out[8192];
 
 	MG_EXPECT_EQ_INT(mg_cfgtest_parse(&cfg, text, &errs), -EINVAL);
-	MG_EXPECT_EQ_UINT(mg_cfg_errors_count(&errs), 11);
+	MG_EXPECT_EQ_UINT(mg_cfg_errors_count(&errs), 10);
 	MG_EXPECT_STR(mg_cfgtest_errors(&errs, out, sizeof(out)), want);
 	mg_cfg_errors_free(&errs);
 }

@@ -199,3 +199,60 @@ MG_TEST(route_table_order_rewrites_and_splits)
 		MG_EXPECT_EQ_UINT(eps[i].refs, 0);
 	mg_config_free(&cfg);
 }
+
+/* http2Route match.scheme: the request's scheme is that of the client's connection. */
+static const char scheme_mesh[] =
+    "{\"appliance\":{\"interfaces\":[{\"name\":\"d\",\"address\":\"10.0.0.2/24\"}],"
+    "\"admin\":{\"interface\":\"d\",\"port\":9901},\"endpoints\":{"
+    "\"plain\":[{\"address\":\"10.0.0.5\"}],\"secure\":[{\"address\":\"10.0.0.6\"}]}},"
+    "\"virtualGateway\":{\"virtualGatewayName\":\"gw\",\"spec\":{\"listeners\":[{"
+    "\"portMapping\":{\"port\":8080,\"protocol\":\"http2\"}}]}},"
+    "\"gatewayRoutes\":[{\"gatewayRouteName\":\"all\",\"spec\":{\"http2Route\":{\"match\":{"
+    "\"prefix\":\"/\"},\"action\":{\"target\":{\"virtualService\":{\"virtualServiceName\":"
+    "\"svc\"}}}}}}],"
+    "\"virtualServices\":[{\"virtualServiceName\":\"svc\",\"spec\":{\"provider\":{"
+    "\"virtualRouter\":{\"virtualRouterName\":\"r\"}}}}],"
+    "\"virtualRouters\":[{\"virtualRouterName\":\"r\",\"spec\":{\"listeners\":[{"
+    "\"portMapping\":{\"port\":8080,\"protocol\":\"http2\"}}]}}],"
+    "\"routes\":[{\"routeName\":\"tls-only\",\"virtualRouterName\":\"r\",\"spec\":{"
+    "\"http2Route\":{\"match\":{\"prefix\":\"/\",\"scheme\":\"https\"},\"action\":{"
+    "\"weightedTargets\":[{\"virtualNode\":\"secure\",\"weight\":1}]}}}},"
+    "{\"routeName\":\"any\",\"virtualRouterName\":\"r\",\"spec\":{\"http2Route\":{"
+    "\"match\":{\"prefix\":\"/\"},\"action\":{\"weightedTargets\":[{\"virtualNode\":"
+    "\"plain\",\"weight\":1}]}}}}],"
+    "\"virtualNodes\":[{\"virtualNodeName\":\"plain\",\"spec\":{\"listeners\":[{"
+    "\"portMapping\":{\"port\":8080,\"protocol\":\"http2\"}}]}},"
+    "{\"virtualNodeName\":\"secure\",\"spec\":{\"listeners\":[{\"portMapping\":{"
+    "\"port\":8080,\"protocol\":\"http2\"}}]}}]}";
+
+MG_TEST(route_table_http2_scheme)
+{
+	static struct mg_config cfg;
+	static char head[] = "GET /x HTTP/1.1\r\nHost: h\r\n\r\n", out[MG_ROUTE_PATH_BUF];
+	struct mg_route_env env = {.ep_get = ep_get, .ep_put = ep_put};
+	struct mg_h1_field fields[8];
+	struct mg_route_table *t;
+	struct mg_route_decision d;
+	struct mg_h1_request r;
+	struct mg_cfg_errors errs;
+	char err[256], buf[8192];
+	int i;
+
+	n_eps = 0;
+	if (mg_cfgtest_parse(&cfg, scheme_mesh, &errs) != 0)
+		MG_ASSERT(!mg_cfgtest_errors(&errs, buf, sizeof(buf)));
+	mg_cfg_errors_free(&errs);
+	MG_ASSERT_EQ_INT(mg_route_table_build(&t, &cfg, &env, err, sizeof(err)), 0);
+	mg_h1_request_init(&r, fields, 8, NULL);
+	MG_ASSERT(mg_h1_request_parse(&r, head, strlen(head)) > 0);
+	MG_EXPECT_EQ_INT(mg_route_decide_scheme(t, &r, 8080, true, out, sizeof(out), &d),
+	                 MG_ROUTE_OK);
+	MG_EXPECT_STR(d.route, "tls-only");
+	MG_EXPECT_EQ_INT(mg_route_decide_scheme(t, &r, 8080, false, out, sizeof(out), &d),
+	                 MG_ROUTE_OK);
+	MG_EXPECT_STR(d.route, "any");
+	mg_route_table_free(t);
+	for (i = 0; i < n_eps; i++)
+		MG_EXPECT_EQ_UINT(eps[i].refs, 0);
+	mg_config_free(&cfg);
+}
