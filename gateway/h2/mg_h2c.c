@@ -116,6 +116,14 @@ static struct {
 	nghttp2_nv nv[REQ_FIELDS + 8];
 } h2c;
 
+static mg_h2c_connect_fn *connect_fn = mg_conn_connect;
+
+void
+mg_h2c_set_connect(mg_h2c_connect_fn *fn)
+{
+	connect_fn = fn != NULL ? fn : mg_conn_connect;
+}
+
 const struct mg_h2c_stats *
 mg_h2c_stats(void)
 {
@@ -774,14 +782,20 @@ v_gone(void *arg, bool abort)
 
 	st->vc = NULL;
 	st->pend &= (uint8_t)~P_CLOSED;
-	if (st->id < 0) {
+	if (st->id < 0)
 		st->ng_closed = true;
-	} else if (!st->ng_closed && (abort || !st->resp_end || !st->req_end)) {
+	if (st->ng_closed) {
+		stream_maybe_free(st);
+		kick(hc);
+		return;
+	}
+	if (abort || !st->resp_end || !st->req_end) {
 		/* The exchange did not complete: the server need not go on. */
 		nghttp2_submit_rst_stream(hc->ng, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_CANCEL);
 	}
+	/* Sending may close the stream in nghttp2, which frees it (its session is gone): <st>
+	 * must not be used after this. */
 	kick(hc);
-	stream_maybe_free(st);
 }
 
 static const struct mg_vconn_peer peer_ops = {
@@ -1505,7 +1519,7 @@ conn_open(struct mg_endpoint *ep)
 
 	if (hc == NULL)
 		return NULL;
-	hc->c = mg_conn_connect(ep->addr, ep->port, &conn_ops, hc);
+	hc->c = connect_fn(ep->addr, ep->port, &conn_ops, hc);
 	if (hc->c == NULL) {
 		nghttp2_session_del(hc->ng);
 		free(hc);

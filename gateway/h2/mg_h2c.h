@@ -84,4 +84,10 @@ void mg_h2c_drain(struct mg_endpoint *ep, bool all);
 
 const struct mg_h2c_stats *mg_h2c_stats(void);
 
+/* How connections are opened: mg_conn_connect() unless a test (tests/fuzz/fuzz_h2c.c) sets
+ * another function (NULL: back to mg_conn_connect()). */
+typedef struct mg_conn *mg_h2c_connect_fn(uint32_t addr, uint16_t port,
+                                          const struct mg_conn_ops *ops, void *owner);
+void mg_h2c_set_connect(mg_h2c_connect_fn *fn);
+
 #endif /* MG_H2C_H */
