@@ -82,7 +82,9 @@ struct stream {
 	bool resp_end;    /* END_STREAM received (the end is in <in>) */
 	bool in_trailers; /* receiving the trailing HEADERS */
 	bool crlf_due;    /* a chunk's CRLF is due before the next framing */
-	bool has_cl;      /* the response head carries Content-Length */
+	bool has_cl;      /* the response head carries Content-Length ... */
+	uint8_t cl_len;   /* ... <cl>: kept out of the head, which decides its framing */
+	char cl[20];
 	uint64_t chunk_left;
 	char frm[FRAMING_MAX];
 	uint8_t frm_len, frm_off;
@@ -888,10 +890,15 @@ finish_head(struct stream *st, bool end_stream)
 	bool no_body = st->method == MG_H1_M_HEAD || st->status == 204 || st->status == 304;
 	int n;
 
-	if (end_stream) {
-		if (!no_body && !st->has_cl && !in_put(st, "Content-Length: 0\r\n", 19))
+	if (no_body) {
+		/* HEAD, 204, 304: the server's Content-Length is information only */
+		if (st->has_cl && (!in_put(st, "Content-Length: ", 16) ||
+		                   !in_put(st, st->cl, st->cl_len) || !in_put(st, "\r\n", 2)))
 			return false;
-	} else if (!no_body) {
+	} else if (end_stream) {
+		if (!in_put(st, "Content-Length: 0\r\n", 19))
+			return false;
+	} else {
 		if (!in_put(st, "Transfer-Encoding: chunked\r\n", 28))
 			return false;
 		st->chunked = true;
@@ -964,8 +971,16 @@ on_header(nghttp2_session *ng, const nghttp2_frame *f, const uint8_t *name, size
 		}
 		if (nlen > 0 && name[0] == ':')
 			return 0;
-		if (nlen == 14 && memcmp(name, "content-length", 14) == 0)
+		if (nlen == 14 && memcmp(name, "content-length", 14) == 0) {
+			if (vlen > sizeof(st->cl) || st->has_cl) {
+				stream_fail(st, NGHTTP2_PROTOCOL_ERROR);
+				return 0;
+			}
 			st->has_cl = true;
+			st->cl_len = (uint8_t)vlen;
+			memcpy(st->cl, value, vlen);
+			return 0;
+		}
 	} else if (!st->in_trailers) {
 		return 0; /* trailers of a response without a chunked body: dropped */
 	} else if (!mg_http_trailer_allowed((const char *)name, nlen)) {

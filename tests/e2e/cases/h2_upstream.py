@@ -7,7 +7,9 @@ checks.
 
 import copy
 
-from steps import Case, client, gateway_logged, server
+from pathlib import Path
+
+from steps import Case, client, deep_merge, gateway_logged, nginx, server, sh
 
 
 def ms(v):
@@ -63,6 +65,31 @@ HC_CONFIG["appliance"]["endpoints"]["svc"] = [{"address": "10.99.0.1", "port": 9
                                                {"address": "10.99.0.1", "port": 9004}]
 HC_CONFIG["virtualNodes"] = [node("greeter", healthCheck=HC), node("svc", healthCheck=HC)]
 
+# h2 over TLS (ALPN) to nginx serving HTTP/2 (nginx proxies only HTTP/1.1 to its own
+# upstreams, but serves h2 to its clients): a virtual node with protocol http2 behind
+# backendDefaults.clientPolicy.tls; the test PKI of tests/tls/make-certs.sh.
+MAKE_CERTS = str(Path(__file__).resolve().parents[2] / "tls" / "make-certs.sh")
+PKI = "{logdir}/pki"
+TLS_CONFIG = {
+    "virtualGateway": {"virtualGatewayName": "ingress", "spec": {
+        "listeners": [{"portMapping": {"port": 8080, "protocol": "http"}}],
+        "backendDefaults": {"clientPolicy": {"tls": {
+            "validation": {"trust": {"file": {"certificateChain": PKI + "/ca.crt"}},
+                           "subjectAlternativeNames": {"match": {"exact": ["b.example.com"]}}},
+        }}}}},
+    "appliance": {"endpoints": {"files": [{"address": "10.99.0.1", "port": 9443}]}},
+    "gatewayRoutes": [{"gatewayRouteName": "files", "spec": {"httpRoute": {
+        "match": {"prefix": "/"},
+        "action": {"target": {"virtualService": {"virtualServiceName": "files.local"}}}}}}],
+    "virtualServices": [{"virtualServiceName": "files.local", "spec": {"provider": {
+        "virtualNode": {"virtualNodeName": "files"}}}}],
+    "virtualNodes": [{"virtualNodeName": "files", "spec": {"listeners": [
+        {"portMapping": {"port": 9443, "protocol": "http2"}}]}}],
+}
+NGINX_H2 = {"port": 9443, "cert": PKI + "/rsa-chain.crt", "key": PKI + "/rsa.key",
+            "http2": True}
+SIZE = "%{size_download} %{http_code}\n"
+
 CASES = [
     Case("h2_upstream_grpc_unary", config=CONFIG,
          steps=[server("grpc_h2.py", "{peer}", 9003),
@@ -94,4 +121,18 @@ CASES = [
                 # the NOT_SERVING endpoint gets no traffic (one of two healthy: no panic)
                 client("h2up.py", "who", "http://{gw}:8080/test.Svc/Who", 20, "SERVING",
                        note=True)]),
+    Case("h2_upstream_tls_nginx", config=TLS_CONFIG, needs=("curl", "nginx", "openssl"),
+         setup=[sh("bash", MAKE_CERTS, PKI, desc="make the test PKI")],
+         steps=[nginx(8080, files={"f1m.bin": 1 << 20, "small.txt": 100}, tls=NGINX_H2),
+                # a 1 MiB body: sixteen 64 KiB stream windows reopened as the client reads
+                sh("curl", "-sS", "-o", "/dev/null", "-w", SIZE, "--max-time", "10",
+                   "http://{gw}:8080/f1m.bin", stdout=r"^1048576 200$"),
+                sh("bash", "-c", "for i in $(seq 20); do curl -sS -o /dev/null -w '"
+                   + SIZE + "' --max-time 5 http://{gw}:8080/small.txt & done; wait",
+                   stdout=r"^(100 200\n){19}100 200$"),
+                sh("curl", "-sS", "-o", "/dev/null", "-w", SIZE, "--max-time", "10",
+                   "http://{gw}:8080/missing", stdout=r"^\d+ 404$"),
+                # nginx saw them as HTTP/2 requests
+                sh("bash", "-c", "grep -c 'HTTP/2.0\" 200' {logdir}/nginx-access.log",
+                   stdout=r"^2[1-9]$")]),
 ]
