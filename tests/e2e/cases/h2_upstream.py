@@ -65,6 +65,15 @@ HC_CONFIG["appliance"]["endpoints"]["svc"] = [{"address": "10.99.0.1", "port": 9
                                                {"address": "10.99.0.1", "port": 9004}]
 HC_CONFIG["virtualNodes"] = [node("greeter", healthCheck=HC), node("svc", healthCheck=HC)]
 
+# HTTP/2 on both sides: a grpcio client on the gateway's grpc listener (prior-knowledge h2c).
+H2_BOTH = copy.deepcopy(CONFIG)
+H2_BOTH["virtualGateway"]["spec"]["listeners"][0]["portMapping"]["protocol"] = "grpc"
+H2_BOTH["gatewayRoutes"] = [
+    {"gatewayRouteName": n, "spec": {"grpcRoute": {
+        "match": {"serviceName": svc},
+        "action": {"target": {"virtualService": {"virtualServiceName": f"{n}.local"}}}}}}
+    for n, svc in (("greeter", "helloworld.Greeter"), ("svc", "test.Svc"))]
+
 # h2 over TLS (ALPN) to nginx serving HTTP/2 (nginx proxies only HTTP/1.1 to its own
 # upstreams, but serves h2 to its clients): a virtual node with protocol http2 behind
 # backendDefaults.clientPolicy.tls; the test PKI of tests/tls/make-certs.sh.
@@ -121,6 +130,9 @@ CASES = [
                 # the NOT_SERVING endpoint gets no traffic (one of two healthy: no panic)
                 client("h2up.py", "who", "http://{gw}:8080/test.Svc/Who", 20, "SERVING",
                        note=True)]),
+    Case("h2_upstream_grpc_both_sides", config=H2_BOTH,
+         steps=[server("grpc_h2.py", "{peer}", 9003),
+                client("grpc_call.py", "{gw}:8080", 50, note=True)]),
     Case("h2_upstream_tls_nginx", config=TLS_CONFIG, needs=("curl", "nginx", "openssl"),
          setup=[sh("bash", MAKE_CERTS, PKI, desc="make the test PKI")],
          steps=[nginx(8080, files={"f1m.bin": 1 << 20, "small.txt": 100}, tls=NGINX_H2),
