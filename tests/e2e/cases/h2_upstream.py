@@ -110,7 +110,13 @@ CASES = [
                 # a Trailers-Only error: grpc-status stays in the head
                 client("h2up.py", "status", "http://{gw}:8080/test.Svc/Fail", 14, note=True),
                 # an unknown method: the server's UNIMPLEMENTED
-                client("h2up.py", "status", "http://{gw}:8080/test.Svc/Nope", 12, note=True)]),
+                client("h2up.py", "status", "http://{gw}:8080/test.Svc/Nope", 12, note=True),
+                # all 222 exchanges were streams of one upstream connection (grpcio allows 100
+                # concurrent streams), none left open
+                sh("curl", "-sS", "http://{gw}:9901/stats",
+                   stdout=r'"h2_upstream":\{"connections":1,"connect_failures":0,'
+                          r'"alpn_refused":0,"active_connections":1,"streams":222,'
+                          r'"active_streams":0,"resets_received":0,')]),
     Case("h2_upstream_retry_unavailable", config=RETRY_CONFIG,
          steps=[server("grpc_h2.py", "{peer}", 9003),
                 client("h2up.py", "retry", "http://{gw}:8080/test.Svc/Flaky", 20, note=True)]),
@@ -144,6 +150,14 @@ CASES = [
                    stdout=r"^(100 200\n){19}100 200$"),
                 sh("curl", "-sS", "-o", "/dev/null", "-w", SIZE, "--max-time", "10",
                    "http://{gw}:8080/missing", stdout=r"^\d+ 404$"),
+                # uploads: 1 MiB with Content-Length, then chunked (DATA as the client sends)
+                sh("bash", "-c", "head -c 1048576 /dev/urandom > {logdir}/up.bin && "
+                   "curl -sS -o /dev/null -w '%{http_code}\n' --max-time 10 -T {logdir}/up.bin "
+                   "http://{gw}:8080/u1.bin && curl -sS -o /dev/null -w '%{http_code}\n' "
+                   "--max-time 10 -H 'Transfer-Encoding: chunked' -T {logdir}/up.bin "
+                   "http://{gw}:8080/u2.bin && cmp {logdir}/up.bin {logdir}/www/u1.bin && "
+                   "cmp {logdir}/up.bin {logdir}/www/u2.bin && echo same",
+                   stdout=r"^201\n201\nsame$"),
                 # nginx saw them as HTTP/2 requests
                 sh("bash", "-c", "grep -c 'HTTP/2.0\" 200' {logdir}/nginx-access.log",
                    stdout=r"^2[1-9]$")]),
