@@ -1,7 +1,7 @@
 /*
  * Meshgate: the gateway executable.
  *
- *   gateway --config FILE [-- EAL arguments]
+ *   gateway --config FILE [--workers N] [-- EAL arguments]
  *   gateway --demo        [-- EAL arguments]
  *   gateway --check FILE
  *   gateway --help | --version
@@ -44,8 +44,10 @@
 #include "gateway/demo/mg_demo.h"
 #include "gateway/diag/mg_diag.h"
 #include "gateway/mg_worker.h"
+#include "gateway/mg_workers.h"
 #include "gateway/net/mg_conn.h"
 #include "gateway/net/mg_dns.h"
+#include "gateway/net/mg_steer.h"
 #include "gateway/h2/mg_h2.h"
 #include "gateway/h2/mg_h2c.h"
 #include "gateway/proxy/mg_proxy.h"
@@ -91,7 +93,7 @@ usage(FILE *out)
 {
 	fprintf(
 	    out,
-	    "usage: gateway --config FILE [-- EAL-ARGS...]\n"
+	    "usage: gateway --config FILE [--workers N] [-- EAL-ARGS...]\n"
 	    "       gateway --demo [-- EAL-ARGS...]\n"
 	    "       gateway --check FILE\n"
 	    "       gateway route-test --config FILE [--json] METHOD URL [-H 'name: value']...\n"
@@ -101,6 +103,8 @@ usage(FILE *out)
 	    "  -c, --config FILE  run with the JSON configuration in FILE\n"
 	    "      --demo         run with the embedded demo configuration\n"
 	    "      --check FILE   validate FILE, print every error, and exit\n"
+	    "      --workers N    run N worker processes (1 to 16; overrides\n"
+	    "                     appliance.dataplane.workers)\n"
 	    "  -h, --help         show this help\n"
 	    "  -V, --version      show versions\n"
 	    "\n"
@@ -162,6 +166,51 @@ first_cpu(void)
 	return 0;
 }
 
+/* The <k>-th CPU this process may use (wrapping around): worker k's lcore. */
+static int
+worker_cpu(unsigned int k)
+{
+	cpu_set_t set;
+	int i, n;
+
+	if (sched_getaffinity(0, sizeof(set), &set) != 0 || CPU_COUNT(&set) == 0)
+		return (int)k;
+	k %= (unsigned int)CPU_COUNT(&set);
+	for (i = 0, n = 0; i < CPU_SETSIZE; i++)
+		if (CPU_ISSET(i, &set) && (unsigned int)n++ == k)
+			return i;
+	return first_cpu();
+}
+
+/*
+ * Several workers: each is a full gateway process (gateway/mg_workers.h).  What this build
+ * can share between independent processes is a multi-queue TAP interface, so every interface
+ * must be a net_tap vdev, and EAL's arguments are built here (one CPU per worker).
+ */
+static int
+check_workers(unsigned int n, bool user_eal)
+{
+	int i;
+
+	if (n <= 1)
+		return 0;
+	if (user_eal) {
+		mg_err(
+		    "workers %u: EAL arguments cannot be given with several workers (each worker "
+		    "gets its own CPU and EAL instance)",
+		    n);
+		return -EINVAL;
+	}
+	for (i = 0; i < config.appliance.n_ifaces; i++)
+		if (strncmp(config.appliance.ifaces[i].device, "net_tap", 7) != 0) {
+			mg_err("workers %u: interface %s is not a net_tap device; several workers "
+			       "need net_tap in this build (docs/PERFORMANCE.md, Multi-core)",
+			       n, config.appliance.ifaces[i].name);
+			return -EINVAL;
+		}
+	return 0;
+}
+
 /*
  * Builds EAL's argv: the user's arguments verbatim when given, else the
  * defaults described in usage().  Strings live in static storage.
@@ -181,7 +230,7 @@ eal_args(int user_argc, char **user_argv, char *argv0, char **out)
 		out[n] = NULL;
 		return n;
 	}
-	snprintf(lcore, sizeof(lcore), "%d", first_cpu());
+	snprintf(lcore, sizeof(lcore), "%d", worker_cpu(mg_workers_index()));
 	out[n++] = "-l";
 	out[n++] = lcore;
 	out[n++] = "--no-telemetry";
@@ -207,7 +256,17 @@ eal_args(int user_argc, char **user_argv, char *argv0, char **out)
 			any_pci = true;
 			snprintf(vdev[i], sizeof(vdev[i]), "--allow=%s", dev);
 		} else {
+			uint8_t mac[6];
+
 			snprintf(vdev[i], sizeof(vdev[i]), "--vdev=%s", dev);
+			/* Workers after the first attach to the TAP the first one made, with its
+			 * MAC. */
+			if (mg_workers_index() > 0 && strstr(dev, "mac=") == NULL &&
+			    mg_workers_mac0(i, mac))
+				snprintf(vdev[i] + strlen(vdev[i]),
+				         sizeof(vdev[i]) - strlen(vdev[i]),
+				         ",mac=%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
+				         mac[2], mac[3], mac[4], mac[5]);
 		}
 		out[n++] = vdev[i];
 	}
@@ -245,6 +304,11 @@ start_data_path(void)
 	int i, rc;
 
 	worker.cfg = &config;
+	worker.index = mg_workers_index();
+	if (mg_workers_count() > 1) {
+		worker.publish = mg_workers_publish;
+		worker.publish_ms = MG_WORKERS_PUBLISH_MS;
+	}
 	worker.tick = tick_second;
 	worker.control_flag = &control_pending;
 	worker.control = run_control;
@@ -303,6 +367,16 @@ start_services(void)
 	if (rc != 0) {
 		mg_err("connection pool: %s", strerror(-rc));
 		return rc;
+	}
+	if (mg_workers_count() > 1) {
+		/* Each worker opens connections from its own share of the ephemeral ports: the
+		 * workers share the interface addresses, and on net_tap the kernel returns a
+		 * flow to the queue that wrote it (gateway/net/mg_steer.h). */
+		static struct mg_steer steer;
+
+		mg_steer_init(&steer, mg_workers_count(), mg_workers_index(),
+		              (uint32_t)rte_rdtsc());
+		mg_conn_set_source_ports(mg_steer_port, mg_steer_tap_prime, &steer);
 	}
 	rc = mg_admin_start(&worker, htonl(aif->addr), ap->admin.port);
 	if (rc != 0) {
@@ -997,6 +1071,12 @@ bad:
 void
 mg_control_request_reload(void)
 {
+	if (mg_workers_count() > 1) {
+		/* Every worker reloads: the supervisor forwards a SIGHUP to each, this one
+		 * included, which answers the request when its own reload is done. */
+		mg_workers_request_reload();
+		return;
+	}
 	reload_requested = 1;
 	control_pending = 1;
 }
@@ -1087,14 +1167,20 @@ int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"config", required_argument, NULL, 'c'}, {"demo", no_argument, NULL, 'D'},
-	    {"check", required_argument, NULL, 'k'},  {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"demo", no_argument, NULL, 'D'},
+	    {"check", required_argument, NULL, 'k'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"workers", required_argument, NULL, 'w'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *config_path = NULL, *check_path = NULL;
 	char *eargv[EAL_ARGS_MAX + 1];
 	bool demo = false;
 	int opt, eargc, rc, status = 0;
+	long workers = 0;
+	unsigned int widx = 0;
 
 	if (argc > 1 && strcmp(argv[1], "route-test") == 0)
 		return mg_route_cli(argc - 1, argv + 1);
@@ -1117,6 +1203,17 @@ main(int argc, char **argv)
 		case 'V':
 			version();
 			return 0;
+		case 'w': {
+			char *end;
+
+			workers = strtol(optarg, &end, 10);
+			if (*end != '\0' || workers < 1 || workers > MG_CFG_MAX_WORKERS) {
+				fprintf(stderr, "gateway: --workers wants 1 to %d\n",
+				        MG_CFG_MAX_WORKERS);
+				return 2;
+			}
+			break;
+		}
 		default:
 			usage(stderr);
 			return 2;
@@ -1147,6 +1244,24 @@ main(int argc, char **argv)
 		return 2;
 	}
 	keep_config_text(config_path_loaded);
+	if (workers == 0)
+		workers =
+		    config.appliance.dataplane.workers > 0 ? config.appliance.dataplane.workers : 1;
+	if (check_workers((unsigned int)workers, optind < argc) != 0) {
+		mg_config_free(&config);
+		return 2;
+	}
+	if (workers > 1) {
+		/* Before EAL: DPDK does not allow fork() after rte_eal_init(). */
+		rc = mg_workers_spawn((unsigned int)workers, &widx, &status);
+		if (rc <= 0) {
+			if (rc < 0)
+				mg_err("cannot start %ld workers: %s", workers, strerror(-rc));
+			mg_config_free(&config);
+			free(config_text);
+			return rc < 0 ? 1 : status;
+		}
+	}
 
 	eargc = eal_args(argc - optind, argv + optind, argv[0], eargv);
 	rc = rte_eal_init(eargc, eargv);
@@ -1165,8 +1280,16 @@ main(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
-	mg_info("meshgate %s ready: %d interface(s), worker on lcore %u", MG_VERSION,
-	        worker.n_ifaces, rte_lcore_id());
+	{
+		uint8_t macs[MG_CFG_MAX_IFACES][6];
+		int i;
+
+		for (i = 0; i < worker.n_ifaces; i++)
+			memcpy(macs[i], worker.ports[i].mac.addr_bytes, 6);
+		mg_workers_ready((const uint8_t(*)[6])macs, worker.n_ifaces);
+	}
+	mg_info("meshgate %s ready: %d interface(s), worker %u of %u on lcore %u", MG_VERSION,
+	        worker.n_ifaces, worker.index, mg_workers_count(), rte_lcore_id());
 	mg_worker_run(&worker, &stop_requested);
 	mg_info("stopping");
 out:

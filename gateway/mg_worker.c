@@ -19,7 +19,10 @@ mg_worker_run(struct mg_worker *w, volatile sig_atomic_t *stop)
 {
 	const uint64_t timer_period = w->tsc_hz / 1000 * TIMER_PERIOD_MS;
 	const uint64_t link_period = w->tsc_hz / 1000 * LINK_PERIOD_MS;
+	const uint64_t publish_period =
+	    w->tsc_hz / 1000 * (w->publish_ms > 0 ? w->publish_ms : 1000);
 	uint64_t now = rte_rdtsc(), next_timer = now, next_link = now + link_period;
+	uint64_t next_publish = now;
 	unsigned int work;
 	int i;
 
@@ -37,6 +40,10 @@ mg_worker_run(struct mg_worker *w, volatile sig_atomic_t *stop)
 			next_timer = start + timer_period;
 			if (w->control_flag != NULL && *w->control_flag)
 				w->control();
+			if (w->publish != NULL && start >= next_publish) {
+				w->publish(w);
+				next_publish = start + publish_period;
+			}
 			if (start >= next_link) {
 				for (i = 0; i < w->n_ifaces; i++)
 					if (mg_port_link_poll(&w->ports[i]))

@@ -10,8 +10,8 @@
  * The worker accounts the TSC cycles of iterations that did work (busy) and
  * of those that found nothing to do (idle); the ratio is the real load.
  *
- * One worker exists for now.  Several shared-nothing workers (one process
- * and one lwIP each) are designed in docs/ARCHITECTURE.md.
+ * With several workers (gateway/mg_workers.h), each is a process of its own
+ * with its own lwIP and one of these loops; <index> tells them apart.
  */
 #ifndef MG_WORKER_H
 #define MG_WORKER_H
@@ -28,6 +28,7 @@ struct mg_worker {
 	struct mg_port ports[MG_CFG_MAX_IFACES];
 	struct mg_netif netifs[MG_CFG_MAX_IFACES];
 	const struct mg_config *cfg;
+	unsigned int index; /* 0 .. workers - 1 */
 	uint64_t tsc_hz;
 	uint64_t loops;
 	uint64_t busy_cycles;
@@ -35,6 +36,9 @@ struct mg_worker {
 	uint64_t started_tsc;
 	/* Called about once a second from the loop (control-path work: key rotation, ...). */
 	void (*tick)(uint64_t now_s);
+	/* Called every <publish_ms> when set (several workers: counter snapshots). */
+	void (*publish)(const struct mg_worker *w);
+	unsigned int publish_ms;
 	/* Control requests (a reload): when *control_flag is set, control() runs from the loop
 	 * within a millisecond, between two polls; it clears the flag. */
 	volatile sig_atomic_t *control_flag;

@@ -23,6 +23,7 @@
 #include "gateway/admin/mg_stats.h"
 #include "gateway/mg_control.h"
 #include "gateway/obs/mg_metrics.h"
+#include "gateway/mg_workers.h"
 #include "gateway/net/mg_dns.h"
 #include "gateway/core/mg_log.h"
 #include "gateway/core/mg_pool.h"
@@ -349,8 +350,12 @@ serve(struct admin_conn *c, const struct mg_ahttp_req *r)
 			        NULL);
 			return;
 		}
-		/* Nor until every remote JWT key set was fetched (or failed) once. */
-		waiting = mg_jwt_fetch_unsettled();
+		/* Nor until every worker is up (several workers: the later ones attach to the
+		 * interfaces after the first is serving, and keep-alive clients that connect
+		 * before would all stay on the first). */
+		waiting = mg_workers_unready();
+		if (waiting == NULL)
+			waiting = mg_jwt_fetch_unsettled();
 		if (waiting != NULL) {
 			n = snprintf(body, sizeof(body), "waiting: %s\n", waiting);
 			respond(c, 503, "Service Unavailable", "text/plain", body, (size_t)n, head,
@@ -374,7 +379,7 @@ serve(struct admin_conn *c, const struct mg_ahttp_req *r)
 	if (path_is(r, "/metrics")) {
 		if (!take_big(c))
 			return;
-		n = mg_metrics_render(admin.worker, big, sizeof(big));
+		n = mg_workers_metrics(admin.worker, big, sizeof(big));
 		if (n < 0) {
 			admin.big_owner = NULL;
 			respond_error(c, 500);
@@ -395,7 +400,7 @@ serve(struct admin_conn *c, const struct mg_ahttp_req *r)
 		respond_big(c, "application/json", (size_t)n, head);
 		return;
 	}
-	n = mg_stats_json(admin.worker, body, sizeof(body));
+	n = mg_workers_stats(admin.worker, body, sizeof(body));
 	if (n < 0) {
 		respond_error(c, 500);
 		return;

@@ -292,11 +292,11 @@ mg_stats_json(const struct mg_worker *w, char *buf, size_t cap)
 		           p->alloc_failures);
 	}
 	out_printf(&o,
-	           "},\"worker\":{\"loops\":%" PRIu64 ",\"busy_cycles\":%" PRIu64
-	           ",\"idle_cycles\":%" PRIu64 ",\"tsc_hz\":%" PRIu64 ",\"uptime_ms\":%" PRIu64
-	           "}}\n",
-	           w->loops, w->busy_cycles, w->idle_cycles, w->tsc_hz,
-	           (rte_rdtsc() - w->started_tsc) / (w->tsc_hz / 1000));
+	           "},\"worker\":{\"index\":%u,\"requests\":%" PRIu64 ",\"loops\":%" PRIu64
+	           ",\"busy_cycles\":%" PRIu64 ",\"idle_cycles\":%" PRIu64 ",\"tsc_hz\":%" PRIu64
+	           ",\"uptime_ms\":%" PRIu64 "}}\n",
+	           w->index, mg_proxy_stats()->requests, w->loops, w->busy_cycles, w->idle_cycles,
+	           w->tsc_hz, (rte_rdtsc() - w->started_tsc) / (w->tsc_hz / 1000));
 	if (o.overflow)
 		return -ENOSPC;
 	return (int)o.len;

@@ -965,6 +965,12 @@ static const struct mg_schema_field dataplane_fields[] = {
      .min = 1,
      .max = 64,
      .def = MG_CFG_DEFAULT_BURST},
+    {.name = "workers",
+     .type = MG_SCHEMA_INT,
+     MG_SCHEMA_MEMBER(struct mg_cfg_dataplane, workers),
+     .min = 1,
+     .max = MG_CFG_MAX_WORKERS,
+     .def = 1},
 };
 
 static const struct mg_schema_object dataplane_obj = {

@@ -78,6 +78,9 @@ struct mg_cfg_diag {
 struct mg_cfg_dataplane {
 	uint32_t mbufs;
 	uint16_t rx_desc, tx_desc, burst;
+	/* Shared-nothing worker processes, each with its own lwIP, queue and pools
+	 * (docs/PERFORMANCE.md, "Multi-core"); 1 = the single worker of old. */
+	uint16_t workers;
 };
 
 /* ------------------------------------------------------------------------------------------ */
@@ -873,6 +876,7 @@ struct mg_config {
 #define MG_CFG_DEFAULT_RX_DESC 1024
 #define MG_CFG_DEFAULT_TX_DESC 1024
 #define MG_CFG_DEFAULT_BURST   32
+#define MG_CFG_MAX_WORKERS     16
 
 #define MG_CFG_DEFAULT_TICKET_LIFETIME_S      3600
 #define MG_CFG_DEFAULT_HANDSHAKE_TIMEOUT_MS   10000

@@ -118,7 +118,8 @@ struct h2conn {
 	bool running;   /* inside run(): peer methods only mark */
 	bool scheduled; /* on h2.dirty */
 	bool dead;      /* being freed */
-	bool progress;  /* bytes moved since the deadline was armed */
+	bool progress;  /* stream bytes moved (or a stream opened) since the deadline was armed;
+	                 * PINGs and SETTINGS do not count */
 	bool goaway;
 	uint8_t why; /* enum mg_h2_goaway of the GOAWAY sent, if any */
 	LIST_ENTRY(h2conn) dlink;
@@ -1064,6 +1065,7 @@ on_begin_headers(nghttp2_session *ng, const nghttp2_frame *f, void *ud)
 		return 0;
 	h2.st.streams++;
 	hc->opened++;
+	hc->progress = true;
 	st = mg_pool_get(&h2.stream_pool);
 	if (st == NULL) {
 		h2.st.streams_refused++;
@@ -1206,10 +1208,9 @@ attach(struct stream *st)
 static int
 on_frame_recv(nghttp2_session *ng, const nghttp2_frame *f, void *ud)
 {
-	struct h2conn *hc = ud;
 	struct stream *st = nghttp2_session_get_stream_user_data(ng, f->hd.stream_id);
 
-	hc->progress = true;
+	(void)ud;
 	if (st == NULL)
 		return 0;
 	switch (f->hd.type) {
@@ -1354,7 +1355,6 @@ on_send(nghttp2_session *ng, const uint8_t *data, size_t len, int flags, void *u
 		if (n < 0)
 			return NGHTTP2_ERR_CALLBACK_FAILURE;
 	}
-	hc->progress = true;
 	return n;
 }
 
@@ -1454,7 +1454,6 @@ conn_recv(struct h2conn *hc)
 		}
 		if (n == 0)
 			return false;
-		hc->progress = true;
 		rc = nghttp2_session_mem_recv(hc->ng, (const uint8_t *)h2.rbuf, (size_t)n);
 		if (rc < 0) {
 			enum mg_h2_goaway why = MG_H2_GA_PROTOCOL;

@@ -361,6 +361,38 @@ mg_conn_unlisten(struct tcp_pcb *listener)
 	}
 }
 
+/* Source ports for outbound connections (several workers); see mg_conn_set_source_ports(). */
+static mg_conn_port_fn *source_port_fn;
+static mg_conn_bound_fn *source_port_bound;
+static void *source_port_arg;
+
+void
+mg_conn_set_source_ports(mg_conn_port_fn *fn, mg_conn_bound_fn *bound, void *arg)
+{
+	source_port_fn = fn;
+	source_port_bound = bound;
+	source_port_arg = arg;
+}
+
+/* Binds <pcb> to the first free candidate port; without one, lwIP chooses in tcp_connect(). */
+static void
+bind_source_port(struct tcp_pcb *pcb, uint32_t addr, uint16_t port)
+{
+	unsigned int i;
+
+	for (i = 0; source_port_fn != NULL && i < 256; i++) {
+		uint16_t p = source_port_fn(source_port_arg, addr, port, i);
+
+		if (p == 0)
+			return;
+		if (tcp_bind(pcb, IP4_ADDR_ANY, p) == ERR_OK) {
+			if (source_port_bound != NULL)
+				source_port_bound(source_port_arg, pcb, addr, port);
+			return;
+		}
+	}
+}
+
 struct mg_conn *
 mg_conn_connect(uint32_t addr, uint16_t port, const struct mg_conn_ops *ops, void *owner)
 {
@@ -378,6 +410,7 @@ mg_conn_connect(uint32_t addr, uint16_t port, const struct mg_conn_ops *ops, voi
 	ip_addr_set_ip4_u32(&a, addr);
 	c->flags |= F_CONNECTING;
 	cn.st.connects++;
+	bind_source_port(pcb, addr, port);
 	if (tcp_connect(pcb, &a, port, on_connected) != ERR_OK) {
 		/* No route or no local port: fail like a refused connect, but
 		 * synchronously, so the caller sees NULL. */

@@ -93,6 +93,18 @@ int mg_conn_listen(uint32_t addr, uint16_t port, mg_conn_accept_fn *accept, void
 void mg_conn_unlisten(struct tcp_pcb *listener);
 
 /*
+ * mg_conn_set_source_ports() gives the function that chooses the local port of connections
+ * mg_conn_connect() opens (several workers: the port decides which worker the replies reach;
+ * gateway/net/mg_steer.h).  It is asked for candidate <attempt> = 0, 1, ... toward <addr>
+ * (network byte order) : <port> until one is free; 0 means no more.  <bound>, if not NULL,
+ * runs once the pcb is bound, just before the SYN is queued.  NULL (the default) leaves the
+ * choice to lwIP.
+ */
+typedef uint16_t mg_conn_port_fn(void *arg, uint32_t addr, uint16_t port, unsigned int attempt);
+typedef void mg_conn_bound_fn(void *arg, struct tcp_pcb *pcb, uint32_t addr, uint16_t port);
+void mg_conn_set_source_ports(mg_conn_port_fn *fn, mg_conn_bound_fn *bound, void *arg);
+
+/*
  * mg_conn_connect() opens a connection to <addr>:<port> (network byte order
  * address, host byte order port).  `connected' or `closed' (with
  * MG_CONN_CONNECT_FAILED) follows; the caller arms a deadline for the connect

@@ -512,6 +512,12 @@ mg_alog_capture(const struct mg_h1_request *r, uint16_t listener_port, uint32_t 
 }
 
 void
+mg_alog_http2(struct mg_alog_req *q)
+{
+	q->minor = 2;
+}
+
+void
 mg_alog_request_id(struct mg_alog_req *q, const char *id, size_t len)
 {
 	if (q != NULL && al.rid_cap >= 0)
@@ -670,7 +676,9 @@ mg_alog_format(const struct mg_obs_x *x, uint64_t dur_us, uint64_t resp_us, char
 			if (q->minor == 0xff)
 				dash = true;
 			else
-				puts_(&w, q->minor == 0 ? "HTTP/1.0" : "HTTP/1.1");
+				puts_(&w, q->minor == 0   ? "HTTP/1.0"
+				          : q->minor == 2 ? "HTTP/2"
+				                          : "HTTP/1.1");
 			break;
 		case OP_RESPONSE_CODE:
 			putu(&w, x->status);

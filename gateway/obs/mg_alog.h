@@ -50,6 +50,8 @@ bool mg_alog_enabled(void);
  * generated, the line at the end (durations in microseconds; UINT64_MAX: none). */
 struct mg_alog_req *mg_alog_capture(const struct mg_h1_request *r, uint16_t listener_port,
                                     uint32_t peer_addr, uint16_t peer_port);
+/* mg_alog_http2() marks the request as received over HTTP/2 (%PROTOCOL% says HTTP/2). */
+void mg_alog_http2(struct mg_alog_req *q);
 void mg_alog_request_id(struct mg_alog_req *q, const char *id, size_t len);
 void mg_alog_emit(const struct mg_obs_x *x, uint64_t dur_us, uint64_t resp_us);
 

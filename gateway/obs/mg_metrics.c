@@ -567,10 +567,15 @@ mg_metrics_render(const struct mg_worker *w, char *buf, size_t cap)
 	/* The worker. */
 	family(&o, "worker_cycles_total", "counter",
 	       "TSC cycles of the worker loop: busy (iterations that did work) or idle.");
-	pr(&o, P "worker_cycles_total{worker=\"0\",state=\"busy\"} %" PRIu64 "\n", w->busy_cycles);
-	pr(&o, P "worker_cycles_total{worker=\"0\",state=\"idle\"} %" PRIu64 "\n", w->idle_cycles);
+	pr(&o, P "worker_cycles_total{worker=\"%u\",state=\"busy\"} %" PRIu64 "\n", w->index,
+	   w->busy_cycles);
+	pr(&o, P "worker_cycles_total{worker=\"%u\",state=\"idle\"} %" PRIu64 "\n", w->index,
+	   w->idle_cycles);
 	family(&o, "worker_loops_total", "counter", "Worker loop iterations.");
-	pr(&o, P "worker_loops_total{worker=\"0\"} %" PRIu64 "\n", w->loops);
+	pr(&o, P "worker_loops_total{worker=\"%u\"} %" PRIu64 "\n", w->index, w->loops);
+	family(&o, "worker_requests_total", "counter",
+	       "HTTP requests the worker received from clients (all listeners).");
+	pr(&o, P "worker_requests_total{worker=\"%u\"} %" PRIu64 "\n", w->index, ps->requests);
 	family(&o, "worker_tsc_hz", "gauge", "TSC frequency (cycles per second).");
 	sample_u(&o, "worker_tsc_hz", "", w->tsc_hz);
 

@@ -228,6 +228,8 @@ mg_obs_begin_conn(struct mg_obs_x *x, uint16_t listener_port, const struct mg_h1
 
 	mg_conn_peer(c, &addr, &port);
 	mg_obs_begin(x, listener_port, r, addr, port);
+	if (x->log != NULL && r != NULL && mg_conn_is_virtual(c))
+		mg_alog_http2(x->log); /* an HTTP/2 stream (gateway/h2) */
 }
 
 void

@@ -60,6 +60,7 @@ MG_TEST(config_example_parses_to_the_exact_struct)
 	want.appliance.dataplane.rx_desc = 1024;
 	want.appliance.dataplane.tx_desc = 1024;
 	want.appliance.dataplane.burst = 32;
+	want.appliance.dataplane.workers = 1;
 	/* appliance.proxy is absent: its defaults. */
 	want.appliance.proxy.alpn_http11 = true;
 	want.appliance.proxy.alpn_default = true;
@@ -373,7 +374,10 @@ static const struct cfg_err cfg_errors[] = {
     {DP("\"burst\":65}"), "appliance.dataplane.burst", "65 is out of range 1..64"},
     {DP("\"burst\":\"32\"}"), "appliance.dataplane.burst", "expected an integer, got string"},
     {DP("\"rxDesc\":1024}"), "appliance.dataplane.rxDesc",
-     "unknown field 'rxDesc' (expected 'mbufs', 'rxDescriptors', 'txDescriptors' or 'burst')"},
+     "unknown field 'rxDesc' (expected 'mbufs', 'rxDescriptors', 'txDescriptors', 'burst' or "
+     "'workers')"},
+    {DP("\"workers\":0}"), "appliance.dataplane.workers", "0 is out of range 1..16"},
+    {DP("\"workers\":17}"), "appliance.dataplane.workers", "17 is out of range 1..16"},
 };
 
 MG_TEST(config_each_field_error)

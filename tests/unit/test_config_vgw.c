@@ -237,6 +237,7 @@ MG_TEST(vgw_describe_output_parses_to_the_exact_struct)
 	want.appliance.dataplane.rx_desc = 1024;
 	want.appliance.dataplane.tx_desc = 1024;
 	want.appliance.dataplane.burst = 32;
+	want.appliance.dataplane.workers = 1;
 
 	p->has_upstream = true;
 	p->upstream_addr = 0x0A63000A;

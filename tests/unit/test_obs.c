@@ -18,6 +18,13 @@
 #include "tests/unit/mgtest.h"
 
 /* Stubs for what the gateway binary provides. */
+bool
+mg_conn_is_virtual(const struct mg_conn *c)
+{
+	(void)c;
+	return false;
+}
+
 void
 mg_conn_peer(const struct mg_conn *c, uint32_t *addr, uint16_t *port)
 {

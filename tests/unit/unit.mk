@@ -36,3 +36,7 @@ UNIT_DEPS_SRCS += gateway/obs/mg_trace.c gateway/obs/mg_alog.c gateway/obs/mg_ob
 UNIT_DEPS_SRCS += gateway/h2/mg_grpc.c
 # The appliance's SNTP client (platform/init/ntp.c; test_ntp.c stubs PID 1's logger).
 UNIT_DEPS_SRCS += platform/init/ntp.c
+# Summing the workers' /metrics and /stats (gateway/obs/mg_merge.c).
+UNIT_DEPS_SRCS += gateway/obs/mg_merge.c
+# Source-port steering for several workers (gateway/net/mg_steer.c).
+UNIT_DEPS_SRCS += gateway/net/mg_steer.c

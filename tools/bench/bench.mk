@@ -6,7 +6,7 @@
 #   BENCH_PORT=tap make bench   the gateway on a TAP port instead of af_packet on a veth pair
 #   make bench-crypto     mbedTLS's own speed (programs/test/benchmark) with our configuration
 BENCH_QUICK ?=
-BENCH_ONLY  ?= keepalive,jwt,saturation,handshake,idle
+BENCH_ONLY  ?= keepalive,jwt,saturation,handshake,idle,workers
 BENCH_OUT   ?= docs/perf
 
 .PHONY: bench bench-crypto

@@ -22,6 +22,11 @@ Measured per proxy (phases):
   handshake   full TLS 1.3 handshakes and resumed ones (tools/bench/hs_loop.py):
               CPU per handshake, reported as handshakes/s per core.
   idle        memory (RSS growth) per idle TLS connection with N idle connections open.
+  workers     Meshgate alone: saturation throughput with 1 and with 2 shared-nothing workers
+              (appliance.dataplane.workers; always on a TAP port, the only kind several
+              worker processes share here), requests per worker, CPU per request.  On a
+              2-core machine the second worker takes the clients' core: see
+              docs/PERFORMANCE.md for what this can and cannot show.
 
 Writes OUT/results.json, OUT/results.md (the table), OUT/chart.dat and OUT/chart.png (gnuplot).
 Needs root (ip netns), nginx, haproxy, h2load, openssl, gnuplot; exits 77 (skip) without them.
@@ -68,6 +73,8 @@ class Bench:
         self.out = Path(args.out).resolve()
         self.procs = []
         self.results = {"meshgate": {}, "haproxy": {}, "notes": []}
+        self.port_kind = PORT_KIND
+        self.workers = 1
 
     # ---------------------------------------------------------------- processes
 
@@ -164,11 +171,11 @@ http {{
         cfg = {
             "appliance": {
                 "interfaces": [{"name": "data0", "device": (
-                    f"net_af_packet0,iface={GWIF}" if PORT_KIND == "af_packet"
+                    f"net_af_packet0,iface={GWIF}" if self.port_kind == "af_packet"
                     else f"net_tap0,iface={IFACE}"),
                                 "address": f"{GW}/{PREFIX}", "gateway": PEER, "mtu": 1500}],
                 "admin": {"interface": "data0", "port": ADMIN},
-                "dataplane": {"mbufs": 65536},
+                "dataplane": {"mbufs": 65536, "workers": self.workers},
                 "proxy": {"staticUpstream": {"address": UP, "port": UPSTREAM}},
             },
             "virtualGateway": {"virtualGatewayName": "bench", "spec": {"listeners": [{
@@ -203,7 +210,7 @@ http {{
                              capture_output=True, text=True)
         if chk.returncode != 0:
             return None, chk.stdout + chk.stderr
-        if PORT_KIND == "af_packet":
+        if self.port_kind == "af_packet":
             # A veth pair: the kernel end gets the peer address; checksum offloads off on both
             # ends (af_packet hands the gateway the frames as the kernel queued them).
             ns = ["ip", "-n", self.ns]
@@ -214,7 +221,10 @@ http {{
                                 "rx", "off", "tso", "off", "gso", "off", "gro", "off"],
                                capture_output=True)
                 subprocess.run([*ns, "link", "set", dev, "up"], check=True)
-        p = self.spawn([self.args.gateway, "--config", str(path)], "gateway", cpu=PROXY_CPU)
+        # Several workers: one CPU each (worker k on the k-th CPU the process may use).
+        cpus = PROXY_CPU if self.workers == 1 else ",".join(
+            str(c) for c in range(min(self.workers, os.cpu_count())))
+        p = self.spawn([self.args.gateway, "--config", str(path)], "gateway", cpu=cpus)
         self.proxy_pid = p.pid
         deadline = time.monotonic() + 30
         while subprocess.run(["ip", "-n", self.ns, "link", "show", IFACE],
@@ -225,7 +235,8 @@ http {{
         subprocess.run(["ip", "-n", self.ns, "addr", "add", f"{PEER}/{PREFIX}", "dev", IFACE],
                        check=True)
         subprocess.run(["ip", "-n", self.ns, "link", "set", IFACE, "up"], check=True)
-        while self.curl(f"http://{GW}:{ADMIN}/ready", 1)[0] != 0:
+        # GET /ready answers 200 "ready" once every worker is up (503 "waiting: ..." before).
+        while self.curl(f"http://{GW}:{ADMIN}/ready", 1)[1].strip() != "ready":
             if p.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("gateway not ready: see gateway.log")
             time.sleep(0.1)
@@ -297,6 +308,8 @@ backend vs_default
         s = json.loads(out)
         w = s["worker"]
         self.last_stats = s
+        if "workers" in s:  # several workers: /stats lists each one's loop counters
+            return sum(x["busy_cycles"] for x in s["workers"]) / w["tsc_hz"]
         return w["busy_cycles"] / w["tsc_hz"]
 
     def tls_mem(self):
@@ -315,6 +328,29 @@ backend vs_default
         f = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         hz = os.sysconf("SC_CLK_TCK")
         return int(f[11]) / hz, int(f[12]) / hz
+
+    @staticmethod
+    def loop_cycles(s):
+        """(busy, idle) cycles of all workers' loops in a /stats snapshot."""
+        ws = s.get("workers") or [s["worker"]]
+        return sum(w["busy_cycles"] for w in ws), sum(w["idle_cycles"] for w in ws)
+
+    @classmethod
+    def tree_times(cls, pid):
+        """(user, system) CPU seconds of <pid> and its children (several workers: the
+        gateway's first process only supervises its worker processes)."""
+        u, k = cls.proc_times(pid)
+        try:
+            kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            kids = []
+        for c in kids:
+            try:
+                cu, ck = cls.proc_times(int(c))
+            except OSError:
+                continue
+            u, k = u + cu, k + ck
+        return u, k
 
     @staticmethod
     def rss_kib(pid):
@@ -368,17 +404,17 @@ backend vs_default
         another process counts that process's time too, which HAProxy's CPU time does not
         (cpu_got_s well below the phase's length shows it happened)."""
         pid = getattr(self, "proxy_pid", None)
-        t0 = self.proc_times(pid) if pid else (0, 0)
+        t0 = self.tree_times(pid) if pid else (0, 0)
         c0 = cpu_fn()
-        w0 = dict(self.last_stats["worker"]) if cpu_fn == self.gw_cpu else None
+        w0 = self.loop_cycles(self.last_stats) if cpu_fn == self.gw_cpu else None
         r = fn()
         c1 = cpu_fn()
-        t1 = self.proc_times(pid) if pid else (0, 0)
+        t1 = self.tree_times(pid) if pid else (0, 0)
         r["cpu_s"] = c1 - c0
         if w0 is not None:
-            w1 = self.last_stats["worker"]
-            busy = w1["busy_cycles"] - w0["busy_cycles"]
-            idle = w1["idle_cycles"] - w0["idle_cycles"]
+            w1 = self.loop_cycles(self.last_stats)
+            busy = w1[0] - w0[0]
+            idle = w1[1] - w0[1]
             r["busy_share"] = busy / max(1, busy + idle)
             r["cpu_got_s"] = (t1[0] - t0[0]) + (t1[1] - t0[1])
         return r
@@ -481,10 +517,62 @@ backend vs_default
             r["tls_alloc_bytes_per_conn"] = (tls1 - tls0) / opened
         return r
 
+    def phase_workers(self):
+        """Saturation with 1 and 2 workers (Meshgate only, TAP port)."""
+        secs = 5 if self.quick else 15
+        res = {}
+        saved = self.port_kind
+        try:
+            for n in (1, 2):
+                self.port_kind, self.workers = "tap", n
+                proc, why = self.start_gateway()
+                if proc is None:
+                    raise RuntimeError(f"gateway --check refused workers={n}: {why}")
+                try:
+                    self.h2load(GW_TLS, ["-c", "64", "-n", "2000"], (), f"workers{n}-warm")
+                    if os.environ.get("BENCH_DEBUG"):
+                        for cmd in (["ip", "-d", "link", "show", IFACE],
+                                    ["tc", "-s", "qdisc", "show", "dev", IFACE]):
+                            log(self.nsrun(cmd, 10, check=False).stdout)
+                        log(self.curl(f"http://{GW}:{ADMIN}/ready")[1])
+                    self.gw_cpu()
+                    s0 = self.last_stats
+                    r = self.measure(None, self.gw_cpu, lambda: self.h2load(
+                        GW_TLS, ["-c", "64", "-D", str(secs)], (), f"workers{n}"))
+                    s1 = self.last_stats
+                    per0 = {w["index"]: w["requests"] for w in s0.get("workers", [s0["worker"]])}
+                    per1 = {w["index"]: w["requests"] for w in s1.get("workers", [s1["worker"]])}
+                    r["requests_per_worker"] = {k: per1[k] - per0.get(k, 0) for k in sorted(per1)}
+                    r["cpu_us_per_req"] = r["cpu_s"] / max(1, r["2xx"]) * 1e6
+                    # Packets the kernel queued to each TAP queue (= worker), from its qdiscs.
+                    q = self.nsrun(["tc", "-s", "qdisc", "show", "dev", IFACE], 10, check=False)
+                    r["tap_queue_packets"] = re.findall(
+                        r"parent :(\d+) .*\n\s*Sent \d+ bytes (\d+) pkt", q.stdout)
+                    r.pop("raw", None)
+                    res[str(n)] = r
+                    log(f"meshgate: {n} worker(s): {r['rps']:.0f} req/s, "
+                        f"{r['cpu_us_per_req']:.1f} µs busy per request, per worker "
+                        f"{r['requests_per_worker']}")
+                finally:
+                    self.stop(proc)
+                    time.sleep(0.5)
+                    subprocess.run(["ip", "-n", self.ns, "link", "del", IFACE],
+                                   capture_output=True)
+        finally:
+            self.port_kind, self.workers = saved, 1
+        if res.get("1", {}).get("rps") and res.get("2", {}).get("rps"):
+            res["scaling_2_over_1"] = round(res["2"]["rps"] / res["1"]["rps"], 2)
+        return res
+
     # ---------------------------------------------------------------- the run
 
     def run_phases(self, who, only):
         res = self.results[who]
+        if who == "meshgate" and "workers" in only:
+            log("meshgate: saturation with 1 and 2 workers (TAP)")
+            self.safe(res, "workers", self.phase_workers)
+        if only <= {"workers"}:
+            return
         if who == "meshgate":
             proc, why = self.start_gateway()
             if proc is None:
@@ -616,6 +704,18 @@ def report(res, out, quick, machine):
         met = "—" if r["met"] is None else ("yes" if r["met"] else "**no**")
         lines.append(f"| {r['metric']} | {fmt(r['meshgate'])} | {fmt(r['haproxy'])} | "
                      f"{r['unit']} | {fmt(r['ratio'])} | {t} | {met} |")
+    wk = m.get("workers") if isinstance(m.get("workers"), dict) else None
+    if wk and "1" in wk and "2" in wk:
+        lines += ["", "Meshgate with 1 and 2 shared-nothing workers (TAP port, saturation, "
+                  "64 keep-alive HTTPS connections; 2 CPUs shared by the workers, h2load and "
+                  "nginx):", "",
+                  "| workers | req/s | busy µs per request (all workers) | requests per worker |",
+                  "|---|---|---|---|"]
+        for n in ("1", "2"):
+            w = wk[n]
+            lines.append(f"| {n} | {fmt(w.get('rps'))} | {fmt(w.get('cpu_us_per_req'))} | "
+                         f"{w.get('requests_per_worker')} |")
+        lines.append(f"\nscaling 2 workers / 1 worker: {wk.get('scaling_2_over_1')}")
     for who in ("meshgate", "haproxy"):
         for k, v in res[who].items():
             if isinstance(v, dict) and "skipped" in v:
@@ -659,10 +759,12 @@ def main():
     ap.add_argument("--out", default=str(TOP / "docs/perf"))
     ap.add_argument("--work", default=str(TOP / "build/bench"))
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--only", default="keepalive,jwt,saturation,handshake,idle")
+    ap.add_argument("--only", default="keepalive,jwt,saturation,handshake,idle,workers")
     args = ap.parse_args()
-    missing = [c for c in ("nginx", "haproxy", "h2load", "openssl", "ip", "taskset", "curl")
-               if shutil.which(c) is None]
+    only = set(args.only.split(","))
+    needed = ("nginx", "h2load", "openssl", "ip", "taskset", "curl") + \
+        (() if only <= {"workers"} else ("haproxy",))  # the workers phase runs Meshgate alone
+    missing = [c for c in needed if shutil.which(c) is None]
     if os.geteuid() != 0:
         missing.append("root")
     if missing or not os.path.exists(args.gateway):
@@ -672,7 +774,6 @@ def main():
         print("SKIP bench: needs 2 CPUs (proxy on one, clients on the other)")
         return 77
     resource.setrlimit(resource.RLIMIT_NOFILE, (20000, 20000))
-    only = set(args.only.split(","))
     b = Bench(args)
     cpu = "?"
     for line in Path("/proc/cpuinfo").read_text().splitlines():

@@ -12,7 +12,8 @@ MIB = 1 << 20
 H2 = {
     "virtualGateway": {
         "virtualGatewayName": "ingress",
-        "spec": {"listeners": [{"portMapping": {"port": 8080, "protocol": "http2"}}]},
+        "spec": {"listeners": [{"portMapping": {"port": 8080, "protocol": "http2"}}],
+                 "logging": {"accessLog": {"file": {"path": "/dev/stdout"}}}},
     },
     "appliance": {"proxy": {"staticUpstream": {"address": "10.99.0.1", "port": 8080}}},
 }
@@ -58,6 +59,22 @@ def h2_put(name, size, with_length=True):
     return Step(desc, step)
 
 
+def access_logged(regex):
+    """The gateway's access log (its stdout) has a line matching <regex>."""
+    desc = f"access log line /{regex}/"
+
+    def step(ctx, desc):
+        import re
+        import time
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            if re.search(regex, (ctx.logdir / "gateway.stdout").read_text()):
+                return
+            time.sleep(0.1)
+        fail(f"{desc}: not found")
+    return Step(desc, step)
+
+
 CASES = [
     Case("h2_prior_knowledge_basics", config=H2, needs=("curl", "nginx"), steps=[
         nginx(8080, files={"small.txt": 100, "f4m.bin": 4 * MIB}),
@@ -65,6 +82,13 @@ CASES = [
         h2_get("/small.txt", 100),
         h2_get("/f4m.bin", 4 * MIB),
         h2_get("/f4m.bin", 4 * MIB, version="1.1", flag="--http1.1"),
+        access_logged(r'"GET /small.txt HTTP/2" 200 '),
+        access_logged(r'"GET /f4m.bin HTTP/1.1" 200 '),
+        # HEAD: the answer's Content-Length announces no body (it hung, then reset the
+        # stream and freed it twice, before the fix)
+        sh("curl", "-sS", "--max-time", "5", "--http2-prior-knowledge", "-I", "-o", "/dev/null",
+           "-w", "%{http_code} %{http_version} %{size_download}\n",
+           "http://{gw}:8080/f4m.bin", stdout=r"^200 2 0$", desc="HEAD over h2c"),
         h2_put("put1.bin", 3 * MIB + 7),
         h2_put("put2.bin", 2 * MIB + 13, with_length=False),
         sh("h2load", "-n", "10000", "-c", "100", "-m", "100", "http://{gw}:8080/small.txt",

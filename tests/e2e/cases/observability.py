@@ -15,7 +15,7 @@ TOKEN = "obs-test-token-0123456789"
 OBS = {
     "appliance": {
         "admin": {"token": TOKEN},
-        "proxy": {"maxConnectionsPerEndpoint": 1, "maxIdleConnectionsPerEndpoint": 1},
+        "proxy": {"maxIdleConnectionsPerEndpoint": 1},
         "endpoints": {"web": [{"address": "10.99.0.1", "port": 8081}],
                       "slow": [{"address": "10.99.0.1", "port": 8083}]},
         # /auth needs a token of the RFC 7515 A.3 key: the check sends bad ones only.
@@ -44,7 +44,9 @@ OBS = {
          "spec": {"listeners": [{"portMapping": {"port": 8081, "protocol": "http"}}]}},
         {"virtualNodeName": "down", "spec": {}},
         {"virtualNodeName": "slow",
-         "spec": {"listeners": [{"portMapping": {"port": 8083, "protocol": "http"}}]}},
+         "spec": {"listeners": [{"portMapping": {"port": 8083, "protocol": "http"},
+                                 "connectionPool": {"http": {"maxConnections": 1,
+                                                             "maxPendingRequests": 1}}}]}},
     ],
 }
 

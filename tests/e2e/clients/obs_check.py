@@ -151,18 +151,26 @@ for reason, auth in JWT_BAD:
     check(st == 401 and hdr.get("www-authenticate", "").startswith("Bearer "),
           f"GET /auth/{reason}: {st} {hdr.get('www-authenticate')} (expected 401 Bearer)")
     sent.append(("GET", f"/auth/{reason}", 401, {"flags": "UAEX"}))
-# The slow node's one connection is taken by a request its client abandons; the next
-# request overflows (503 UO).
+# The slow node's circuit breaker (connectionPool maxConnections 1, maxPendingRequests 1):
+# its one connection is taken by a request its client abandons, the one pending place by a
+# second such request; the third request overflows (503 UO).
 a = socket.create_connection((GW, DATA))
 a.sendall(b"GET /slow/a HTTP/1.1\r\nHost: slow\r\n\r\n")
 time.sleep(0.5)
-st, _, _ = request(DATA, "GET", "/slow/b")
-check(st == 503, f"GET /slow/b behind a held connection: {st} (expected overflow 503)")
-sent.append(("GET", "/slow/b", 503, {"flags": "UO"}))
-# A reset, as a client that gives up does (a FIN alone waits behind the pending response).
-a.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-a.close()
-sent.append(("GET", "/slow/a", 0, {"flags": "DC"}))
+b = socket.create_connection((GW, DATA))
+b.sendall(b"GET /slow/b HTTP/1.1\r\nHost: slow\r\n\r\n")
+time.sleep(0.5)
+st, _, _ = request(DATA, "GET", "/slow/c")
+check(st == 503, f"GET /slow/c behind a held connection and a pending request: {st} "
+      "(expected overflow 503)")
+sent.append(("GET", "/slow/c", 503, {"flags": "UO"}))
+# Resets, as clients that give up do (a FIN alone waits behind the pending response); the
+# pending one first, so that it does not take the connection the other frees.
+for s_, path in ((b, "/slow/b"), (a, "/slow/a")):
+    s_.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s_.close()
+    sent.append(("GET", path, 0, {"flags": "DC"}))
+    time.sleep(0.2)
 time.sleep(0.5)
 after = scrape()
 
@@ -180,16 +188,16 @@ L = {"listener": str(DATA)}
 expect("meshgate_listener_requests_total", N, code_class="2xx", **L)
 expect("meshgate_listener_requests_total", M + J, code_class="4xx", **L)
 expect("meshgate_listener_requests_total", K + 1, code_class="5xx", **L)
-expect("meshgate_listener_requests_total", 1, code_class="none", **L)
-expect("meshgate_listener_request_duration_seconds_count", N + M + J + K + 2, **L)
-expect("meshgate_listener_request_duration_seconds_bucket", N + M + J + K + 2, le="+Inf", **L)
-expect("meshgate_listener_connections_total", N + M + J + K + 2, **L)
+expect("meshgate_listener_requests_total", 2, code_class="none", **L)
+expect("meshgate_listener_request_duration_seconds_count", N + M + J + K + 3, **L)
+expect("meshgate_listener_request_duration_seconds_bucket", N + M + J + K + 3, le="+Inf", **L)
+expect("meshgate_listener_connections_total", N + M + J + K + 3, **L)
 check(val(after, "meshgate_listener_connections_active", **L) == 0,
       "listener connections_active back to 0")
 expect("meshgate_gateway_route_requests_total", N, gateway_route="ok", code_class="2xx")
 expect("meshgate_gateway_route_requests_total", K, gateway_route="down", code_class="5xx")
 expect("meshgate_gateway_route_requests_total", 1, gateway_route="slow", code_class="5xx")
-expect("meshgate_gateway_route_requests_total", 1, gateway_route="slow", code_class="none")
+expect("meshgate_gateway_route_requests_total", 2, gateway_route="slow", code_class="none")
 expect("meshgate_virtual_service_requests_total", N, virtual_service="web.mesh.local",
        code_class="2xx")
 expect("meshgate_virtual_service_requests_total", K, virtual_service="down.mesh.local",
@@ -199,7 +207,7 @@ expect("meshgate_virtual_node_upstream_ttfb_seconds_count", N, virtual_node="web
 expect("meshgate_virtual_node_upstream_overflows_total", 1, virtual_node="slow")
 expect("meshgate_endpoint_requests_total", N, endpoint="10.99.0.1:8081", code_class="2xx")
 expect("meshgate_endpoint_upstream_ttfb_seconds_count", N, endpoint="10.99.0.1:8081")
-expect("meshgate_routing_decisions_total", N + J + 2, reason="ok")  # JWT checks come after routing
+expect("meshgate_routing_decisions_total", N + J + 3, reason="ok")  # JWT checks come after routing
 expect("meshgate_routing_decisions_total", M, reason="no_gateway_route")
 expect("meshgate_routing_decisions_total", K, reason="no_endpoint")
 expect("meshgate_upstream_overflows_total", 1)
@@ -212,8 +220,8 @@ expect("meshgate_jwt_requests_total", 0, reason="allowed")
 expect("meshgate_responses_total", N, code_class="2xx")
 expect("meshgate_responses_total", M + J, code_class="4xx")
 expect("meshgate_responses_total", K + 1, code_class="5xx")
-expect("meshgate_requests_total", N + M + J + K + 2)
-expect("meshgate_access_log_lines_total", N + M + J + K + 2)
+expect("meshgate_requests_total", N + M + J + K + 3)
+expect("meshgate_access_log_lines_total", N + M + J + K + 3)
 check(val(after, "meshgate_access_log_dropped_total") == 0, "no access log line dropped")
 for c in ("1xx", "3xx"):
     expect("meshgate_listener_requests_total", 0, code_class=c, **L)

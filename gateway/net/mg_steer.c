@@ -1,0 +1,71 @@
+/*
+ * Source-port steering.  See mg_steer.h.
+ */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include <rte_thash.h>
+
+#include "gateway/net/mg_steer.h"
+
+const uint8_t mg_steer_symmetric_key[40] = {
+    0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+    0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+    0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+};
+
+void
+mg_steer_init(struct mg_steer *s, unsigned int n, unsigned int k, uint32_t seed)
+{
+	memset(s, 0, sizeof(*s));
+	s->n = n > 0 ? n : 1;
+	s->k = k % s->n;
+	s->cursor = seed;
+}
+
+void
+mg_steer_set_rss(struct mg_steer *s, const uint8_t *key, uint16_t reta_size, uint32_t local_addr)
+{
+	s->rss = true;
+	memcpy(s->key, key, sizeof(s->key));
+	s->reta_size = reta_size > 0 ? reta_size : 128;
+	s->local_addr = local_addr;
+}
+
+unsigned int
+mg_steer_rss_queue(const struct mg_steer *s, uint32_t src, uint32_t dst, uint16_t sport,
+                   uint16_t dport)
+{
+	struct rte_ipv4_tuple t;
+
+	memset(&t, 0, sizeof(t));
+	t.src_addr = ntohl(src);
+	t.dst_addr = ntohl(dst);
+	t.sport = sport;
+	t.dport = dport;
+	/* A round-robin redirection table: entry i sends to queue i % n. */
+	return (rte_softrss((uint32_t *)&t, RTE_THASH_V4_L4_LEN, s->key) % s->reta_size) % s->n;
+}
+
+uint16_t
+mg_steer_port(void *arg, uint32_t addr, uint16_t port, unsigned int attempt)
+{
+	struct mg_steer *s = arg;
+	uint32_t slots = MG_STEER_PORTS / s->n, i;
+
+	(void)attempt;
+	if (!s->rss) {
+		/* The next of this worker's ports, round robin over its share. */
+		i = s->cursor++ % slots;
+		return (uint16_t)(MG_STEER_PORT_MIN + i * s->n + s->k);
+	}
+	/* The next port whose reply (upstream -> us) hashes to this worker's queue: about one
+	 * candidate in n does, so a bounded search finds one. */
+	for (i = 0; i < 64 * s->n; i++) {
+		uint16_t p = (uint16_t)(MG_STEER_PORT_MIN + s->cursor++ % MG_STEER_PORTS);
+
+		if (mg_steer_rss_queue(s, addr, s->local_addr, port, p) == s->k)
+			return p;
+	}
+	return 0;
+}

@@ -1,0 +1,152 @@
+"""Several shared-nothing workers (docs/PERFORMANCE.md, "Multi-core"): with
+appliance.dataplane.workers = 2 the gateway runs two worker processes, each with its own
+lwIP, attached to one queue each of the same multi-queue TAP.  The kernel spreads client
+connections over the queues; each worker opens its own connections to the upstream (nginx)
+and the responses to them come back to the worker that opened them.  /metrics and /stats sum
+the workers' counters and keep the per-worker ones apart.
+"""
+
+import json
+import re
+import shutil
+import subprocess
+import time
+
+from steps import BASE_CONFIG, Case, Step, curl, fail, gateway_rejects, nginx, sh
+
+WORKERS2 = {
+    "virtualGateway": {
+        "virtualGatewayName": "ingress",
+        "spec": {"listeners": [{"portMapping": {"port": 8080, "protocol": "http"}}]},
+    },
+    "appliance": {
+        "proxy": {"staticUpstream": {"address": "10.99.0.1", "port": 8080}},
+        "dataplane": {"workers": 2},
+    },
+}
+
+N = 40  # client connections, each from a new source port
+
+
+def requests(n, desc):
+    # One curl per request: a new connection (new source port, new flow hash) each time.
+    script = (f"for i in $(seq {n}); do curl -sS --max-time 5 -o /dev/null "
+              "-w '%{http_code} %{size_download}\\n' http://{gw}:8080/f1k.bin; done")
+    want = rf"\A(200 1024\n){{{n}}}\Z"
+    return sh("sh", "-c", script, stdout=want, timeout=120, desc=desc)
+
+
+def per_worker(text):
+    return {int(w): int(v) for w, v in re.findall(
+        r'^meshgate_worker_requests_total\{worker="(\d+)"\} (\d+)$', text, re.M)}
+
+
+def both_workers_served(total):
+    def step(ctx, desc):
+        deadline = time.monotonic() + 5  # snapshots are at most 250 ms old
+        while True:
+            rc, out, err = curl(ctx, ctx.fmt("http://{gw}:{admin}/metrics"))
+            if rc != 0:
+                fail(f"{desc}: GET /metrics failed", err)
+            got = per_worker(out)
+            summed = re.search(r'^meshgate_responses_total\{code_class="2xx"\} (\d+)$', out, re.M)
+            ok = (sorted(got) == [0, 1] and all(v > 0 for v in got.values())
+                  and sum(got.values()) >= total and summed and int(summed.group(1)) >= total)
+            if ok:
+                ctx.log(f"requests per worker: {got}; 2xx summed: {summed.group(1)}")
+                ctx.notes.append(f"requests per worker {got}")
+                break
+            if time.monotonic() > deadline:
+                fail(f"{desc}: per-worker requests {got}, 2xx summed "
+                     f"{summed.group(1) if summed else None}; want both > 0 and sum >= {total}")
+            time.sleep(0.3)
+        rc, out, err = curl(ctx, ctx.fmt("http://{gw}:{admin}/stats"))
+        if rc != 0:
+            fail(f"{desc}: GET /stats failed", err)
+        st = json.loads(out)
+        ws = st.get("workers", [])
+        if sorted(w["index"] for w in ws) != [0, 1] or any(w["requests"] == 0 for w in ws):
+            fail(f"{desc}: /stats workers {ws}")
+        if st["proxy"]["requests"] < sum(w["requests"] for w in ws):
+            fail(f"{desc}: /stats proxy.requests {st['proxy']['requests']} is not the sum of "
+                 f"{[w['requests'] for w in ws]}")
+    return Step(f"both workers served requests; /metrics and /stats sum them (>= {total})",
+                step)
+
+
+def promtool_accepts_summed_metrics():
+    def step(ctx, desc):
+        rc, out, err = curl(ctx, ctx.fmt("http://{gw}:{admin}/metrics"))
+        if rc != 0:
+            fail(f"{desc}: GET /metrics failed", err)
+        if shutil.which("promtool") is None:
+            ctx.notes.append("promtool missing: summed /metrics not linted")
+            return
+        p = subprocess.run(["promtool", "check", "metrics"], input=out, capture_output=True,
+                           text=True, timeout=30)
+        if p.returncode != 0:
+            fail(f"{desc}: promtool check metrics rc={p.returncode}", p.stdout + p.stderr)
+    return Step("promtool accepts the summed /metrics", step)
+
+
+def pause(s):
+    return Step(f"wait {s} s (longer than the TAP's 3 s flow-table ageing)",
+                lambda ctx, desc: time.sleep(s))
+
+
+CASES = [
+    Case("multicore_two_workers_spread_and_proxy", config=WORKERS2, needs=("curl", "nginx"),
+         steps=[
+             nginx(8080, files={"f1k.bin": 1024}),
+             requests(N, f"{N} proxied requests, one connection each: all 200 with the body"),
+             both_workers_served(N),
+             promtool_accepts_summed_metrics(),
+             # Pooled upstream connections idle past the kernel's flow-table ageing: the
+             # worker's request refreshes the entry, so the response still comes back to it.
+             pause(4),
+             requests(20, "20 more after the pause: all 200"),
+             both_workers_served(N + 20),
+             sh("curl", "-sS", "--max-time", "5", "-X", "POST", "http://{gw}:{admin}/reload",
+                stdout=r"generation 2", desc="POST /reload reloads every worker"),
+         ]),
+]
+
+def worker_death_stops_the_gateway(within=5.0):
+    """SIGKILL one worker: the supervisor stops the other and exits with status 1."""
+    def step(ctx, desc):
+        kids = subprocess.run(["pgrep", "-P", str(ctx.gw.pid)], capture_output=True,
+                              text=True).stdout.split()
+        if len(kids) != 2:
+            fail(f"{desc}: the gateway (pid {ctx.gw.pid}) has worker processes {kids}")
+        ctx.stopped = True  # it exits on purpose now
+        subprocess.run(["kill", "-KILL", kids[-1]])
+        try:
+            rc = ctx.gw.wait(timeout=within)
+        except subprocess.TimeoutExpired:
+            fail(f"{desc}: the gateway still runs {within:g} s after a worker was killed")
+        if rc != 1:
+            fail(f"{desc}: exit status {rc}, expected 1", ctx.gateway_output())
+        left = subprocess.run(["pgrep", "-P", str(ctx.gw.pid)], capture_output=True,
+                              text=True).stdout.split()
+        if any(subprocess.run(["kill", "-0", k], capture_output=True).returncode == 0
+               for k in kids[:-1]):
+            fail(f"{desc}: worker {kids[0]} outlived the supervisor {left}")
+    return Step("a killed worker stops the gateway: exit status 1, no worker left", step)
+
+
+MINIMAL2 = {"appliance": {"dataplane": {"workers": 2}}}
+
+# Several worker processes can share only a TAP here; other devices are refused at start.
+AF_PACKET2 = {"appliance": dict(BASE_CONFIG["appliance"], interfaces=[dict(
+    BASE_CONFIG["appliance"]["interfaces"][0], device="net_af_packet0,iface=lo")],
+    dataplane={"workers": 2})}
+
+CASES += [
+    Case("multicore_worker_death_stops_all", config=MINIMAL2, steps=[
+        worker_death_stops_the_gateway(),
+    ]),
+    Case("multicore_refuses_non_tap_devices", start=False, needs=(), steps=[
+        gateway_rejects(AF_PACKET2, r"workers 2: interface data0 is not a net_tap device",
+                        name="af_packet-2-workers"),
+    ]),
+]

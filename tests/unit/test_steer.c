@@ -1,0 +1,57 @@
+/*
+ * Source-port steering for several workers (gateway/net/mg_steer.c).
+ */
+#include <arpa/inet.h>
+
+#include "gateway/net/mg_steer.h"
+#include "tests/unit/mgtest.h"
+
+MG_TEST(steer_partition_gives_each_worker_its_own_ports)
+{
+	struct mg_steer s[3];
+	unsigned int k, i;
+
+	for (k = 0; k < 3; k++)
+		mg_steer_init(&s[k], 3, k, 12345);
+	for (k = 0; k < 3; k++)
+		for (i = 0; i < 10000; i++) {
+			uint16_t p = mg_steer_port(&s[k], htonl(0x0a630001), 8080, 0);
+
+			MG_ASSERT(p >= MG_STEER_PORT_MIN);
+			MG_ASSERT_EQ_UINT((p - MG_STEER_PORT_MIN) % 3, k);
+		}
+}
+
+MG_TEST(steer_rss_reply_and_forward_land_on_the_opening_worker)
+{
+	const uint32_t up = htonl(0x0a000105), me = htonl(0x0a000202);
+	unsigned int n, k, i;
+
+	/* The symmetric key hashes both directions alike. */
+	{
+		struct mg_steer s;
+
+		mg_steer_init(&s, 4, 0, 0);
+		mg_steer_set_rss(&s, mg_steer_symmetric_key, 128, me);
+		for (i = 0; i < 1000; i++)
+			MG_ASSERT_EQ_UINT(
+			    mg_steer_rss_queue(&s, up, me, 443, (uint16_t)(50000 + i)),
+			    mg_steer_rss_queue(&s, me, up, (uint16_t)(50000 + i), 443));
+	}
+	for (n = 2; n <= 8; n *= 2)
+		for (k = 0; k < n; k++) {
+			struct mg_steer s;
+			unsigned int hits[8] = {0};
+
+			mg_steer_init(&s, n, k, 7 * k);
+			mg_steer_set_rss(&s, mg_steer_symmetric_key, 128, me);
+			for (i = 0; i < 200; i++) {
+				uint16_t p = mg_steer_port(&s, up, 443, i);
+
+				MG_ASSERT(p != 0);
+				MG_ASSERT_EQ_UINT(mg_steer_rss_queue(&s, up, me, 443, p), k);
+				hits[mg_steer_rss_queue(&s, me, up, p, 443)]++;
+			}
+			MG_EXPECT_EQ_UINT(hits[k], 200);
+		}
+}
