@@ -28,6 +28,7 @@ struct probe {
 	uint32_t healthy_threshold, unhealthy_threshold;
 	bool http;
 	bool grpc; /* grpc.health.v1.Health/Check over HTTP/2 (gateway/h2/mg_h2c.h) */
+	bool h2;   /* over the endpoint's HTTP/2 connections */
 	uint16_t req_len, got;
 	char resp[1024];
 	char req[320];
@@ -299,8 +300,10 @@ visit(void *arg, struct mg_endpoint *ep, const struct mg_cfg_node_listener *nl)
 	p->ep = ep;
 	p->healthy_threshold = nl->health_check.healthy_threshold;
 	p->unhealthy_threshold = nl->health_check.unhealthy_threshold;
-	p->http = nl->health_check.protocol == MG_CFG_PP_HTTP;
+	p->http = nl->health_check.protocol == MG_CFG_PP_HTTP ||
+	          (nl->health_check.protocol == MG_CFG_PP_HTTP2 && ep->h2);
 	p->grpc = nl->health_check.protocol == MG_CFG_PP_GRPC && ep->h2;
+	p->h2 = ep->h2 && (p->grpc || nl->health_check.protocol == MG_CFG_PP_HTTP2);
 	if (p->grpc) {
 		static const char body[5] = {0, 0, 0, 0, 0}; /* an empty HealthCheckRequest */
 
@@ -334,11 +337,11 @@ visit(void *arg, struct mg_endpoint *ep, const struct mg_cfg_node_listener *nl)
 	mg_endpoint_ref(ep);
 	hc.st.probes++;
 	ep->hc_probes++;
-	if (p->grpc) {
+	if (p->h2) {
 		int err = 0;
 
 		/* over the endpoint's own HTTP/2 connections (its port: healthCheck.port is not
-		 * used for gRPC checks) */
+		 * used for gRPC and HTTP/2 checks) */
 		c = mg_h2c_open(ep, &probe_ops, p, &err);
 	} else {
 		c = mg_conn_connect(ep->addr, port, &probe_ops, p);
