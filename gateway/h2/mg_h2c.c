@@ -86,6 +86,7 @@ struct stream {
 	uint8_t cl_len;   /* ... <cl>: kept out of the head, which decides its framing */
 	char cl[20];
 	uint64_t chunk_left;
+	uint32_t unconsumed; /* DATA bytes stored, not yet read by the session */
 	char frm[FRAMING_MAX];
 	uint8_t frm_len, frm_off;
 };
@@ -312,6 +313,9 @@ stream_free(struct stream *st)
 	free(st->trailers);
 	if (st->id >= 0 && !hc->dead)
 		nghttp2_session_set_stream_user_data(hc->ng, st->id, NULL);
+	/* DATA nobody will read still count against the connection window: give it back */
+	if (st->unconsumed > 0 && !hc->dead)
+		nghttp2_session_consume_connection(hc->ng, st->unconsumed);
 	hc->nstreams--;
 	h2c.st.active_streams--;
 	hc->freed_stream = true;
@@ -691,8 +695,13 @@ v_read(void *arg, void *buf, size_t len, bool peek)
 		}
 		break;
 	}
-	if (consumed > 0 && !st->ng_closed && st->id >= 0) {
-		nghttp2_session_consume(st->hc->ng, st->id, consumed);
+	if (consumed > 0) {
+		st->unconsumed -= consumed;
+		/* the stream's window, and the connection's (only that once the stream closed) */
+		if (st->id >= 0 && !st->ng_closed)
+			nghttp2_session_consume(st->hc->ng, st->id, consumed);
+		else
+			nghttp2_session_consume_connection(st->hc->ng, consumed);
 		kick(st->hc); /* WINDOW_UPDATE */
 	}
 	return done > 0 ? (int)done : MG_CONN_AGAIN;
@@ -1085,6 +1094,7 @@ on_data_chunk(nghttp2_session *ng, uint8_t flags, int32_t id, const uint8_t *dat
 		stream_fail(st, NGHTTP2_FLOW_CONTROL_ERROR);
 		return 0;
 	}
+	st->unconsumed += (uint32_t)len;
 	if (st->vc != NULL)
 		mark(st, P_READ);
 	return 0;
