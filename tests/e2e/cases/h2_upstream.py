@@ -6,6 +6,7 @@ checks.
 """
 
 import copy
+import importlib.util
 
 from pathlib import Path
 
@@ -99,8 +100,12 @@ NGINX_H2 = {"port": 9443, "cert": PKI + "/rsa-chain.crt", "key": PKI + "/rsa.key
             "http2": True}
 SIZE = "%{size_download} %{http_code}\n"
 
+# The grpcio cases are skipped, visibly, without Debian's python3-grpcio (needs names a
+# command that does not exist then, which the harness reports as the reason).
+GRPC = ("curl",) if importlib.util.find_spec("grpc") is not None else ("python3-grpcio",)
+
 CASES = [
-    Case("h2_upstream_grpc_unary", config=CONFIG,
+    Case("h2_upstream_grpc_unary", config=CONFIG, needs=GRPC,
          steps=[server("grpc_h2.py", "{peer}", 9003),
                 client("h2up.py", "unary", "http://{gw}:8080/helloworld.Greeter/SayHello",
                        20, 1, note=True),
@@ -117,14 +122,14 @@ CASES = [
                    stdout=r'"h2_upstream":\{"connections":1,"connect_failures":0,'
                           r'"alpn_refused":0,"active_connections":1,"streams":222,'
                           r'"active_streams":0,"resets_received":0,')]),
-    Case("h2_upstream_retry_unavailable", config=RETRY_CONFIG,
+    Case("h2_upstream_retry_unavailable", config=RETRY_CONFIG, needs=GRPC,
          steps=[server("grpc_h2.py", "{peer}", 9003),
                 client("h2up.py", "retry", "http://{gw}:8080/test.Svc/Flaky", 20, note=True)]),
-    Case("h2_upstream_max_requests", config=POOL_CONFIG,
+    Case("h2_upstream_max_requests", config=POOL_CONFIG, needs=GRPC,
          steps=[server("grpc_h2.py", "{peer}", 9003),
                 client("h2up.py", "overflow", "http://{gw}:8080/test.Svc/Slow", 10, 2,
                        note=True)]),
-    Case("h2_upstream_grpc_health_check", config=HC_CONFIG,
+    Case("h2_upstream_grpc_health_check", config=HC_CONFIG, needs=GRPC,
          steps=[server("grpc_h2.py", "{peer}", 9003, name="serving"),
                 server("grpc_h2.py", "{peer}", 9004, "NOT_SERVING", name="not_serving"),
                 gateway_logged(r"health check: endpoint 10\.99\.0\.1:9004 pending -> unhealthy",
@@ -136,7 +141,7 @@ CASES = [
                 # the NOT_SERVING endpoint gets no traffic (one of two healthy: no panic)
                 client("h2up.py", "who", "http://{gw}:8080/test.Svc/Who", 20, "SERVING",
                        note=True)]),
-    Case("h2_upstream_grpc_both_sides", config=H2_BOTH,
+    Case("h2_upstream_grpc_both_sides", config=H2_BOTH, needs=GRPC,
          steps=[server("grpc_h2.py", "{peer}", 9003),
                 client("grpc_call.py", "{gw}:8080", 50, note=True)]),
     Case("h2_upstream_tls_nginx", config=TLS_CONFIG, needs=("curl", "nginx", "openssl"),
@@ -164,7 +169,14 @@ CASES = [
                    "http://{gw}:8080/u2.bin && cmp {logdir}/up.bin {logdir}/www/u1.bin && "
                    "cmp {logdir}/up.bin {logdir}/www/u2.bin && echo same",
                    stdout=r"^201\n201\nsame$"),
+                # nginx ends idle connections after 2 s (GOAWAY, then close): the next request
+                # opens a new one
+                sh("bash", "-c", "sleep 3; curl -sS -o /dev/null -w '" + SIZE + "' --max-time 5 "
+                   "http://{gw}:8080/small.txt; curl -sS http://{gw}:9901/stats",
+                   stdout=r'^100 200\n(.|\n)*"h2_upstream":\{"connections":[2-9],'
+                          r'"connect_failures":0,"alpn_refused":0,"active_connections":1,'
+                          r'.*"active_streams":0,"resets_received":0,"goaway_received":[1-9]'),
                 # nginx saw them as HTTP/2 requests
                 sh("bash", "-c", "grep -c 'HTTP/2.0\" 200' {logdir}/nginx-access.log",
-                   stdout=r"^17[1-9]$")]),
+                   stdout=r"^17[2-9]$")]),
 ]
