@@ -7,6 +7,7 @@
 #include <sys/queue.h>
 
 #include "lwip/ip4_addr.h"
+#include "lwip/priv/tcp_priv.h" /* tcp_input_pcb */
 #include "lwip/sys.h"
 #include "lwip/tcp.h"
 #include "lwip/timeouts.h"
@@ -30,6 +31,7 @@ enum {
 	F_DEAD = 1 << 4,        /* closed or gone: recycle when the callback returns */
 	F_ABORTED = 1 << 5,     /* tcp_abort() called inside an lwIP callback */
 	F_VIRTUAL = 1 << 6,     /* a virtual connection (mg_vconn_new) */
+	F_SYN_LATER = 1 << 7,   /* on cn.syn_later: its SYN waits for the worker loop */
 };
 
 /*
@@ -58,6 +60,7 @@ struct mg_conn {
 	void *varg;
 	uint32_t v_paddr, v_laddr;
 	uint16_t v_pport, v_lport;
+	LIST_ENTRY(mg_conn) syn_link;
 };
 
 struct listener {
@@ -72,6 +75,8 @@ static struct {
 	struct mg_conn_stats st;
 	struct mg_wheel wheel;
 	bool wheel_running;
+	LIST_HEAD(, mg_conn) syn_later; /* connects whose SYN must still be sent */
+	bool syn_timer;
 } cn;
 
 static const char *const reason_names[MG_CONN_REASON_MAX] = {
@@ -121,6 +126,8 @@ wheel_remove(struct mg_conn *c)
 static void
 conn_release(struct mg_conn *c)
 {
+	if (c->flags & F_SYN_LATER)
+		LIST_REMOVE(c, syn_link);
 	wheel_remove(c);
 	rx_drop(c);
 	mg_pool_put(&cn.pool, c);
@@ -393,6 +400,21 @@ bind_source_port(struct tcp_pcb *pcb, uint32_t addr, uint16_t port)
 	}
 }
 
+static void
+send_syns(void *arg)
+{
+	struct mg_conn *c;
+
+	(void)arg;
+	cn.syn_timer = false;
+	while ((c = LIST_FIRST(&cn.syn_later)) != NULL) {
+		LIST_REMOVE(c, syn_link);
+		c->flags &= (uint16_t)~F_SYN_LATER;
+		if (c->pcb != NULL && !(c->flags & F_DEAD))
+			tcp_output(c->pcb);
+	}
+}
+
 struct mg_conn *
 mg_conn_connect(uint32_t addr, uint16_t port, const struct mg_conn_ops *ops, void *owner)
 {
@@ -419,6 +441,20 @@ mg_conn_connect(uint32_t addr, uint16_t port, const struct mg_conn_ops *ops, voi
 		cn.st.connect_failures++;
 		conn_kill(c);
 		return NULL;
+	}
+	/*
+	 * Opened from inside lwIP's input processing of a connection that was just aborted: the
+	 * new pcb may be that one's memory, and tcp_output() sends nothing for the pcb being
+	 * processed ("tcp_input_pcb"), so the SYN would wait for lwIP's 250 ms timer.  Send it
+	 * from the worker loop instead, within a millisecond.
+	 */
+	if (pcb == tcp_input_pcb) {
+		c->flags |= F_SYN_LATER;
+		LIST_INSERT_HEAD(&cn.syn_later, c, syn_link);
+		if (!cn.syn_timer) {
+			cn.syn_timer = true;
+			sys_timeout(0, send_syns, NULL);
+		}
 	}
 	return c;
 }

@@ -140,6 +140,9 @@ static const struct field proxy_fields[] = {
        "Client TLS handshakes not done in time."),
     PX(tls_refused, "tls_refused_total", "Client connections refused for want of TLS memory."),
     PX(retries, "upstream_retries_total", "Retry attempts started (route retryPolicy)."),
+    PX(stale_retries, "upstream_stale_connection_retries_total",
+       "Bodiless idempotent requests sent again because the pooled connection they went out "
+       "on was closed by the upstream before any response."),
     PX(ejections, "upstream_ejections_total", "Endpoints ejected by outlier detection."),
 };
 #undef PX

@@ -83,7 +83,9 @@ struct session {
 	struct mg_route_waiter waiter;
 	struct mg_upool_waiter upw; /* waiting for a connection to <ep> (its max_conns) */
 	bool admitted, in_retry;
-	bool head_sent; /* the first attempt sent the head: din's head is consumed */
+	bool head_sent;     /* the first attempt sent the head: din's head is consumed */
+	bool up_reused;     /* the attempt's upstream connection came from the idle pool */
+	bool stale_retried; /* the keep-alive race was already retried once */
 	uint32_t attempts;
 	uint32_t drain_len; /* a retriable response ends this many bytes into uin: keep the
 	                     * connection instead of resetting it (0: reset it) */
@@ -707,7 +709,9 @@ maybe_retry(struct session *s, uint32_t cond)
 static void
 retry_now(struct session *s)
 {
-	struct mg_endpoint *ep = mg_route_cluster_pick(s->cluster, s->ep);
+	/* A static upstream (no cluster) retries only the keep-alive race, on itself. */
+	struct mg_endpoint *ep =
+	    s->cluster != NULL ? mg_route_cluster_pick(s->cluster, s->ep) : s->ep;
 
 	mg_conn_set_deadline(s->down, 0);
 	if (ep == NULL) {
@@ -860,6 +864,7 @@ attempt(struct session *s)
 	}
 	s->up_reusable = true;
 	s->resp_started = false;
+	s->up_reused = !fresh;
 	if (!fresh) {
 		send_request_head(s);
 		return;
@@ -1002,6 +1007,7 @@ start_exchange(struct session *s)
 	mg_obs_routed(&s->obs, mg_obs_take_route(), rt.ep->addr, rt.ep->port);
 	mg_endpoint_ref(s->ep);
 	s->attempts = 0;
+	s->stale_retried = false;
 	s->deadline = 0;
 	if (rt.cluster != NULL) {
 		s->cluster = rt.cluster;
@@ -1547,6 +1553,27 @@ pump_tunnel(struct session *s)
 static void
 reset_before_head(struct session *s, const char *detail)
 {
+	/*
+	 * The keep-alive race: a pooled connection the upstream closed just as the request went
+	 * out, with nothing of a response.  A request without a body and with an idempotent
+	 * method goes once more, at once, on another connection (nginx and HAProxy do the
+	 * same); this is not the upstream failing, so outlier detection does not count it.
+	 */
+	if (s->up_reused && !s->stale_retried && !s->resp_started && s->rq == RQ_DONE &&
+	    s->req_body == MG_H1_BODY_NONE &&
+	    (s->method == MG_H1_M_GET || s->method == MG_H1_M_HEAD ||
+	     s->method == MG_H1_M_OPTIONS || s->method == MG_H1_M_DELETE ||
+	     s->method == MG_H1_M_TRACE) &&
+	    (s->uin == NULL || s->uin->len == 0)) {
+		s->stale_retried = true;
+		px.st.stale_retries++;
+		up_abort(s);
+		buf_trim(&s->uin);
+		s->rs = RS_NONE;
+		s->attempts--;
+		attempt(s);
+		return;
+	}
 	report(s, true);
 	if (maybe_retry(s, MG_RETRY_RESET | MG_RETRY_SERVER_ERROR))
 		return;

@@ -102,9 +102,10 @@ struct mg_proxy_stats {
 	uint64_t handshake_timeouts;    /* TLS handshake (or PERMISSIVE sniff) not done in time */
 	uint64_t tls_refused;           /* no TLS connection object or memory at accept */
 	uint64_t upstream_tls_failures; /* TLS handshakes toward upstreams that failed (503) */
-	uint64_t unrouted;  /* requests answered without an upstream (404, 503 from routing) */
-	uint64_t retries;   /* retry attempts started */
-	uint64_t ejections; /* endpoints ejected by outlier detection */
+	uint64_t unrouted;      /* requests answered without an upstream (404, 503 from routing) */
+	uint64_t retries;       /* retry attempts started */
+	uint64_t stale_retries; /* requests re-sent after a pooled connection closed under them */
+	uint64_t ejections;     /* endpoints ejected by outlier detection */
 	uint32_t active_sessions;
 };
 

@@ -19,6 +19,9 @@ Contracts:
   - Logs of a failed case (gateway stdout/stderr, config, steps.log with every
     command and its output) are kept under build/tests/e2e/<case>/; a passed
     case's are deleted unless --keep-logs.
+  - A step may raise steps.CaseSkipped (the case cannot run here, e.g. a gateway feature
+    that is not built yet): the case is reported as SKIP with the step's reason.  A case
+    with `bug` set shows a known gateway bug: its FAIL line starts with "known bug (...)".
   - Output: one line per case ("PASS name (1.2s)", "FAIL name: reason",
     "SKIP name: reason"), then exactly one line "N passed, M failed, K skipped".
     Exit status is 1 iff a case failed.
@@ -56,7 +59,7 @@ SANITIZER_RE = re.compile(
 
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 sys.path.insert(0, str(E2E_DIR))
-from steps import BASE_CONFIG, CaseFailed, deep_merge  # noqa: E402
+from steps import BASE_CONFIG, CaseFailed, CaseSkipped, deep_merge  # noqa: E402
 
 
 class Interrupted(BaseException):
@@ -407,12 +410,12 @@ def line_at(path, offset):
 
 
 def run_case(case, n, args):
-    """Run one case; returns (status, detail) with status PASS/FAIL."""
+    """Run one case; returns (status, detail) with status PASS/FAIL/SKIP."""
     logdir = LOG_ROOT / case.name
     shutil.rmtree(logdir, ignore_errors=True)
     logdir.mkdir(parents=True)
     ns = f"{NS_PREFIX}{os.getpid()}-{n}"
-    reasons, ctx = [], None
+    reasons, ctx, skipped = [], None, None
     try:
         with critical():
             rc, out = ip("netns", "add", ns)
@@ -437,6 +440,8 @@ def run_case(case, n, args):
             ctx.check_alive(f" during `{ctx.fmt(step.desc)}`")
     except CaseFailed as e:
         reasons.append(str(e))
+    except CaseSkipped as e:
+        skipped = str(e)
     except Interrupted:
         reasons.append("interrupted")
         raise
@@ -453,7 +458,10 @@ def run_case(case, n, args):
             elif not args.keep_logs:
                 shutil.rmtree(logdir, ignore_errors=True)
     if reasons:
-        return "FAIL", "\n      and: ".join(reasons) + f"\n      logs: {logdir}"
+        known = f"known bug ({case.bug}): " if case.bug else ""
+        return "FAIL", known + "\n      and: ".join(reasons) + f"\n      logs: {logdir}"
+    if skipped is not None:
+        return "SKIP", skipped
     return "PASS", ", ".join(ctx.notes)
 
 

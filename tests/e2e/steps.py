@@ -57,6 +57,11 @@ class CaseFailed(Exception):
     """A case's expectation did not hold; the message says which and how."""
 
 
+class CaseSkipped(Exception):
+    """A step found that the case cannot run here (e.g. a feature the gateway does not have
+    yet); the harness reports the case as SKIP with this message."""
+
+
 @dataclass
 class Case:
     name: str
@@ -65,6 +70,7 @@ class Case:
     start: bool = True  # start the gateway and wait for /ready before the steps
     setup: list = field(default_factory=list)  # steps run before the gateway starts
     needs: tuple = ("curl",)  # commands that must exist, or the case is skipped
+    bug: str = ""  # a known gateway bug this case shows: its FAIL line says so
 
 
 class Step:

@@ -3,7 +3,7 @@ on the namespace side of the TAP.  Plaintext for now; TLS termination cases
 join when the TLS layer is wired to the listener.
 """
 
-from steps import (Case, client, deep_merge, gateway_rss_below, nginx, sh, silent_upstream,
+from steps import (Case, client, deep_merge, gateway_rss_below, nginx, server, sh, silent_upstream,
                    ws_echo_upstream, recording_upstream, stats_back_to_baseline,
                    stats_baseline)
 
@@ -86,5 +86,24 @@ CASES += [
         silent_upstream(8083),
         status_and_body("http://{gw}:8080/x", 504, r"504 Gateway Timeout: upstream request timeout",
                         "no response within 15 s: 504"),
+    ]),
+]
+
+STALE = deep_merge(PROXY, {"appliance": {"proxy": {"staticUpstream": {"port": 8084}}},
+                           "virtualGateway": {"spec": {"logging": {"accessLog": {"file": {
+                               "path": "/dev/stdout"}}}}}})
+
+CASES += [
+    # The keep-alive race: every pooled connection is closed by the upstream when the next
+    # request arrives on it.  Bodiless GETs are sent again on another connection: every
+    # one is answered 200 (each was a 502 before), and a POST is not re-sent (502).
+    Case("proxy_stale_keepalive_retried", config=STALE, steps=[
+        server("one_shot_keepalive.py", "{peer}", 8084),
+        *[sh("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}\n", "--max-time", "5",
+             "http://{gw}:8080/get/" + str(i), stdout=r"^200$", desc=f"GET {i} -> 200")
+          for i in range(4)],
+        sh("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}\n", "--max-time", "5",
+           "--data", "x=1", "http://{gw}:8080/post", stdout=r"^502$",
+           desc="POST on a connection the upstream closes -> 502 (never re-sent)"),
     ]),
 ]
