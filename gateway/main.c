@@ -49,6 +49,7 @@
 #include "gateway/net/mg_dns.h"
 #include "gateway/net/mg_steer.h"
 #include "gateway/h2/mg_h2.h"
+#include "gateway/h2/mg_h2c.h"
 #include "gateway/proxy/mg_proxy.h"
 #include "gateway/route/mg_route.h"
 #include "gateway/authn/mg_authn.h"
@@ -71,6 +72,9 @@
 #define MG_PROXY_BUFFERS 4096
 /* HTTP/2 stream buffers (gateway/h2): a stream holds up to two while it moves bytes. */
 #define MG_H2_BUFFERS 4096
+/* HTTP/2 toward upstreams: streams and their MG_H2C_BUF buffers (two per stream at most). */
+#define MG_H2C_STREAMS 4096
+#define MG_H2C_BUFFERS 2048
 /* Request sent -> response head: App Mesh's route timeout.perRequest default. */
 #define MG_PROXY_RESPONSE_TIMEOUT_MS 15000
 #define EAL_ARGS_MAX                 (16 + 2 * MG_CFG_MAX_IFACES)
@@ -421,6 +425,7 @@ start_services(void)
 
 static struct mg_tls_server *listener_tls;
 static struct mg_tls_client *upstream_tls;
+static struct mg_tls_client *upstream_tls_h2; /* the same, offering ALPN h2 */
 static bool tls_ready;
 
 /*
@@ -573,6 +578,17 @@ start_upstream_tls(void)
 		mg_err("virtualGateway backendDefaults.clientPolicy.tls: %s", err);
 		return rc;
 	}
+	{
+		/* HTTP/2 endpoints (node listeners with protocol http2 or grpc) need "h2". */
+		static const char *const alpn_h2[] = {"h2"};
+
+		cc.alpn = alpn_h2;
+		rc = mg_tls_client_new(&upstream_tls_h2, &cc, err, sizeof(err));
+		if (rc != 0) {
+			mg_err("virtualGateway backendDefaults.clientPolicy.tls (h2): %s", err);
+			return rc;
+		}
+	}
 	mg_stats_set_upstream_tls(upstream_tls);
 	mg_info("TLS to backends%s", t->n_ports > 0 ? " on the policy's ports" : "");
 	return 0;
@@ -580,14 +596,14 @@ start_upstream_tls(void)
 
 /* Endpoints for the routing table: shared through the upstream registry. */
 static struct mg_endpoint *
-table_ep_get(void *arg, uint32_t addr, uint16_t port, bool tls, const char *sni)
+table_ep_get(void *arg, uint32_t addr, uint16_t port, bool tls, const char *sni, bool h2)
 {
 	const struct mg_cfg_proxy *p = &config.appliance.proxy;
 
 	(void)arg;
-	return mg_endpoint_get(addr, port, tls ? upstream_tls : NULL, sni,
-	                       p->max_conns_per_endpoint, p->max_idle_per_endpoint,
-	                       p->idle_timeout_ms);
+	return mg_endpoint_get_h2(addr, port, tls ? (h2 ? upstream_tls_h2 : upstream_tls) : NULL,
+	                          sni, h2, p->max_conns_per_endpoint, p->max_idle_per_endpoint,
+	                          p->idle_timeout_ms);
 }
 
 static void
@@ -786,6 +802,8 @@ start_proxy(void)
 	if (!config.has_virtual_gateway)
 		return 0;
 	rc = mg_upool_init(MG_CONN_MAX);
+	if (rc == 0)
+		rc = mg_h2c_init(MG_H2C_STREAMS, MG_H2C_BUFFERS);
 	if (rc == 0)
 		rc = mg_proxy_init(MG_CONN_MAX, MG_PROXY_BUFFERS, p->max_request_header_bytes);
 	if (rc == 0 && l->protocol != MG_CFG_PROTO_HTTP)
@@ -1129,6 +1147,8 @@ stop_all(void)
 	mg_stats_set_upstream_tls(NULL);
 	mg_tls_client_free(upstream_tls);
 	upstream_tls = NULL;
+	mg_tls_client_free(upstream_tls_h2);
+	upstream_tls_h2 = NULL;
 	if (tls_ready) {
 		mg_tls_global_free();
 		tls_ready = false;

@@ -18,6 +18,7 @@
 #include "gateway/mg_worker.h"
 #include "gateway/net/mg_conn.h"
 #include "gateway/h2/mg_h2.h"
+#include "gateway/h2/mg_h2c.h"
 #include "gateway/proxy/mg_proxy.h"
 #include "gateway/net/mg_dns.h"
 #include "gateway/route/mg_route.h"
@@ -194,6 +195,20 @@ mg_stats_json(const struct mg_worker *w, char *buf, size_t cap)
 			out_printf(&o, "%s\"%s\":%" PRIu64, g > 1 ? "," : "",
 			           mg_h2_goaway_name((enum mg_h2_goaway)g), h->goaway[g]);
 		out_printf(&o, "}}");
+	}
+	{
+		const struct mg_h2c_stats *h = mg_h2c_stats();
+
+		out_printf(&o,
+		           ",\"h2_upstream\":{\"connections\":%" PRIu64
+		           ",\"connect_failures\":%" PRIu64 ",\"alpn_refused\":%" PRIu64
+		           ",\"active_connections\":%u,\"streams\":%" PRIu64
+		           ",\"active_streams\":%u,\"resets_received\":%" PRIu64
+		           ",\"goaway_received\":%" PRIu64 ",\"refused\":%" PRIu64
+		           ",\"mem_bytes\":%" PRIu64 "}",
+		           h->connections, h->connect_failures, h->alpn_refused,
+		           h->active_connections, h->streams, h->active_streams, h->resets_received,
+		           h->goaway_received, h->refused, h->mem);
 	}
 	tls = mg_proxy_tls_server();
 	if (tls != NULL) {

@@ -33,6 +33,7 @@
 #include "gateway/upstream/mg_hc.h"
 #include "gateway/obs/mg_syslog.h"
 #include "gateway/h2/mg_h2.h"
+#include "gateway/h2/mg_h2c.h"
 #include "gateway/proxy/mg_proxy.h"
 #include "gateway/route/mg_route.h"
 #include "gateway/tls/mg_tls.h"
@@ -204,6 +205,32 @@ static const struct field h2_fields[] = {
 };
 #undef H2
 #undef H2G
+
+#define HC(f, n, h)                                                                                \
+	{                                                                                          \
+		n, "counter", h, offsetof(struct mg_h2c_stats, f), false                           \
+	}
+static const struct field h2c_fields[] = {
+    HC(connections, "h2_upstream_connections_total", "HTTP/2 connections opened to upstreams."),
+    HC(connect_failures, "h2_upstream_connect_failures_total",
+       "HTTP/2 upstream connections that failed before becoming ready."),
+    HC(alpn_refused, "h2_upstream_alpn_refused_total",
+       "TLS upstreams of HTTP/2 endpoints that did not select ALPN h2."),
+    HC(streams, "h2_upstream_streams_total", "Exchanges sent to upstreams as HTTP/2 streams."),
+    HC(resets_received, "h2_upstream_resets_received_total",
+       "HTTP/2 upstream streams the server reset or refused."),
+    HC(goaway_received, "h2_upstream_goaway_received_total",
+       "GOAWAY frames received from HTTP/2 upstreams."),
+    HC(refused, "h2_upstream_refused_total",
+       "HTTP/2 upstream streams not opened for want of memory (a stream, buffer or connection)."),
+    {"h2_upstream_connections_active", "gauge", "HTTP/2 upstream connections open.",
+     offsetof(struct mg_h2c_stats, active_connections), true},
+    {"h2_upstream_streams_active", "gauge", "HTTP/2 upstream streams open.",
+     offsetof(struct mg_h2c_stats, active_streams), true},
+    {"h2_upstream_mem_bytes", "gauge", "Bytes nghttp2 holds, all upstream connections.",
+     offsetof(struct mg_h2c_stats, mem), false},
+};
+#undef HC
 
 static void
 fields(struct out *o, const struct field *f, size_t n, const void *base)
@@ -466,6 +493,9 @@ mg_metrics_render(const struct mg_worker *w, char *buf, size_t cap)
 	for (k = 1; k < MG_H2_GA_MAX; k++)
 		pr(&o, P "h2_goaway_total{reason=\"%s\"} %" PRIu64 "\n",
 		   mg_h2_goaway_name((enum mg_h2_goaway)k), mg_h2_stats()->goaway[k]);
+
+	/* HTTP/2 toward upstreams. */
+	fields(&o, h2c_fields, sizeof(h2c_fields) / sizeof(h2c_fields[0]), mg_h2c_stats());
 
 	/* TCP connections, DNS. */
 	fields(&o, conn_fields, sizeof(conn_fields) / sizeof(conn_fields[0]), mg_conn_stats());

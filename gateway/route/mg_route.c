@@ -367,6 +367,13 @@ put_eps(struct mg_route_table *t, struct mg_route_cluster *l)
 	l->next = 0;
 }
 
+/* Whether a node listener's endpoints speak HTTP/2 (portMapping.protocol http2 or grpc). */
+static bool
+node_h2(const struct mg_cfg_node_listener *nl)
+{
+	return nl != NULL && (nl->protocol == MG_CFG_PP_HTTP2 || nl->protocol == MG_CFG_PP_GRPC);
+}
+
 /*
  * New DNS answer for the node of <arg> (a struct mg_route_cluster): responseType ENDPOINTS uses
  * every address, LOADBALANCER the first (the name is a load balancer).  Endpoints both answers name
@@ -389,8 +396,8 @@ on_dns(void *arg, const char *name, const uint32_t *addrs, unsigned int n)
 	if (n > 0 && eps == NULL)
 		return;
 	for (i = 0; i < n; i++) {
-		eps[k] =
-		    t->env.ep_get(t->env.arg, addrs[i], l->port, tls, tls ? v->dns_hostname : NULL);
+		eps[k] = t->env.ep_get(t->env.arg, addrs[i], l->port, tls,
+		                       tls ? v->dns_hostname : NULL, node_h2(l->nl));
 		if (eps[k] != NULL)
 			k++;
 	}
@@ -430,7 +437,10 @@ build_eplist(struct mg_route_table *t, const struct mg_cfg_virtual_node *v,
 		l->max_pending = nl->max_pending_requests;
 	} else if (nl->pool_kind == MG_CFG_NODE_POOL_HTTP2 ||
 	           nl->pool_kind == MG_CFG_NODE_POOL_GRPC) {
+		/* As Envoy's HTTP/2 pools: past maxRequests a request overflows at once (503,
+		 * x-envoy-overloaded); App Mesh has no pending limit for http2 and grpc. */
 		l->max_requests = nl->max_requests;
+		l->max_pending = 0;
 	}
 	if (env->ep_get == NULL)
 		return 0;
@@ -455,7 +465,7 @@ build_eplist(struct mg_route_table *t, const struct mg_cfg_virtual_node *v,
 		const char *sni =
 		    tls && v->dns_hostname != NULL && !literal ? v->dns_hostname : NULL;
 
-		l->eps[i] = env->ep_get(env->arg, addr, port, tls, sni);
+		l->eps[i] = env->ep_get(env->arg, addr, port, tls, sni, node_h2(nl));
 		if (l->eps[i] == NULL)
 			return -ENOMEM;
 		l->n++;

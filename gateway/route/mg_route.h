@@ -131,13 +131,14 @@ struct mg_route_decision {
  * What a table needs beyond the configuration: the endpoints it routes to.  ep_get() returns
  * a referenced endpoint for an address (network byte order), port, whether TLS is originated
  * to it (backendDefaults.clientPolicy.tls applies to that port) and the server name to send
- * and verify (NULL: none), or NULL when out of memory; ep_put() drops the reference.  The
+ * and verify (NULL: none) and whether it speaks HTTP/2 (<h2>: the node listener's protocol is
+ * http2 or grpc), or NULL when out of memory; ep_put() drops the reference.  The
  * gateway passes mg_endpoint_get()/mg_endpoint_unref() wrappers; with ep_get NULL no
  * endpoints are made and decisions stop at the node (route-test).
  */
 struct mg_route_env {
 	struct mg_endpoint *(*ep_get)(void *arg, uint32_t addr, uint16_t port, bool tls,
-	                              const char *sni);
+	                              const char *sni, bool h2);
 	void (*ep_put)(void *arg, struct mg_endpoint *ep);
 	/*
 	 * DNS service discovery: dns_watch() starts watching <name>, calling <fn>(<cbarg>, ...)

@@ -7,6 +7,7 @@
 #include <sys/queue.h>
 
 #include "gateway/core/mg_pool.h"
+#include "gateway/h2/mg_h2c.h"
 #include "gateway/tls/mg_tls.h"
 #include "gateway/upstream/mg_upool.h"
 
@@ -38,6 +39,12 @@ mg_endpoint_init(struct mg_endpoint *ep, uint32_t addr, uint16_t port, uint32_t 
 	    .max_idle = max_idle,
 	    .idle_timeout_ms = idle_timeout_ms,
 	};
+}
+
+void
+mg_endpoint_set_h2(struct mg_endpoint *ep, bool h2)
+{
+	ep->h2 = h2;
 }
 
 void
@@ -83,8 +90,10 @@ wake_one(struct mg_endpoint *ep)
 {
 	struct mg_upool_waiter *w;
 
-	if (ep->n_waiting == 0 ||
-	    (ep->idle == 0 && ep->max_conns != 0 && ep->open >= ep->max_conns))
+	if (ep->n_waiting == 0)
+		return;
+	if (ep->h2 ? !mg_h2c_has_room(ep)
+	           : (ep->idle == 0 && ep->max_conns != 0 && ep->open >= ep->max_conns))
 		return;
 	w = TAILQ_FIRST(&ep->waiters);
 	mg_upool_cancel(ep, w);
@@ -188,6 +197,14 @@ mg_upool_acquire(struct mg_endpoint *ep, const struct mg_conn_ops *ops, void *ow
 	struct mg_conn *c;
 
 	*tls = NULL;
+	if (ep->h2) {
+		c = mg_h2c_open(ep, ops, owner, errno_out);
+		if (c == NULL)
+			return NULL;
+		ep->h2_streams++;
+		*fresh = true;
+		return c;
+	}
 	if (e != NULL) {
 		c = e->conn;
 		*tls = e->tls;
@@ -230,6 +247,15 @@ mg_upool_release(struct mg_endpoint *ep, struct mg_conn *c, struct mg_tls_conn *
 {
 	struct mg_upool_idle *e = NULL;
 
+	if (ep->h2) {
+		ep->h2_streams--;
+		if (reusable)
+			mg_conn_close(c);
+		else
+			mg_conn_abort(c);
+		wake_one(ep);
+		return;
+	}
 	/* Under TLS, bytes in the receive buffer may be a record without data. */
 	if (reusable && ep->idle < ep->max_idle && !mg_conn_rx_eof(c) &&
 	    (tls != NULL ? tls_idle_clean(tls) : mg_conn_rx_avail(c) == 0))
@@ -253,7 +279,16 @@ mg_upool_release(struct mg_endpoint *ep, struct mg_conn *c, struct mg_tls_conn *
 void
 mg_upool_forget(struct mg_endpoint *ep)
 {
-	ep->open--;
+	if (ep->h2)
+		ep->h2_streams--;
+	else
+		ep->open--;
+	wake_one(ep);
+}
+
+void
+mg_upool_kick(struct mg_endpoint *ep)
+{
 	wake_one(ep);
 }
 
@@ -262,11 +297,21 @@ mg_endpoint_drain(struct mg_endpoint *ep)
 {
 	while (!LIST_EMPTY(&ep->idle_list))
 		idle_drop(LIST_FIRST(&ep->idle_list), true);
+	if (ep->h2)
+		mg_h2c_drain(ep, false);
 }
 
 struct mg_endpoint *
 mg_endpoint_get(uint32_t addr, uint16_t port, struct mg_tls_client *tls, const char *sni,
                 uint32_t max_conns, uint32_t max_idle, uint32_t idle_timeout_ms)
+{
+	return mg_endpoint_get_h2(addr, port, tls, sni, false, max_conns, max_idle,
+	                          idle_timeout_ms);
+}
+
+struct mg_endpoint *
+mg_endpoint_get_h2(uint32_t addr, uint16_t port, struct mg_tls_client *tls, const char *sni,
+                   bool h2, uint32_t max_conns, uint32_t max_idle, uint32_t idle_timeout_ms)
 {
 	struct mg_endpoint *ep;
 
@@ -274,7 +319,7 @@ mg_endpoint_get(uint32_t addr, uint16_t port, struct mg_tls_client *tls, const c
 		sni = "";
 	LIST_FOREACH(ep, &registry, reg)
 	{
-		if (ep->addr == addr && ep->port == port && ep->tls == tls &&
+		if (ep->addr == addr && ep->port == port && ep->tls == tls && ep->h2 == h2 &&
 		    strcmp(ep->sni_buf, sni) == 0) {
 			ep->refs++;
 			ep->max_conns = max_conns;
@@ -290,6 +335,7 @@ mg_endpoint_get(uint32_t addr, uint16_t port, struct mg_tls_client *tls, const c
 		return NULL;
 	mg_endpoint_init(ep, addr, port, max_conns, max_idle, idle_timeout_ms);
 	strcpy(ep->sni_buf, sni);
+	ep->h2 = h2;
 	if (tls != NULL)
 		mg_endpoint_set_tls(ep, tls, ep->sni_buf[0] != '\0' ? ep->sni_buf : NULL);
 	ep->refs = 1;
@@ -311,6 +357,8 @@ mg_endpoint_unref(struct mg_endpoint *ep)
 		return;
 	/* No generation routes to it and no exchange uses it: every connection left is idle. */
 	mg_endpoint_drain(ep);
+	if (ep->h2)
+		mg_h2c_drain(ep, true);
 	LIST_REMOVE(ep, reg);
 	n_registered--;
 	free(ep);

@@ -33,6 +33,7 @@
 #include "gateway/net/mg_conn.h"
 
 struct mg_upool_idle;
+struct mg_h2c_conn;
 struct mg_tls_client;
 struct mg_tls_conn;
 
@@ -56,7 +57,12 @@ struct mg_endpoint {
 	struct mg_tls_client *tls; /* TLS origination: the client context, or NULL */
 	const char *sni;           /* server name sent under <tls> (outlives <ep>), or NULL */
 	uint32_t open;             /* connections open now (idle + busy) */
-	uint32_t idle;             /* of which idle */
+	uint32_t idle;             /* of which idle (HTTP/2: carrying no stream) */
+	/* HTTP/2 (gateway/h2/mg_h2c.h): the endpoint speaks h2 (h2c, or h2 by ALPN under
+	 * <tls>); its connections and the exchanges (streams) handed out on them. */
+	bool h2;
+	uint32_t h2_streams;
+	LIST_HEAD(, mg_h2c_conn) h2_conns;
 	LIST_HEAD(, mg_upool_idle) idle_list;  /* most recently used first */
 	TAILQ_HEAD(, mg_upool_waiter) waiters; /* requests waiting for a connection, FIFO */
 	uint32_t n_waiting;
@@ -110,6 +116,9 @@ int mg_upool_init(uint32_t capacity);
 void mg_endpoint_init(struct mg_endpoint *ep, uint32_t addr, uint16_t port, uint32_t max_conns,
                       uint32_t max_idle, uint32_t idle_timeout_ms);
 
+/* mg_endpoint_set_h2() makes <ep> speak HTTP/2 (mg_h2c_open() serves its exchanges). */
+void mg_endpoint_set_h2(struct mg_endpoint *ep, bool h2);
+
 /* mg_endpoint_set_tls() makes <ep> originate TLS with <tls>, sending <sni> (may be NULL). */
 void mg_endpoint_set_tls(struct mg_endpoint *ep, struct mg_tls_client *tls, const char *sni);
 
@@ -122,6 +131,12 @@ void mg_endpoint_set_tls(struct mg_endpoint *ep, struct mg_tls_client *tls, cons
  * `connected'); otherwise NULL.  Returns NULL when <ep> is at max_conns
  * (counted as an overflow, <errno_out> -EBUSY) or no connection could be
  * opened (-ENOMEM, also when no TLS connection object was free).
+ *
+ * An HTTP/2 endpoint (<h2>) gives a virtual connection carrying one stream of a multiplexed
+ * connection (gateway/h2/mg_h2c.h): *<fresh> is true (`connected' follows once the stream can
+ * be written), *<tls> NULL; -EBUSY when every connection is full and max_conns are open.
+ * Its <open> and <idle> count HTTP/2 connections (idle: carrying no stream), <h2_streams>
+ * the exchanges handed out.
  */
 struct mg_conn *mg_upool_acquire(struct mg_endpoint *ep, const struct mg_conn_ops *ops, void *owner,
                                  bool *fresh, struct mg_tls_conn **tls, int *errno_out);
@@ -130,7 +145,9 @@ struct mg_conn *mg_upool_acquire(struct mg_endpoint *ep, const struct mg_conn_op
  * mg_upool_release() ends the owner's use of <c> and its TLS side <tls>
  * (NULL without TLS).  If <reusable> (the last response was complete and
  * allowed keep-alive, nothing unread), it becomes idle; otherwise it is
- * closed (after close_notify under TLS).  Neither may be touched afterwards.
+ * closed (after close_notify under TLS).  Neither may be touched afterwards.  On an HTTP/2
+ * endpoint the virtual connection is closed (<reusable>: the stream ended cleanly) or aborted
+ * (the stream is reset); the HTTP/2 connection stays.
  */
 void mg_upool_release(struct mg_endpoint *ep, struct mg_conn *c, struct mg_tls_conn *tls,
                       bool reusable);
@@ -150,6 +167,10 @@ void mg_upool_cancel(struct mg_endpoint *ep, struct mg_upool_waiter *w);
  */
 void mg_upool_forget(struct mg_endpoint *ep);
 
+/* mg_upool_kick() lets the first waiter of <ep> retry if a connection (HTTP/2: a stream) may
+ * be had now.  For gateway/h2/mg_h2c.c, outside any nghttp2 callback. */
+void mg_upool_kick(struct mg_endpoint *ep);
+
 /*
  * Shared endpoints.  Routing tables name the same upstream (address, port, TLS context and
  * server name) across configuration generations, and its keep-alive pool must survive a
@@ -163,6 +184,10 @@ void mg_upool_forget(struct mg_endpoint *ep);
 struct mg_endpoint *mg_endpoint_get(uint32_t addr, uint16_t port, struct mg_tls_client *tls,
                                     const char *sni, uint32_t max_conns, uint32_t max_idle,
                                     uint32_t idle_timeout_ms);
+/* mg_endpoint_get_h2() is mg_endpoint_get() for an HTTP/2 endpoint (<h2>: part of the key). */
+struct mg_endpoint *mg_endpoint_get_h2(uint32_t addr, uint16_t port, struct mg_tls_client *tls,
+                                       const char *sni, bool h2, uint32_t max_conns,
+                                       uint32_t max_idle, uint32_t idle_timeout_ms);
 void mg_endpoint_ref(struct mg_endpoint *ep);
 void mg_endpoint_unref(struct mg_endpoint *ep);
 

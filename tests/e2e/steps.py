@@ -388,7 +388,7 @@ http {{
 
 NGINX_TLS_SERVER = """\
     server {{
-        listen {peer}:{port} ssl reuseport backlog=4096;
+        listen {peer}:{port} ssl{http2} reuseport backlog=4096;
         ssl_certificate {cert};
         ssl_certificate_key {key};
         ssl_protocols TLSv1.2 TLSv1.3;
@@ -412,8 +412,8 @@ def nginx(port=8080, files=None, tls=None):
     {logdir}/www (which gets <files>: name -> size in bytes of random data)
     and accepting PUT uploads there; wait until it answers.  <tls> adds an
     HTTPS server on the same files: a dict with "port", "cert", "key" and,
-    to require client certificates, "client_ca" ({logdir} is expanded); its
-    /whoami answers with the client certificate's DN, SNI, TLS version and
+    to require client certificates, "client_ca" ({logdir} is expanded), and
+    "http2": True to serve HTTP/2 (ALPN h2) there; its /whoami answers with the client certificate's DN, SNI, TLS version and
     nginx's connection number."""
     desc = f"nginx on {{peer}}:{port}" + (f" and TLS on {{peer}}:{tls['port']}" if tls else "")
 
@@ -436,7 +436,8 @@ def nginx(port=8080, files=None, tls=None):
             if "client_ca" in x:
                 verify = (f"ssl_client_certificate {x['client_ca']}; ssl_verify_client on; "
                           "ssl_verify_depth 2;")
-            tls_server = NGINX_TLS_SERVER.format(peer=ctx.vars["peer"], port=x["port"],
+            tls_server = NGINX_TLS_SERVER.format(http2=" http2" if tls.get("http2") else "",
+                                                 peer=ctx.vars["peer"], port=x["port"],
                                                  cert=x["cert"], key=x["key"], verify=verify,
                                                  logdir=ctx.logdir)
         conf.write_text(NGINX_CONF.format(logdir=ctx.logdir, peer=ctx.vars["peer"], port=port,

@@ -87,9 +87,10 @@ static struct mg_endpoint eps[16];
 static int n_eps;
 
 static struct mg_endpoint *
-ep_get(void *arg, uint32_t addr, uint16_t port, bool tls, const char *sni)
+ep_get(void *arg, uint32_t addr, uint16_t port, bool tls, const char *sni, bool h2)
 {
 	(void)arg;
+	(void)h2;
 	(void)tls;
 	(void)sni;
 	memset(&eps[n_eps], 0, sizeof(eps[n_eps]));

@@ -37,11 +37,13 @@ CONFIG = {
         "match": {"serviceName": "helloworld.Greeter"},
         "action": {"weightedTargets": [{"virtualNode": "greeter", "weight": 1}]},
         "timeout": {"perRequest": ms(10000)}}}}],
+    # The nodes' listeners say http: these test upstreams speak gRPC's framing over HTTP/1.1
+    # (a node with protocol grpc is reached over HTTP/2: tests/e2e/cases/h2_upstream.py).
     "virtualNodes": [
         {"virtualNodeName": "greeter", "spec": {"listeners": [
-            {"portMapping": {"port": 8080, "protocol": "grpc"}}]}},
+            {"portMapping": {"port": 8080, "protocol": "http"}}]}},
         {"virtualNodeName": "empty", "spec": {"listeners": [
-            {"portMapping": {"port": 8080, "protocol": "grpc"}}]}}],
+            {"portMapping": {"port": 8080, "protocol": "http"}}]}}],
 }
 
 # The same, with the greeter behind grpc_flaky.py and a retry policy on UNAVAILABLE.
