@@ -180,3 +180,39 @@ CASES = [
                 sh("bash", "-c", "grep -c 'HTTP/2.0\" 200' {logdir}/nginx-access.log",
                    stdout=r"^17[2-9]$")]),
 ]
+
+# HTTP/2 end to end with clients nobody here wrote: curl --http2 and nghttp over TLS (ALPN h2)
+# on an http2 listener, an http2Route, and h2 over TLS to nginx behind the virtual node.
+H2_TLS_BOTH = copy.deepcopy(TLS_CONFIG)
+H2_TLS_BOTH["virtualGateway"]["spec"]["listeners"] = [{
+    "portMapping": {"port": 8443, "protocol": "http2"},
+    "tls": {"mode": "STRICT", "certificate": {"file": {
+        "certificateChain": PKI + "/ec.crt", "privateKey": PKI + "/ec.key"}}}}]
+H2_TLS_BOTH["gatewayRoutes"] = [{"gatewayRouteName": "files", "spec": {"http2Route": {
+    "match": {"prefix": "/"},
+    "action": {"target": {"virtualService": {"virtualServiceName": "files.local"}}}}}}]
+CURL_TLS = ["--cacert", PKI + "/ca.crt", "--resolve", "a.example.com:8443:{gw}"]
+
+CASES += [
+    Case("h2_upstream_curl_nghttp_both_sides", config=H2_TLS_BOTH,
+         needs=("curl", "nginx", "openssl", "nghttp"),
+         setup=[sh("bash", MAKE_CERTS, PKI, desc="make the test PKI")],
+         steps=[nginx(8080, files={"f1m.bin": 1 << 20, "small.txt": 100}, tls=NGINX_H2),
+                sh("curl", "-sS", "--http2", *CURL_TLS, "-o", "{logdir}/got.bin", "-w",
+                   "%{size_download} %{http_code} %{http_version}\n", "--max-time", "10",
+                   "https://a.example.com:8443/f1m.bin", stdout=r"^1048576 200 2$",
+                   desc="curl --http2 (TLS) -> gateway -> h2 over TLS -> nginx: 1 MiB"),
+                sh("cmp", "{logdir}/got.bin", "{logdir}/www/f1m.bin", desc="the same bytes"),
+                sh("bash", "-c", "head -c 300000 /dev/urandom > {logdir}/up.bin && curl -sS "
+                   "--http2 --cacert " + PKI + "/ca.crt --resolve a.example.com:8443:{gw} "
+                   "-o /dev/null -w '%{http_code} %{http_version}\n' --max-time 10 "
+                   "-T {logdir}/up.bin https://a.example.com:8443/up.bin && "
+                   "cmp {logdir}/up.bin {logdir}/www/up.bin && echo same",
+                   stdout=r"^201 2\nsame$", desc="curl --http2 PUT 300 kB, stored byte-exact"),
+                sh("nghttp", "-v", "--no-verify-peer", "https://{gw}:8443/small.txt",
+                   "https://{gw}:8443/f1m.bin", stdout=r"recv HEADERS frame(.|\n)*:status: 200",
+                   desc="nghttp (TLS): two requests on one connection, 200"),
+                sh("curl", "-sS", "http://{gw}:9901/stats", stdout=r'"h2_upstream":\{"connections":[1-9]',
+                   desc="the upstream side was HTTP/2"),
+                ]),
+]
