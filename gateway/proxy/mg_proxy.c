@@ -945,12 +945,9 @@ grpc_begin(struct session *s, const struct mg_h1_request *r)
  * started and is not retried (as Envoy).
  */
 static uint32_t
-grpc_retry_cond(const struct mg_h1_response *r)
+grpc_status_cond(const struct mg_h1_field *f)
 {
-	const struct mg_h1_field *f =
-	    mg_http_field_find(r->head.fields, r->head.nfields, "grpc-status", NULL);
-
-	if (f == NULL || r->status != 200)
+	if (f == NULL)
 		return 0;
 	if (f->value.len == 1 && f->value.p[0] == '1')
 		return MG_RETRY_GRPC_CANCELLED;
@@ -963,6 +960,61 @@ grpc_retry_cond(const struct mg_h1_response *r)
 	if (f->value.len == 2 && memcmp(f->value.p, "14", 2) == 0)
 		return MG_RETRY_GRPC_UNAVAILABLE;
 	return 0;
+}
+
+static uint32_t
+grpc_retry_cond(const struct mg_h1_response *r)
+{
+	if (r->status != 200)
+		return 0;
+	return grpc_status_cond(
+	    mg_http_field_find(r->head.fields, r->head.nfields, "grpc-status", NULL));
+}
+
+#define MG_RETRY_GRPC_ANY                                                                          \
+	(MG_RETRY_GRPC_CANCELLED | MG_RETRY_GRPC_DEADLINE_EXCEEDED |                               \
+	 MG_RETRY_GRPC_RESOURCE_EXHAUSTED | MG_RETRY_GRPC_INTERNAL | MG_RETRY_GRPC_UNAVAILABLE)
+
+/*
+ * grpc-status in the trailers.  A gRPC response that starts (HTTP 200, no grpc-status in the
+ * head) and fails later carries its status in the trailers: while nothing of it has reached
+ * the client it can still be retried.  With a route that retries on gRPC events and a retry
+ * left, the gateway holds such a response back until its trailers are in, if it fits in one
+ * buffer (unary calls; a stream that fills the buffer is passed on and no longer retried).
+ * <head_len> is the response head's length at the start of uin.  Returns 1 with *<cond> (the
+ * trailers' retry condition) and *<total> (the response's length) when the whole response is
+ * here, 0 to wait for more, -1 when it is not held.
+ */
+static int
+grpc_trailer_cond(struct session *s, const struct mg_h1_response *r, uint32_t head_len,
+                  uint32_t *cond, uint32_t *total)
+{
+	struct mg_chunked_span sp;
+	struct mg_chunked d;
+	size_t off = head_len;
+
+	if (!s->grpc || r->status != 200 || r->head.body != MG_H1_BODY_CHUNKED ||
+	    !(s->pol.retry_on & MG_RETRY_GRPC_ANY) || s->attempts > s->pol.max_retries ||
+	    s->cluster == NULL || left_ms(s) == 0 ||
+	    mg_http_field_find(r->head.fields, r->head.nfields, "grpc-status", NULL) != NULL)
+		return -1;
+	mg_chunked_init(&d, NULL, px.trailers, MAX_TRAILERS);
+	while (!mg_chunked_done(&d) && off < s->uin->len) {
+		ssize_t n = mg_chunked_decode(&d, s->uin->data + off, s->uin->len - off, &sp);
+
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	if (!mg_chunked_done(&d)) {
+		if (d.reason != MG_CHUNKED_OK || s->uin->len == px.buf_size || s->up == NULL ||
+		    (s->up_tls == NULL && mg_conn_rx_eof(s->up)))
+			return -1; /* malformed (the body path reports it), too big, or ending */
+		return 0;
+	}
+	*cond = grpc_status_cond(mg_http_field_find(px.trailers, d.ntrailers, "grpc-status", NULL));
+	*total = (uint32_t)off;
+	return 1;
 }
 
 /* A request head is complete in din: route it, build the head to forward, and make the
@@ -1355,6 +1407,21 @@ send_response_head(struct session *s, uint32_t len)
 			s->drain_len =
 			    len +
 			    (r.head.body == MG_H1_BODY_NONE ? 0 : (uint32_t)r.head.content_length);
+		if (cond == 0) {
+			uint32_t tcond = 0, total = 0;
+
+			switch (grpc_trailer_cond(s, &r, len, &tcond, &total)) {
+			case 0:
+				return false; /* hold it: more of the response comes (pump_up) */
+			case 1:
+				cond |= tcond;
+				if (r.head.keep_alive)
+					s->drain_len = total;
+				break;
+			default:
+				break;
+			}
+		}
 		if (cond != 0 && maybe_retry(s, cond))
 			return false;
 		s->drain_len = 0;

@@ -125,6 +125,13 @@ CASES = [
     Case("h2_upstream_retry_unavailable", config=RETRY_CONFIG, needs=GRPC,
          steps=[server("grpc_h2.py", "{peer}", 9003),
                 client("h2up.py", "retry", "http://{gw}:8080/test.Svc/Flaky", 20, note=True)]),
+    # The same with UNAVAILABLE in the trailers, after the response headers (not
+    # Trailers-Only): the gateway holds the small response until its trailers and retries
+    # (10 of 20 failed before).
+    Case("h2_upstream_retry_unavailable_in_trailers", config=RETRY_CONFIG, needs=GRPC,
+         steps=[server("grpc_h2.py", "{peer}", 9003),
+                client("h2up.py", "retry", "http://{gw}:8080/test.Svc/FlakyLate", 20,
+                       note=True)]),
     Case("h2_upstream_max_requests", config=POOL_CONFIG, needs=GRPC,
          steps=[server("grpc_h2.py", "{peer}", 9003),
                 client("h2up.py", "overflow", "http://{gw}:8080/test.Svc/Slow", 10, 2,

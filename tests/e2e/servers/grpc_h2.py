@@ -5,6 +5,8 @@ bytes (no protoc): usage grpc_h2.py ADDR PORT [HEALTH]
                                  metadata x-trailer: yes
   /test.Svc/Fail                 aborts with UNAVAILABLE (a Trailers-Only answer)
   /test.Svc/Flaky                UNAVAILABLE on calls 1, 3, 5, ...; "ok N" on the others
+  /test.Svc/FlakyLate            the same, but the failing calls send their response headers
+                                 first: UNAVAILABLE comes in the trailers (not Trailers-Only)
   /test.Svc/Slow                 answers "slow" after one second
   /test.Svc/Who                  answers HEALTH (which server answered)
   /grpc.health.v1.Health/Check   HealthCheckResponse status HEALTH (SERVING by default, or
@@ -41,6 +43,16 @@ def flaky(req, ctx):
     return f"ok {i}".encode()
 
 
+def flaky_late(req, ctx):
+    with lock:
+        count[0] += 1
+        i = count[0]
+    if i % 2:
+        ctx.send_initial_metadata((("x-late", "1"),))
+        ctx.abort(grpc.StatusCode.UNAVAILABLE, "flaky, late")
+    return f"ok {i}".encode()
+
+
 def slow(req, ctx):
     time.sleep(1.0)
     return b"slow"
@@ -64,6 +76,7 @@ server.add_generic_rpc_handlers((
     grpc.method_handlers_generic_handler("helloworld.Greeter", {"SayHello": unary(say_hello)}),
     grpc.method_handlers_generic_handler("test.Svc", {"Fail": unary(fail),
                                                       "Flaky": unary(flaky),
+                                                      "FlakyLate": unary(flaky_late),
                                                       "Slow": unary(slow),
                                                       "Who": unary(who)}),
     grpc.method_handlers_generic_handler("grpc.health.v1.Health", {"Check": unary(check)}),
