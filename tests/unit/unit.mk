@@ -36,3 +36,6 @@ UNIT_DEPS_SRCS += gateway/obs/mg_trace.c gateway/obs/mg_alog.c gateway/obs/mg_ob
 UNIT_DEPS_SRCS += gateway/h2/mg_grpc.c
 # The appliance's SNTP client (platform/init/ntp.c; test_ntp.c stubs PID 1's logger).
 UNIT_DEPS_SRCS += platform/init/ntp.c
+# lwIP itself, for the hashed PCB lookup of our patch 0004 (test_lwip_pcb_hash.c provides the
+# platform functions mg_sys.c gives the gateway).
+UNIT_LIBS += $(LWIP_LIB)
