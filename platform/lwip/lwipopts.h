@@ -6,7 +6,7 @@
  * DPDK mbufs wrapped in pbuf_custom without a copy (platform/lwip/mg_netif.c).
  *
  * Sizing (per worker), see docs/ARCHITECTURE.md "Memory per connection":
- *   - up to MEMP_NUM_TCP_PCB (16384) connections;
+ *   - up to MEMP_NUM_TCP_PCB (131072) connections (100,000 idle TLS ones measured);
  *   - receive window 128 KiB per connection (window scaling, shift 2);
  *   - send buffer 128 KiB per connection, copied into the lwIP heap (MEM_SIZE)
  *     until acknowledged; the heap caps the total, not each connection.
@@ -38,7 +38,7 @@
 #define MEMP_NUM_RAW_PCB 0
 #define MEMP_NUM_UDP_PCB 16
 /* 100,000 idle TLS connections per worker (docs/PERFORMANCE.md "Connection scale"); the pool
- * is static and memp_init() touches every element: 131,072 x 264 B = 33 MiB resident. */
+ * is static and memp_init() touches every element: 131,072 x 312 B = 39 MiB resident. */
 #define MEMP_NUM_TCP_PCB        131072
 #define MEMP_NUM_TCP_PCB_LISTEN 64
 #define MEMP_NUM_TCP_SEG        65535 /* u16_t: the most lwIP allows */

@@ -9,7 +9,9 @@
  * - every active PCB is found by its 4-tuple, with short chains (keyed SipHash buckets);
  * - tcp_input() finds the PCB of an arriving segment through the hash: a RST+ACK for one
  *   connection among 32,766 aborts that one and no other, and takes it out of the hash;
- * - aborting everything empties the hash and the per-port counts.
+ * - aborting everything empties the hash and the per-port counts;
+ * - an upstream connect takes over the 4-tuple of one of our TIME-WAIT PCBs once it is 1 s
+ *   old (TCP_TW_REUSE_CONNECT_MS), and not before, when every other port is taken.
  *
  * lwIP's globals make this a one-shot test: lwip_init() runs once per process.
  */
@@ -104,9 +106,9 @@ on_err(void *arg, err_t err)
 		errs[i] = err == ERR_RST ? 1 : 2;
 }
 
-/* Feeds tcp_input() a RST+ACK from <pcb>'s peer that acknowledges its SYN. */
+/* Feeds tcp_input() a segment from <pcb>'s peer, without options or data. */
 static void
-inject_rst(const struct tcp_pcb *pcb)
+inject(const struct tcp_pcb *pcb, u8_t flags, u32_t seqno, u32_t ackno)
 {
 	struct pbuf *p = pbuf_alloc(PBUF_RAW, IP_HLEN + TCP_HLEN, PBUF_RAM);
 	struct ip_hdr *ip;
@@ -125,9 +127,9 @@ inject_rst(const struct tcp_pcb *pcb)
 	th = (struct tcp_hdr *)(ip + 1);
 	th->src = lwip_htons(pcb->remote_port);
 	th->dest = lwip_htons(pcb->local_port);
-	th->seqno = 0;
-	th->ackno = lwip_htonl(pcb->snd_nxt);
-	TCPH_HDRLEN_FLAGS_SET(th, TCP_HLEN / 4, TCP_RST | TCP_ACK);
+	th->seqno = lwip_htonl(seqno);
+	th->ackno = lwip_htonl(ackno);
+	TCPH_HDRLEN_FLAGS_SET(th, TCP_HLEN / 4, flags);
 	th->wnd = lwip_htons(1000);
 	ip4_input(p, &nif);
 }
@@ -219,7 +221,7 @@ MG_TEST(lwip_pcb_hash_ports_per_tuple_lookup_and_input)
 		ip_addr_t lip = pcbs[victim]->local_ip, rip = pcbs[victim]->remote_ip;
 		u16_t lport = pcbs[victim]->local_port;
 
-		inject_rst(pcbs[victim]);
+		inject(pcbs[victim], TCP_RST | TCP_ACK, 0, pcbs[victim]->snd_nxt);
 		MG_EXPECT_EQ_INT(errs[victim], 1);
 		MG_EXPECT(tcp_pcb_hash_find(&tcp_active_pcbs, &lip, lport, &rip, 80) == NULL);
 		MG_EXPECT_EQ_UINT(tcp_port_users(lport), 1);
@@ -243,4 +245,48 @@ MG_TEST(lwip_pcb_hash_ports_per_tuple_lookup_and_input)
 	for (busy_ports = 0, p = 1; p < 0x10000; p++)
 		busy_ports += tcp_port_users((u16_t)p) != 0;
 	MG_EXPECT_EQ_UINT(busy_ports, 0);
+
+	/* TIME-WAIT: one connection opened, then closed by us first (FIN, the peer's FIN+ACK). */
+	{
+		struct tcp_pcb *tw, *c;
+		ip_addr_t lip;
+		u16_t lport;
+
+		memset(errs, 0, sizeof(errs));
+		MG_ASSERT_EQ_INT(connect_to(0, &up1), 0);
+		c = pcbs[0];
+		inject(c, TCP_SYN | TCP_ACK, 1000, c->snd_nxt);
+		MG_ASSERT_EQ_INT(c->state, ESTABLISHED);
+		MG_ASSERT_EQ_INT(tcp_close(c), ERR_OK);
+		inject(c, TCP_FIN | TCP_ACK, 1001, c->snd_nxt);
+		MG_ASSERT_EQ_INT(c->state, TIME_WAIT);
+		lip = c->local_ip;
+		lport = c->local_port;
+		tw = tcp_pcb_hash_find(&tcp_tw_pcbs, &lip, lport, &up1, 80);
+		MG_ASSERT(tw == c);
+		tcp_pcb_hash_get_stats(&st);
+		MG_EXPECT_EQ_UINT(st.tw, 1);
+		MG_EXPECT_EQ_UINT(st.active, 0);
+		/* Every other port toward the same upstream taken. */
+		for (ok = 0, i = 1; i < RANGE; i++)
+			ok += connect_to(i, &up1) == 0;
+		MG_EXPECT_EQ_UINT(ok, RANGE - 1);
+		/* A young TIME-WAIT keeps its 4-tuple... */
+		MG_EXPECT(connect_to(RANGE, &up1) != 0);
+		MG_EXPECT(tcp_pcb_hash_find(&tcp_tw_pcbs, &lip, lport, &up1, 80) == tw);
+		/* ...one 1 s old gives it to the new connection. */
+		tw->tmr = tcp_ticks - TCP_TW_REUSE_CONNECT_MS / TCP_SLOW_INTERVAL;
+		MG_EXPECT_EQ_INT(connect_to(RANGE, &up1), 0);
+		MG_EXPECT_EQ_UINT(pcbs[RANGE]->local_port, lport);
+		MG_EXPECT(tcp_pcb_hash_find(&tcp_tw_pcbs, &lip, lport, &up1, 80) == NULL);
+		MG_EXPECT(tcp_pcb_hash_find(&tcp_active_pcbs, &lip, lport, &up1, 80) ==
+		          pcbs[RANGE]);
+		tcp_pcb_hash_get_stats(&st);
+		MG_EXPECT_EQ_UINT(st.tw, 0);
+		MG_EXPECT_EQ_UINT(st.active, RANGE);
+		for (i = 1; i <= RANGE; i++)
+			tcp_abort(pcbs[i]);
+		tcp_pcb_hash_get_stats(&st);
+		MG_EXPECT_EQ_UINT(st.active, 0);
+	}
 }
