@@ -16,6 +16,8 @@
  * lwIP's globals make this a one-shot test: lwip_init() runs once per process.
  */
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -208,6 +210,17 @@ MG_TEST(lwip_pcb_hash_ports_per_tuple_lookup_and_input)
 		                      &pcbs[i]->remote_ip, pcbs[i]->remote_port) == pcbs[i];
 	mg_test_case("lookup among %u PCBs: %.0f ns", N, (now_s() - t0) / N * 1e9);
 	MG_EXPECT_EQ_UINT(found, N);
+	/* MG_LWIP_HASH_REPORT=1: what the timers' walk of every PCB costs (docs/PERFORMANCE.md). */
+	if (getenv("MG_LWIP_HASH_REPORT") != NULL) {
+		double look = (now_s() - t0) / N * 1e9;
+
+		t0 = now_s();
+		for (i = 0; i < 100; i++)
+			tcp_fasttmr();
+		printf("lwip_pcb_hash: %u PCBs: lookup %.0f ns, tcp_fasttmr() %.0f us (%.1f ns per "
+		       "PCB)\n",
+		       N, look, (now_s() - t0) / 100 * 1e6, (now_s() - t0) / 100 / N * 1e9);
+	}
 	tcp_pcb_hash_get_stats(&st);
 	mg_test_case("longest chain %u (%u PCBs in %u buckets)", st.max_chain, N,
 	             TCP_PCB_HASH_SIZE);
