@@ -443,9 +443,9 @@ tick_second(uint64_t now_s)
 static int
 tls_init(void)
 {
-	/* 1 GiB: 100,000 idle TLS 1.3 connections whose record buffers are released (~1.7 KB
-	 * each, docs/PERFORMANCE.md) plus ~27,000 connections in use or not yet released
-	 * (~31 KB each, docs/TLS.md); the 256 MiB default stops near 8,000 busy ones. */
+	/* 1 GiB: 100,000 idle TLS 1.3 connections whose record buffers are released (6.8 KB
+	 * each, measured: docs/PERFORMANCE.md "Connection scale") plus ~12,000 connections in use
+	 * or not yet released (~31 KB each, docs/TLS.md); 256 MiB stops near 8,000 busy ones. */
 	struct mg_tls_global_conf g = {.max_conns = MG_CONN_MAX, .mem_cap = (size_t)1 << 30};
 	char err[256] = "";
 	int rc;

@@ -557,7 +557,7 @@ backend vs_default
         pools = {k: v["in_use"] for k, v in s1.get("pools", {}).items()}
         return {"connections": opened, "holder_errors": herrors, "holders": k,
                 "open_seconds": round(open_s, 1),
-                "gateway_conns_open": s1["conns"]["open"], "tcp": s1["tcp"],
+                "gateway_conns_open": s1["conns"]["open"], "conns": s1["conns"], "tcp": s1["tcp"],
                 "rss_before_kib": before, "rss_after_kib": after,
                 "bytes_per_conn": (after - before) * 1024 / opened,
                 "tls_alloc_bytes_per_conn": (s1["tls"]["mem_in_use"] - tls0) / opened,
