@@ -65,8 +65,10 @@
 #define MG_VERSION "unknown"
 #endif
 
-/* TCP connections per worker: as many as lwIP has PCBs (MEMP_NUM_TCP_PCB). */
-#define MG_CONN_MAX 16384
+/* TCP connections per worker: as many as lwIP has PCBs (MEMP_NUM_TCP_PCB).  The pools sized
+ * by it touch memory only for objects in use (mg_pool.c); docs/PERFORMANCE.md "Connection
+ * scale" has the budget at 100,000 idle TLS connections. */
+#define MG_CONN_MAX 131072
 /* Head-sized buffers for requests and responses being parsed (two per busy
  * session at most, none per idle one). */
 #define MG_PROXY_BUFFERS 4096
@@ -524,9 +526,10 @@ tick_second(uint64_t now_s)
 static int
 tls_init(void)
 {
-	/* 640 MiB: MG_CONN_MAX idle TLS 1.3 connections (~31 KB each, docs/TLS.md) plus the
-	 * handshakes in flight (~37 KB at peak); the 256 MiB default stops near 8,000. */
-	struct mg_tls_global_conf g = {.max_conns = MG_CONN_MAX, .mem_cap = (size_t)640 << 20};
+	/* 1 GiB: 100,000 idle TLS 1.3 connections whose record buffers are released (6.8 KB
+	 * each, measured: docs/PERFORMANCE.md "Connection scale") plus ~12,000 connections in use
+	 * or not yet released (~31 KB each, docs/TLS.md); 256 MiB stops near 8,000 busy ones. */
+	struct mg_tls_global_conf g = {.max_conns = MG_CONN_MAX, .mem_cap = (size_t)1 << 30};
 	char err[256] = "";
 	int rc;
 

@@ -14,7 +14,6 @@ int
 mg_pool_init(struct mg_pool *pool, const char *name, size_t obj_size, uint32_t capacity)
 {
 	size_t size = (obj_size + 15) & ~(size_t)15;
-	uint32_t i;
 
 	if (registry_len == MG_POOL_MAX)
 		return -ENOSPC;
@@ -27,14 +26,10 @@ mg_pool_init(struct mg_pool *pool, const char *name, size_t obj_size, uint32_t c
 	pool->name = name;
 	pool->obj_size = size;
 	pool->capacity = capacity;
-	/* Thread the free list in address order so that fresh pools hand out
-	 * memory sequentially. */
-	for (i = capacity; i-- > 0;) {
-		void **obj = (void **)((char *)pool->mem + (size_t)i * size);
-
-		*obj = pool->free_list;
-		pool->free_list = obj;
-	}
+	/* Objects never handed out are not threaded on the free list but taken in address order
+	 * from <fresh>, so that a pool sized for 100,000 connections costs resident memory only
+	 * for the objects used so far (the pages of the others are never touched). */
+	pool->fresh = 0;
 	registry[registry_len++] = pool;
 	return 0;
 }
@@ -59,11 +54,14 @@ mg_pool_get_head(struct mg_pool *pool, size_t zero)
 {
 	void **obj = pool->free_list;
 
-	if (obj == NULL) {
+	if (obj != NULL) {
+		pool->free_list = *obj;
+	} else if (pool->fresh < pool->capacity) {
+		obj = (void **)((char *)pool->mem + (size_t)pool->fresh++ * pool->obj_size);
+	} else {
 		pool->alloc_failures++;
 		return NULL;
 	}
-	pool->free_list = *obj;
 	pool->in_use++;
 	if (pool->in_use > pool->high_water)
 		pool->high_water = pool->in_use;

@@ -27,6 +27,7 @@ struct mg_pool {
 	uint64_t alloc_failures;
 	void *mem;
 	void *free_list;
+	uint32_t fresh; /* objects [0, fresh) have been handed out at least once */
 };
 
 /*

@@ -250,7 +250,7 @@ mg_tls_release_idle(void)
 
 	if (!g.pool_live)
 		return 0;
-	for (i = 0; i < g.pool.capacity; i++) {
+	for (i = 0; i < g.pool.fresh; i++) { /* slots past fresh were never used */
 		t = slot_conn(i);
 		if (t->gen == 0 || t->state != MG_TLS_ST_OPEN || t->bufs_released || t->tx_pending)
 			continue;

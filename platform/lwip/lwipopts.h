@@ -6,7 +6,7 @@
  * DPDK mbufs wrapped in pbuf_custom without a copy (platform/lwip/mg_netif.c).
  *
  * Sizing (per worker), see docs/ARCHITECTURE.md "Memory per connection":
- *   - up to MEMP_NUM_TCP_PCB (16384) connections;
+ *   - up to MEMP_NUM_TCP_PCB (131072) connections (100,000 idle TLS ones measured);
  *   - receive window 128 KiB per connection (window scaling, shift 2);
  *   - send buffer 128 KiB per connection, copied into the lwIP heap (MEM_SIZE)
  *     until acknowledged; the heap caps the total, not each connection.
@@ -33,11 +33,13 @@
 #define MEM_ALIGNMENT 8
 /* lwIP heap: PBUF_RAM for transmitted TCP data (until ACKed), ICMP replies,
  * ARP queueing.  A static arena, never malloc. */
-#define MEM_SIZE                (64 * 1024 * 1024)
-#define MEMP_NUM_PBUF           16384 /* PBUF_REF/ROM headers */
-#define MEMP_NUM_RAW_PCB        0
-#define MEMP_NUM_UDP_PCB        16
-#define MEMP_NUM_TCP_PCB        16384
+#define MEM_SIZE         (64 * 1024 * 1024)
+#define MEMP_NUM_PBUF    16384 /* PBUF_REF/ROM headers */
+#define MEMP_NUM_RAW_PCB 0
+#define MEMP_NUM_UDP_PCB 16
+/* 100,000 idle TLS connections per worker (docs/PERFORMANCE.md "Connection scale"); the pool
+ * is static and memp_init() touches every element: 131,072 x 312 B = 39 MiB resident. */
+#define MEMP_NUM_TCP_PCB        131072
 #define MEMP_NUM_TCP_PCB_LISTEN 64
 #define MEMP_NUM_TCP_SEG        65535 /* u16_t: the most lwIP allows */
 #define MEMP_NUM_REASSDATA      16
@@ -112,6 +114,19 @@
 /* RFC 6528 initial sequence numbers (platform/lwip/mg_isn.c). */
 #define LWIP_HOOK_FILENAME                        "mg_lwip_hooks.h"
 #define LWIP_HOOK_TCP_ISN(lip, lport, rip, rport) mg_lwip_tcp_isn(lip, lport, rip, rport)
+/* Hashed PCB lookup (platform/lwip/patches/0004): the bucket key, SipHash-2-4 under a key
+ * derived from the boot secret (platform/lwip/mg_isn.c). */
+#define LWIP_HOOK_TCP_PCB_HASH(lip, lport, rip, rport)                                             \
+	mg_isn_tuple_hash(ip4_addr_get_u32(ip_2_ip4(lip)), lport, ip4_addr_get_u32(ip_2_ip4(rip)), \
+	                  rport)
+/* Buckets of the active-PCB hash (a power of two, >= MEMP_NUM_TCP_PCB: chains of ~1) and of
+ * the TIME-WAIT one. */
+#define TCP_PCB_HASH_SIZE 131072
+#define TCP_TW_HASH_SIZE  32768
+/* An upstream connect may take over the 4-tuple of one of our TIME-WAIT PCBs that is at least
+ * 1 s old (Linux: net.ipv4.tcp_tw_reuse = 1); ports are otherwise chosen per 4-tuple, so each
+ * upstream address and port has the whole ephemeral range (patch 0004). */
+#define TCP_TW_REUSE_CONNECT_MS 1000
 
 /* ---- statistics (exported by /stats and, later, /metrics) -------------- */
 #define LWIP_STATS         1

@@ -20,4 +20,11 @@ void mg_isn_init(const uint8_t secret[16]);
 uint32_t mg_isn_compute(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
                         uint64_t usec);
 
+/*
+ * mg_isn_tuple_hash() is the bucket key of lwIP's PCB hash tables (LWIP_HOOK_TCP_PCB_HASH):
+ * SipHash-2-4 of the 4-tuple under a second key derived from the secret (so that the hash
+ * tells nothing about the ISN's F).  Same byte orders as mg_isn_compute().
+ */
+uint32_t mg_isn_tuple_hash(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport);
+
 #endif /* MG_ISN_H */

@@ -40,3 +40,6 @@ UNIT_DEPS_SRCS += platform/init/ntp.c
 UNIT_DEPS_SRCS += gateway/obs/mg_merge.c
 # Source-port steering for several workers (gateway/net/mg_steer.c).
 UNIT_DEPS_SRCS += gateway/net/mg_steer.c
+# lwIP itself, for the hashed PCB lookup of our patch 0004 (test_lwip_pcb_hash.c provides the
+# platform functions mg_sys.c gives the gateway).
+UNIT_LIBS += $(LWIP_LIB)

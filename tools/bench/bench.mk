@@ -3,6 +3,8 @@
 #   make bench            Meshgate and HAProxy 2.6 side by side; results into docs/perf/
 #   make bench BENCH_QUICK=1   a short run (about 2 minutes) for iteration
 #   make bench BENCH_ONLY=keepalive,handshake   some phases only
+#   make bench BENCH_ONLY=idle100k   100,000 idle TLS connections on one worker, Meshgate only
+#                         (about 5 minutes; not in the default run; docs/perf/idle100k.md)
 #   BENCH_PORT=tap make bench   the gateway on a TAP port instead of af_packet on a veth pair
 #   make bench-crypto     mbedTLS's own speed (programs/test/benchmark) with our configuration
 BENCH_QUICK ?=

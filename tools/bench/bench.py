@@ -27,6 +27,11 @@ Measured per proxy (phases):
               worker processes share here), requests per worker, CPU per request.  On a
               2-core machine the second worker takes the clients' core: see
               docs/PERFORMANCE.md for what this can and cannot show.
+  idle100k    Meshgate only, not part of the default run (several minutes): 100,000 idle TLS
+              connections (one keep-alive request each, then idle) on one worker from six client
+              processes and source addresses; RSS and mbedTLS
+              bytes per connection, the worker's busy share while they sit idle.  Writes
+              OUT/idle100k.json and OUT/idle100k.md (not results.*).
 
 Writes OUT/results.json, OUT/results.md (the table), OUT/chart.dat and OUT/chart.png (gnuplot).
 Needs root (ip netns), nginx, haproxy, h2load, openssl, gnuplot; exits 77 (skip) without them.
@@ -167,7 +172,7 @@ http {{
 
     # ---------------------------------------------------------------- the proxies
 
-    def gateway_config(self, jwt):
+    def gateway_config(self, jwt, idle100k=False):
         cfg = {
             "appliance": {
                 "interfaces": [{"name": "data0", "device": (
@@ -184,6 +189,11 @@ http {{
                     "certificateChain": str(self.pki / "ec.crt"),
                     "privateKey": str(self.pki / "ec.key")}}}}]}},
         }
+        if idle100k:
+            # Opening 100,000 connections takes minutes here (over 300 s, the most a request
+            # head may take): each connection makes one request first and then idles as a
+            # keep-alive connection, closed only after idleTimeoutMs (the most: one hour).
+            cfg["appliance"]["proxy"]["idleTimeoutMs"] = 3600000
         if jwt:
             # A requirement attaches to a gateway route: the JWT run routes everything through
             # gateway route "api" to virtual node "web" (the same upstream), and checks there.
@@ -203,9 +213,9 @@ http {{
                 {"portMapping": {"port": UPSTREAM, "protocol": "http"}}]}}]
         return cfg
 
-    def start_gateway(self, jwt=False):
-        path = self.work / f"gateway{'-jwt' if jwt else ''}.json"
-        path.write_text(json.dumps(self.gateway_config(jwt), indent=1))
+    def start_gateway(self, jwt=False, idle100k=False):
+        path = self.work / f"gateway{'-jwt' if jwt else ''}{'-idle100k' if idle100k else ''}.json"
+        path.write_text(json.dumps(self.gateway_config(jwt, idle100k), indent=1))
         chk = subprocess.run([self.args.gateway, "--check", str(path)],
                              capture_output=True, text=True)
         if chk.returncode != 0:
@@ -563,6 +573,90 @@ backend vs_default
         if res.get("1", {}).get("rps") and res.get("2", {}).get("rps"):
             res["scaling_2_over_1"] = round(res["2"]["rps"] / res["1"]["rps"], 2)
         return res
+    def phase_idle100k(self, pid, n=100000):
+        """<n> idle TLS connections on the gateway's one worker, from five source addresses
+        (one address has fewer than 64k ports)."""
+        # Six holder processes (the hard limit on open files here is 20,000 per process), each
+        # with its own source address (the kernel's ephemeral range per address is < 64k).
+        k = max(1, (n + 17999) // 18000)
+        srcs = [f"10.99.0.{11 + i}" for i in range(k)]
+        for a in srcs:
+            subprocess.run(["ip", "-n", self.ns, "addr", "add", f"{a}/{PREFIX}", "dev", IFACE],
+                           check=True)
+        self.nsrun(["sysctl", "-qw", "net.ipv4.ip_local_port_range=1024 65000"], 10)
+        self.gw_cpu()
+        s0 = self.last_stats
+        tls0, before = s0["tls"]["mem_in_use"], self.rss_kib(pid)
+        holder = TOP / "tools/bench/hold_tls.py"
+        errf = open(self.work / "hold100k.log", "w")
+        t0 = time.monotonic()
+        procs = []
+        for i, a in enumerate(srcs):
+            procs.append(subprocess.Popen(
+                ["ip", "netns", "exec", self.ns, "taskset", "-c", CLIENT_CPU,
+                 "/usr/bin/python3", str(holder), GW, str(GW_TLS),
+                 str(n // k + (1 if i < n % k else 0)), str(self.pki / "ca.crt"), HOST, a,
+                 "request"],
+                stdout=subprocess.PIPE, stderr=errf, text=True, start_new_session=True))
+        # Bounded: every connect has 30 s in the holder; the whole run 30 minutes.
+        killer = subprocess.Popen(["sleep", "1800"])
+        opened = herrors = 0
+        lines = []
+        try:
+            for p in procs:
+                line = ""
+                while not line and p.poll() is None and killer.poll() is None:
+                    line = p.stdout.readline().strip()
+                lines.append(line)
+                m = re.match(r"open (\d+) errors (\d+)", line)
+                if m:
+                    opened += int(m.group(1))
+                    herrors += int(m.group(2))
+            open_s = time.monotonic() - t0
+            time.sleep(5)  # the gateway releases idle connections' buffers within 2 s
+            after = self.rss_kib(pid)
+            c0 = self.gw_cpu()
+            s1 = self.last_stats
+            time.sleep(10)
+            c1 = self.gw_cpu()
+            holder_kib = sum(self.rss_kib(p.pid) for p in procs if p.poll() is None)
+        finally:
+            killer.kill()
+            for p in procs:
+                try:
+                    os.killpg(p.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+            for p in procs:
+                try:
+                    p.wait(timeout=120)
+                except subprocess.TimeoutExpired:
+                    os.killpg(p.pid, signal.SIGKILL)
+                    p.wait()
+            errf.close()
+        if opened == 0:
+            return {"error": f"holders: {lines} (see {self.work / 'hold100k.log'})"}
+        pools = {k: v["in_use"] for k, v in s1.get("pools", {}).items()}
+        return {"connections": opened, "holder_errors": herrors, "holders": k,
+                "open_seconds": round(open_s, 1),
+                "gateway_conns_open": s1["conns"]["open"], "conns": s1["conns"], "tcp": s1["tcp"],
+                "rss_before_kib": before, "rss_after_kib": after,
+                "bytes_per_conn": (after - before) * 1024 / opened,
+                "tls_alloc_bytes_per_conn": (s1["tls"]["mem_in_use"] - tls0) / opened,
+                "tls": s1["tls"], "pools_in_use": pools,
+                "idle_busy_share": (c1 - c0) / 10.0, "client_rss_kib": holder_kib}
+
+    def run_idle100k(self):
+        proc, why = self.start_gateway(idle100k=True)
+        if proc is None:
+            raise RuntimeError(f"gateway --check refused the bench config: {why}")
+        try:
+            log("meshgate: 100,000 idle TLS connections")
+            self.safe(self.results["meshgate"], "idle100k",
+                      lambda: self.phase_idle100k(proc.pid, int(os.environ.get("BENCH_IDLE_N", "100000"))))
+        finally:
+            self.stop(proc)
+            subprocess.run(["ip", "-n", self.ns, "link", "del", IFACE], capture_output=True)
 
     # ---------------------------------------------------------------- the run
 
@@ -762,9 +856,10 @@ def main():
     ap.add_argument("--only", default="keepalive,jwt,saturation,handshake,idle,workers")
     args = ap.parse_args()
     only = set(args.only.split(","))
-    needed = ("nginx", "h2load", "openssl", "ip", "taskset", "curl") + \
-        (() if only <= {"workers"} else ("haproxy",))  # the workers phase runs Meshgate alone
-    missing = [c for c in needed if shutil.which(c) is None]
+    # The workers and idle100k phases run Meshgate alone.
+    need = ("nginx", "h2load", "openssl", "ip", "taskset", "curl") + \
+        (() if only <= {"workers", "idle100k"} else ("haproxy",))
+    missing = [c for c in need if shutil.which(c) is None]
     if os.geteuid() != 0:
         missing.append("root")
     if missing or not os.path.exists(args.gateway):
@@ -783,6 +878,38 @@ def main():
     machine = (f"{cpu}, {os.cpu_count()} CPUs, "
                f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') >> 30} GiB, "
                f"{subprocess.run(['uname', '-r'], capture_output=True, text=True).stdout.strip()}")
+    if only == {"idle100k"}:
+        try:
+            b.setup()
+            b.run_idle100k()
+        finally:
+            b.teardown()
+        r = b.results["meshgate"].get("idle100k", {})
+        r["machine"] = machine
+        (b.out / "idle100k.json").write_text(json.dumps(r, indent=1, default=str) + "\n")
+        lines = [f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {machine}", ""]
+        if "error" in r:
+            lines.append(f"idle100k: error: {r['error']}")
+        else:
+            lines += [
+                "| idle TLS 1.3 connections, one worker | value |", "|---|---|",
+                f"| connections held (client; gateway `conns.open`) | {r['connections']:,}; "
+                f"{r['gateway_conns_open']:,} |",
+                f"| time to open them | {r['open_seconds']} s |",
+                f"| gateway RSS before → after | {r['rss_before_kib'] / 1024:,.0f} MiB → "
+                f"{r['rss_after_kib'] / 1024:,.0f} MiB |",
+                f"| RSS growth per connection | {r['bytes_per_conn']:,.0f} B |",
+                f"| bytes mbedTLS holds per connection | {r['tls_alloc_bytes_per_conn']:,.0f} B |",
+                f"| worker busy share while they sit idle (10 s) | "
+                f"{r['idle_busy_share'] * 100:.2f} % |",
+                f"| longest PCB hash chain seen | {r['tcp'].get('hash_max_chain')} |",
+                f"| the client's RSS (Python, for scale) | {r['client_rss_kib'] / 1024:,.0f} MiB |"]
+        (b.out / "idle100k.md").write_text("\n".join(lines) + "\n")
+        print("\n".join(lines))
+        return 0
+    if "idle100k" in only:
+        log("idle100k runs alone (BENCH_ONLY=idle100k): left out of this run")
+        only.discard("idle100k")
     try:
         b.setup()
         for who in ("meshgate", "haproxy"):
