@@ -1261,11 +1261,10 @@ on_frame_recv(nghttp2_session *ng, const nghttp2_frame *f, void *ud)
 	 * streams it opens, past which it is a flood (CVE-2019-9512/9515 done politely). */
 	if (f->hd.stream_id == 0 || f->hd.type == NGHTTP2_PRIORITY) {
 		hc->control_frames++;
-		if (hc->control_frames > MG_H2_CONTROL_BUDGET + 100 * hc->opened && !hc->goaway) {
-			hc->goaway = true;
+		if (hc->control_frames > MG_H2_CONTROL_BUDGET + 100 * hc->opened) {
+			/* Fail the session: conn_recv() sends GOAWAY if it can and resets. */
 			hc->why = MG_H2_GA_FLOOD;
-			h2.st.goaway[MG_H2_GA_FLOOD]++;
-			nghttp2_session_terminate_session(ng, NGHTTP2_ENHANCE_YOUR_CALM);
+			return NGHTTP2_ERR_CALLBACK_FAILURE;
 		}
 	}
 	if (st == NULL)
@@ -1526,8 +1525,8 @@ conn_recv(struct h2conn *hc)
 				why = MG_H2_GA_MEMORY;
 				code = NGHTTP2_ENHANCE_YOUR_CALM;
 			} else if (rc == NGHTTP2_ERR_CALLBACK_FAILURE &&
-			           hc->why == MG_H2_GA_HEADERS) {
-				why = MG_H2_GA_HEADERS;
+			           (hc->why == MG_H2_GA_HEADERS || hc->why == MG_H2_GA_FLOOD)) {
+				why = (enum mg_h2_goaway)hc->why;
 				code = NGHTTP2_ENHANCE_YOUR_CALM;
 			}
 			hc->why = (uint8_t)why;
@@ -1613,7 +1612,10 @@ c_readable(struct mg_conn *c)
 		flush_pending(hc);
 		conn_send(hc);
 		hc->running = false;
-		conn_close(hc, hc->why != MG_H2_GA_NONE && !hc->goaway);
+		/* A protocol error or an attack: the GOAWAY goes if the socket takes it now,
+		 * then the connection is reset, so that a client that stopped reading holds
+		 * nothing of the gateway's (its unsent data, its pcb) for minutes. */
+		conn_close(hc, hc->why != MG_H2_GA_NONE);
 		return;
 	}
 	run(hc);

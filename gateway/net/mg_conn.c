@@ -629,6 +629,11 @@ mg_conn_close(struct mg_conn *c)
 	}
 	rx_drop(c);
 	detach(pcb);
+#if TCP_QUEUE_OOSEQ
+	/* Nothing more will be read: segments held out of order (mbufs) go now, not when the
+	 * closing pcb finally dies (FIN_WAIT can last minutes toward a peer that stopped). */
+	tcp_free_ooseq(pcb);
+#endif
 	if (tcp_close(pcb) != ERR_OK) {
 		tcp_abort(pcb);
 		if (c->depth > 0)

@@ -278,9 +278,16 @@ def stats_back_to_baseline(timeout=30.0):
             if not diff:
                 return
             if time.monotonic() > deadline:
+                # What still holds them: the TCP and connection sections, for the log.
+                try:
+                    full = json.loads(curl(ctx, ctx.fmt("http://{gw}:{admin}/stats"))[1])
+                    where = {k: full.get(k) for k in ("tcp", "conns", "h2", "h2_upstream")}
+                except (ValueError, IndexError):
+                    where = {}
                 fail(f"buffers not back to baseline after {timeout:g}s: " + ", ".join(
                     f"{k} {n} (baseline {b}, {n - b:+d})" if None not in (n, b) else
-                    f"{k} {n} (baseline {b})" for k, (n, b) in sorted(diff.items())))
+                    f"{k} {n} (baseline {b})" for k, (n, b) in sorted(diff.items())),
+                    json.dumps(where))
             time.sleep(0.5)
     return Step(f"/stats back to baseline within {timeout:g}s", step)
 
