@@ -30,6 +30,7 @@
 
 #include "gateway/core/mg_pool.h"
 #include "gateway/h2/mg_h2.h"
+#include "gateway/h2/mg_h2_mem.h"
 #include "gateway/http/mg_chunked.h"
 #include "gateway/http/mg_h1.h"
 #include "gateway/http/mg_http_util.h"
@@ -118,7 +119,7 @@ struct h2conn {
 	LIST_HEAD(, stream) streams;
 	TAILQ_HEAD(, stream) pending;
 	uint32_t nstreams;
-	size_t mem;
+	struct mg_h2_mem mem; /* what nghttp2 holds for it */
 	uint64_t opened, early_resets, control_frames;
 	bool running;   /* inside run(): peer methods only mark */
 	bool scheduled; /* on h2.dirty */
@@ -212,76 +213,6 @@ mg_h2_preface(const void *p, size_t n)
 	if (memcmp(p, preface, k) != 0)
 		return 0;
 	return k == sizeof(preface) - 1 ? 1 : -1;
-}
-
-/* ---- memory: nghttp2's allocations, counted and capped per connection ---------------- */
-
-struct memhdr {
-	size_t size;
-	size_t pad;
-};
-
-static void *
-mem_malloc(size_t size, void *ud)
-{
-	struct h2conn *hc = ud;
-	struct memhdr *h;
-
-	if (size > MG_H2_MEM_CAP || hc->mem + size > MG_H2_MEM_CAP) {
-		h2.st.mem_refused++;
-		return NULL;
-	}
-	h = malloc(sizeof(*h) + size);
-	if (h == NULL)
-		return NULL;
-	h->size = size;
-	hc->mem += size;
-	h2.st.mem += size;
-	return h + 1;
-}
-
-static void
-mem_free(void *p, void *ud)
-{
-	struct h2conn *hc = ud;
-	struct memhdr *h;
-
-	if (p == NULL)
-		return;
-	h = (struct memhdr *)p - 1;
-	hc->mem -= h->size;
-	h2.st.mem -= h->size;
-	free(h);
-}
-
-static void *
-mem_calloc(size_t n, size_t size, void *ud)
-{
-	void *p;
-
-	if (size != 0 && n > SIZE_MAX / size)
-		return NULL;
-	p = mem_malloc(n * size, ud);
-	if (p != NULL)
-		memset(p, 0, n * size);
-	return p;
-}
-
-static void *
-mem_realloc(void *p, size_t size, void *ud)
-{
-	struct memhdr *h;
-	void *q;
-
-	if (p == NULL)
-		return mem_malloc(size, ud);
-	h = (struct memhdr *)p - 1;
-	q = mem_malloc(size, ud);
-	if (q == NULL)
-		return NULL;
-	memcpy(q, p, h->size < size ? h->size : size);
-	mem_free(p, ud);
-	return q;
 }
 
 /* ---- buffers ------------------------------------------------------------------------ */
@@ -412,9 +343,9 @@ stream_free(struct stream *st)
 	buf_put(&st->in);
 	buf_put(&st->out);
 	if (st->trailers != NULL)
-		mem_free(st->trailers, hc);
+		mg_h2_mem_free(st->trailers, &hc->mem);
 	if (st->rtr != NULL)
-		mem_free(st->rtr, hc);
+		mg_h2_mem_free(st->rtr, &hc->mem);
 	hc->nstreams--;
 	h2.st.active_streams--;
 	if (hc->nstreams == 0)
@@ -851,7 +782,7 @@ keep_trailers(struct stream *st)
 			need += h2.trailers[i].name.len + h2.trailers[i].value.len + 2;
 	if (need == 0)
 		return;
-	st->trailers = mem_malloc(need, st->hc);
+	st->trailers = mg_h2_mem_malloc(need, &st->hc->mem);
 	if (st->trailers == NULL)
 		return;
 	p = st->trailers;
@@ -1148,7 +1079,7 @@ on_header(nghttp2_session *ng, const nghttp2_frame *f, const uint8_t *name, size
 		if (!st->req_chunked || !st->head_done || st->end_sent ||
 		    st->rtr_len + need > MG_CHUNKED_DEFAULT_MAX_TRAILER - 2)
 			return 0;
-		p = mem_realloc(st->rtr, st->rtr_len + need, hc);
+		p = mg_h2_mem_realloc(st->rtr, st->rtr_len + need, &hc->mem);
 		if (p == NULL)
 			return 0;
 		st->rtr = p;
@@ -1688,7 +1619,7 @@ mg_h2_serve(const struct mg_proxy_listener_conf *lc, struct mg_conn *c, struct m
 	hc = mg_pool_get(&h2.conn_pool);
 	if (hc == NULL)
 		return -ENOMEM;
-	mem = (nghttp2_mem){hc, mem_malloc, mem_free, mem_calloc, mem_realloc};
+	mg_h2_mem_setup(&hc->mem, &mem, MG_H2_MEM_CAP, &h2.st.mem, &h2.st.mem_refused);
 	if (nghttp2_session_callbacks_new(&cb) != 0) {
 		free(hc);
 		return -ENOMEM;

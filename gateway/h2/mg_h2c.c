@@ -27,6 +27,7 @@
 
 #include "gateway/core/mg_pool.h"
 #include "gateway/h2/mg_grpc.h"
+#include "gateway/h2/mg_h2_mem.h"
 #include "gateway/h2/mg_h2c.h"
 #include "gateway/http/mg_chunked.h"
 #include "gateway/http/mg_h1.h"
@@ -100,10 +101,10 @@ struct mg_h2c_conn {
 	LIST_HEAD(, stream) streams;
 	TAILQ_HEAD(, stream) pending;
 	uint32_t nstreams;
-	size_t mem;
-	bool ready;   /* TCP (and TLS with ALPN h2) up */
-	bool goaway;  /* no new streams */
-	bool running; /* inside run() */
+	struct mg_h2_mem mem; /* what nghttp2 holds for it */
+	bool ready;           /* TCP (and TLS with ALPN h2) up */
+	bool goaway;          /* no new streams */
+	bool running;         /* inside run() */
 	bool scheduled, dead, idle, freed_stream;
 	LIST_ENTRY(mg_h2c_conn) dlink;
 };
@@ -146,74 +147,6 @@ mg_h2c_init(uint32_t max_streams, uint32_t n_bufs)
 	if (rc != 0)
 		mg_pool_destroy(&h2c.streams);
 	return rc;
-}
-
-/* ---- memory: nghttp2's allocations, counted and capped per connection ---------------- */
-
-struct memhdr {
-	size_t size;
-	size_t pad;
-};
-
-static void *
-mem_malloc(size_t size, void *ud)
-{
-	struct mg_h2c_conn *hc = ud;
-	struct memhdr *h;
-
-	if (size > MG_H2C_MEM_CAP || hc->mem + size > MG_H2C_MEM_CAP)
-		return NULL;
-	h = malloc(sizeof(*h) + size);
-	if (h == NULL)
-		return NULL;
-	h->size = size;
-	hc->mem += size;
-	h2c.st.mem += size;
-	return h + 1;
-}
-
-static void
-mem_free(void *p, void *ud)
-{
-	struct mg_h2c_conn *hc = ud;
-	struct memhdr *h;
-
-	if (p == NULL)
-		return;
-	h = (struct memhdr *)p - 1;
-	hc->mem -= h->size;
-	h2c.st.mem -= h->size;
-	free(h);
-}
-
-static void *
-mem_calloc(size_t n, size_t size, void *ud)
-{
-	void *p;
-
-	if (size != 0 && n > SIZE_MAX / size)
-		return NULL;
-	p = mem_malloc(n * size, ud);
-	if (p != NULL)
-		memset(p, 0, n * size);
-	return p;
-}
-
-static void *
-mem_realloc(void *p, size_t size, void *ud)
-{
-	struct memhdr *h;
-	void *q;
-
-	if (p == NULL)
-		return mem_malloc(size, ud);
-	h = (struct memhdr *)p - 1;
-	q = mem_malloc(size, ud);
-	if (q == NULL)
-		return NULL;
-	memcpy(q, p, h->size < size ? h->size : size);
-	mem_free(p, ud);
-	return q;
 }
 
 /* ---- scheduling --------------------------------------------------------------------- */
@@ -1488,7 +1421,7 @@ conn_new(struct mg_endpoint *ep)
 	hc = calloc(1, sizeof(*hc));
 	if (hc == NULL)
 		return NULL;
-	mem = (nghttp2_mem){hc, mem_malloc, mem_free, mem_calloc, mem_realloc};
+	mg_h2_mem_setup(&hc->mem, &mem, MG_H2C_MEM_CAP, &h2c.st.mem, NULL);
 	if (nghttp2_session_callbacks_new(&cb) != 0) {
 		free(hc);
 		return NULL;

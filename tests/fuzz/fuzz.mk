@@ -74,7 +74,7 @@ FUZZ_shell_SRCS = platform/shell/mg_shell.c
 FUZZ_grpc_SRCS = gateway/h2/mg_grpc.c gateway/http/mg_http_util.c gateway/http/mg_http_lex.c gateway/http/mg_h1.c
 # The HTTP/2 server (gateway/h2/mg_h2.c) over a virtual connection, with lwIP's timers and
 # mg_conn (virtual connections) compiled in; nghttp2 from Debian (uninstrumented).
-FUZZ_h2_SRCS   = gateway/h2/mg_h2.c gateway/net/mg_conn.c gateway/net/mg_wheel.c \
+FUZZ_h2_SRCS   = gateway/h2/mg_h2.c gateway/h2/mg_h2_mem.c gateway/net/mg_conn.c gateway/net/mg_wheel.c \
 		 gateway/core/mg_pool.c gateway/http/mg_h1.c gateway/http/mg_http_lex.c \
 		 gateway/http/mg_http_util.c gateway/http/mg_chunked.c $(LWIP_SRCS) \
 		 platform/lwip/mg_isn.c platform/lwip/mg_siphash.c
@@ -82,7 +82,7 @@ FUZZ_h2_CFLAGS = $(LWIP_INC) $(DPDK_INC) -Wno-tautological-constant-out-of-range
 FUZZ_h2_LIBS   = -lnghttp2
 # The HTTP/2 client toward upstreams (gateway/h2/mg_h2c.c), the same way: its upstream
 # connection is a virtual connection serving the input.
-FUZZ_h2c_SRCS   = gateway/h2/mg_h2c.c gateway/h2/mg_grpc.c gateway/net/mg_conn.c \
+FUZZ_h2c_SRCS   = gateway/h2/mg_h2c.c gateway/h2/mg_h2_mem.c gateway/h2/mg_grpc.c gateway/net/mg_conn.c \
 		  gateway/net/mg_wheel.c gateway/core/mg_pool.c \
 		  gateway/http/mg_h1.c gateway/http/mg_http_lex.c gateway/http/mg_http_util.c \
 		  gateway/http/mg_chunked.c $(LWIP_SRCS) platform/lwip/mg_isn.c \
