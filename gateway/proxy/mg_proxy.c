@@ -1356,6 +1356,7 @@ static bool
 send_response_head(struct session *s, uint32_t len)
 {
 	struct mg_h1_response r;
+	size_t body_now = 0;
 	ssize_t n;
 
 	mg_h1_response_init(&r, px.fields, SCRATCH_FIELDS, NULL, s->method);
@@ -1434,14 +1435,32 @@ send_response_head(struct session *s, uint32_t len)
 		mg_pool_put(&px.bufs, s->replay);
 	s->replay = NULL;
 	s->replayable = false;
-	down_write(s, px.out, (size_t)n, r.head.body != MG_H1_BODY_NONE);
+	/* The head and as much of a length-delimited body as is here go out as one write:
+	 * under TLS each write is a record of its own, and two records written apart leave as
+	 * two segments (and draw an ACK of their own from the client). */
+	if (r.head.body == MG_H1_BODY_LENGTH && r.head.content_length > 0) {
+		size_t room = down_space(s) - (size_t)n;
+
+		body_now = s->uin->len - len;
+		if (body_now > r.head.content_length)
+			body_now = (size_t)r.head.content_length;
+		if (body_now > room)
+			body_now = room;
+		if (body_now > sizeof(px.out) - (size_t)n)
+			body_now = sizeof(px.out) - (size_t)n;
+		memcpy(px.out + n, s->uin->data + len, body_now);
+		s->obs.tx_bytes += body_now; /* obs: body bytes sent */
+	}
+	down_write(s, px.out, (size_t)n + body_now,
+	           r.head.body != MG_H1_BODY_NONE &&
+	               (r.head.body != MG_H1_BODY_LENGTH || body_now < r.head.content_length));
 	count_status(r.status);
 	mg_obs_first_byte(&s->obs);
 	mg_obs_status(&s->obs, r.status);
 	s->resp_started = true;
-	buf_consume(s->uin, len);
+	buf_consume(s->uin, len + body_now);
 	s->resp_body = (uint8_t)r.head.body;
-	s->resp_left = r.head.content_length;
+	s->resp_left = r.head.content_length - body_now;
 	if (r.head.body == MG_H1_BODY_TUNNEL) {
 		/* 101: from here on, bytes flow both ways until both sides close. */
 		s->rq = RQ_TUNNEL;
@@ -1520,24 +1539,37 @@ forward_response_body(struct session *s)
 			session_end(s, true);
 			return false;
 		}
+		/* The chunk's size line, data and CRLF, and the last chunk if it ends here, go
+		 * out as one write: under TLS each write is a record of its own, and records
+		 * written apart become segments of their own. */
+		size_t o = 0;
 		if (sp.data_len > 0) {
 			n = mg_chunked_write_size(line, sizeof(line), sp.data_len);
-			down_write(s, line, (size_t)n, true);
-			down_write(s, sp.data, sp.data_len, true);
-			down_write(s, "\r\n", 2, true);
+			if ((size_t)n + sp.data_len + 2 <= sizeof(px.out)) {
+				memcpy(px.out, line, (size_t)n);
+				memcpy(px.out + n, sp.data, sp.data_len);
+				memcpy(px.out + (size_t)n + sp.data_len, "\r\n", 2);
+				o = (size_t)n + sp.data_len + 2;
+			} else {
+				down_write(s, line, (size_t)n, true);
+				down_write(s, sp.data, sp.data_len, true);
+				down_write(s, "\r\n", 2, true);
+			}
 		}
 		if (mg_chunked_done(&s->resp_ch)) {
 			ssize_t e = mg_chunked_write_end(
-			    px.out, sizeof(px.out), px.trailers,
+			    px.out + o, sizeof(px.out) - o, px.trailers,
 			    forwardable_trailers(px.trailers, s->resp_ch.ntrailers));
-			if (e < 0 || down_space(s) < (size_t)e) {
+			if (e < 0 || down_space(s) < o + (size_t)e) {
 				session_end(s, true);
 				return false;
 			}
-			down_write(s, px.out, (size_t)e, false);
+			down_write(s, px.out, o + (size_t)e, false);
 			buf_consume(s->uin, (size_t)used);
 			break;
 		}
+		if (o > 0)
+			down_write(s, px.out, o, true);
 		buf_consume(s->uin, (size_t)used);
 		if (used == 0) {
 			if (s->uin->len == px.buf_size) {
