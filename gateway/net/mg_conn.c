@@ -32,6 +32,7 @@ enum {
 	F_ABORTED = 1 << 5,     /* tcp_abort() called inside an lwIP callback */
 	F_VIRTUAL = 1 << 6,     /* a virtual connection (mg_vconn_new) */
 	F_SYN_LATER = 1 << 7,   /* on cn.syn_later: its SYN waits for the worker loop */
+	F_OUT_LATER = 1 << 8,   /* on cn.out_later: tcp_output() when the callbacks return */
 };
 
 /*
@@ -61,6 +62,7 @@ struct mg_conn {
 	uint32_t v_paddr, v_laddr;
 	uint16_t v_pport, v_lport;
 	LIST_ENTRY(mg_conn) syn_link;
+	LIST_ENTRY(mg_conn) out_link;
 };
 
 struct listener {
@@ -77,6 +79,12 @@ static struct {
 	bool wheel_running;
 	LIST_HEAD(, mg_conn) syn_later; /* connects whose SYN must still be sent */
 	bool syn_timer;
+	/* Output written to connections other than the one whose callback runs waits until the
+	 * outermost callback returns (out_later), so what one event writes to a connection
+	 * leaves in as few segments as it fits: a proxied response's TLS records, a request's
+	 * head and body.  <active> is the nesting of callbacks over all connections. */
+	uint32_t active;
+	LIST_HEAD(, mg_conn) out_later;
 } cn;
 
 static const char *const reason_names[MG_CONN_REASON_MAX] = {
@@ -128,6 +136,8 @@ conn_release(struct mg_conn *c)
 {
 	if (c->flags & F_SYN_LATER)
 		LIST_REMOVE(c, syn_link);
+	if (c->flags & F_OUT_LATER)
+		LIST_REMOVE(c, out_link);
 	wheel_remove(c);
 	rx_drop(c);
 	mg_pool_put(&cn.pool, c);
@@ -137,6 +147,38 @@ static inline void
 enter(struct mg_conn *c)
 {
 	c->depth++;
+	cn.active++;
+}
+
+/* Sends what was written to the connections on cn.out_later. */
+static void
+out_later_flush(void)
+{
+	struct mg_conn *c;
+
+	while ((c = LIST_FIRST(&cn.out_later)) != NULL) {
+		LIST_REMOVE(c, out_link);
+		c->flags &= (uint16_t)~F_OUT_LATER;
+		if (c->pcb != NULL && !(c->flags & F_DEAD))
+			tcp_output(c->pcb);
+	}
+}
+
+/* Output is due on <c>: now, when its own callback returns, or when the outermost callback
+ * returns (the owner of another connection wrote to it). */
+static void
+output_due(struct mg_conn *c)
+{
+	if (c->depth > 0) {
+		c->flags |= F_NEED_OUTPUT;
+	} else if (cn.active > 0) {
+		if (!(c->flags & F_OUT_LATER)) {
+			c->flags |= F_OUT_LATER;
+			LIST_INSERT_HEAD(&cn.out_later, c, out_link);
+		}
+	} else {
+		tcp_output(c->pcb);
+	}
 }
 
 /* Leaves a callback: pushes output written during it, recycles a dead
@@ -147,14 +189,17 @@ leave(struct mg_conn *c)
 {
 	err_t rc = (c->flags & F_ABORTED) ? ERR_ABRT : ERR_OK;
 
-	if (--c->depth > 0)
-		return rc;
-	if ((c->flags & (F_NEED_OUTPUT | F_DEAD)) == F_NEED_OUTPUT && c->pcb != NULL) {
-		c->flags &= (uint16_t)~F_NEED_OUTPUT;
-		tcp_output(c->pcb);
+	cn.active--;
+	if (--c->depth == 0) {
+		if ((c->flags & (F_NEED_OUTPUT | F_DEAD)) == F_NEED_OUTPUT && c->pcb != NULL) {
+			c->flags &= (uint16_t)~F_NEED_OUTPUT;
+			tcp_output(c->pcb);
+		}
+		if (c->flags & F_DEAD)
+			conn_release(c);
 	}
-	if (c->flags & F_DEAD)
-		conn_release(c);
+	if (cn.active == 0)
+		out_later_flush();
 	return rc;
 }
 
@@ -581,10 +626,7 @@ mg_conn_write(struct mg_conn *c, const void *buf, size_t len, bool more)
 	}
 	if (done == 0)
 		return len == 0 ? 0 : MG_CONN_AGAIN;
-	if (c->depth > 0)
-		c->flags |= F_NEED_OUTPUT;
-	else
-		tcp_output(c->pcb);
+	output_due(c);
 	return (int)done;
 }
 
@@ -597,12 +639,8 @@ mg_conn_shutdown_write(struct mg_conn *c)
 	}
 	if (c->pcb == NULL)
 		return;
-	if (tcp_shutdown(c->pcb, 0, 1) == ERR_OK) {
-		if (c->depth > 0)
-			c->flags |= F_NEED_OUTPUT;
-		else
-			tcp_output(c->pcb);
-	}
+	if (tcp_shutdown(c->pcb, 0, 1) == ERR_OK)
+		output_due(c);
 }
 
 void
