@@ -12,7 +12,10 @@ BENCH_ONLY  ?= keepalive,jwt,saturation,handshake,idle,workers
 BENCH_OUT   ?= docs/perf
 
 .PHONY: bench bench-crypto
+# The bench-only packages (HAProxy, gnuplot, ethtool, perf) are installed here when missing,
+# as `make run` and `make test` install theirs (tools/deps.sh is quick when all are there).
 bench: $(GATEWAY)
+	$(Q)MG_DEPS_BENCH=1 tools/deps.sh $(BUILD_ROOT)
 	$(Q)/usr/bin/python3 tools/bench/bench.py --gateway $(GATEWAY) --out $(BENCH_OUT) \
 		--work $(BUILD_ROOT)/bench --only $(BENCH_ONLY) $(if $(BENCH_QUICK),--quick)
 

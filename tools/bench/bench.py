@@ -417,6 +417,8 @@ backend vs_default
         t0 = self.tree_times(pid) if pid else (0, 0)
         c0 = cpu_fn()
         w0 = self.loop_cycles(self.last_stats) if cpu_fn == self.gw_cpu else None
+        p0 = self.port_packets(self.last_stats) if w0 is not None else None
+        m0 = time.monotonic()
         r = fn()
         c1 = cpu_fn()
         t1 = self.tree_times(pid) if pid else (0, 0)
@@ -426,8 +428,20 @@ backend vs_default
             busy = w1[0] - w0[0]
             idle = w1[1] - w0[1]
             r["busy_share"] = busy / max(1, busy + idle)
+            r["wall_s"] = time.monotonic() - m0
+            r["loop_s"] = (busy + idle) / self.last_stats["worker"]["tsc_hz"]
             r["cpu_got_s"] = (t1[0] - t0[0]) + (t1[1] - t0[1])
+            p1 = self.port_packets(self.last_stats)
+            r["port_rx_packets"], r["port_tx_packets"] = p1[0] - p0[0], p1[1] - p0[1]
         return r
+
+    @staticmethod
+    def port_packets(s):
+        """(received, sent) packets of the gateway's ports in a /stats snapshot: with the
+        requests or handshakes of a phase, how many packets each one costs."""
+        ports = s.get("ports") or []
+        return (sum(p.get("rx_packets", 0) for p in ports),
+                sum(p.get("tx_packets", 0) for p in ports))
 
     def phase_keepalive(self, who, port, cpu_fn, tag, headers=()):
         conns, per = (10, 200) if self.quick else (20, 250)
