@@ -8,10 +8,10 @@
  *    address), and steering is left to the device: the kernel's multi-queue TAP sends a
  *    flow's packets to the queue that last wrote packets of that flow (primed before the
  *    SYN by mg_steer_tap_prime()).
- *  - RSS (for NICs hashing with a Toeplitz key onto n queues through a round-robin
- *    redirection table of <reta_size> entries): ports whose reverse-direction hash
- *    (upstream -> gateway, rte_softrss over the 4-tuple) selects queue k.  With a symmetric
- *    key (mg_steer_symmetric_key) the forward direction hashes the same.
+ *  - RSS (for NICs hashing with a Toeplitz key onto n queues through a redirection table
+ *    of <reta_size> entries, round robin unless mg_steer_set_reta() gives the port's own): ports
+ * whose reverse-direction hash (upstream -> gateway, rte_softrss over the 4-tuple) selects queue k.
+ * With a symmetric key (mg_steer_symmetric_key) the forward direction hashes the same.
  *
  * Ports are host byte order, addresses network byte order (as lwIP and mg_conn keep them).
  */
@@ -31,6 +31,8 @@ struct mg_steer {
 	uint16_t reta_size;
 	uint32_t local_addr; /* this side's address (network order), for the RSS hash */
 	uint8_t key[40];
+	bool have_reta; /* <reta> holds the port's table; else entry i is queue i % n */
+	uint16_t reta[512];
 };
 
 /* 0x6d5a repeated: the Toeplitz key that hashes both directions of a flow alike. */
@@ -42,6 +44,9 @@ void mg_steer_init(struct mg_steer *s, unsigned int n, unsigned int k, uint32_t 
 /* mg_steer_set_rss() switches to the RSS policy with <key> (40 bytes). */
 void mg_steer_set_rss(struct mg_steer *s, const uint8_t *key, uint16_t reta_size,
                       uint32_t local_addr);
+
+/* mg_steer_set_reta() gives the port's redirection table (<size> entries, at most 512). */
+void mg_steer_set_reta(struct mg_steer *s, const uint16_t *reta, uint16_t size);
 
 /* The queue RSS picks for a packet from <src>:<sport> to <dst>:<dport>. */
 unsigned int mg_steer_rss_queue(const struct mg_steer *s, uint32_t src, uint32_t dst,

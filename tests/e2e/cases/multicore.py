@@ -7,12 +7,14 @@ the workers' counters and keep the per-worker ones apart.
 """
 
 import json
+import os
 import re
 import shutil
 import subprocess
 import time
 
-from steps import BASE_CONFIG, Case, Step, curl, fail, gateway_rejects, nginx, sh
+from steps import (BASE_CONFIG, Case, CaseSkipped, Step, curl, fail, gateway_rejects, nginx,
+                   sh)
 
 WORKERS2 = {
     "virtualGateway": {
@@ -149,4 +151,130 @@ CASES += [
         gateway_rejects(AF_PACKET2, r"workers 2: interface data0 is not a net_tap device",
                         name="af_packet-2-workers"),
     ]),
+]
+
+
+# ---------------------------------------------------------------- DPDK primary + secondary
+
+# With free hugepages (and hugetlbfs mounted) the gateway runs its workers as DPDK processes:
+# worker 0 the primary (it configures the TAP with 2 queue pairs), worker 1 a secondary that
+# attaches to queue 1 through EAL's IPC (the TAP PMD hands it the queue's descriptor).  The
+# kernel's multi-queue flow hash steers as in the cases above (TAP has no RSS here).
+HUGEPAGES = 256  # 2 MiB each: both workers' mempools (dataplane.mbufs each) and EAL's heap
+NR_HUGEPAGES = "/proc/sys/vm/nr_hugepages"
+HUGE_MNT = "/dev/hugepages"
+
+
+def meminfo(key):
+    with open("/proc/meminfo") as f:
+        m = re.search(rf"^{key}:\s+(\d+)", f.read(), re.M)
+    return int(m.group(1)) if m else 0
+
+
+def hugetlbfs_mounts():
+    with open("/proc/mounts") as f:
+        return [w[1] for w in (line.split() for line in f) if len(w) > 2 and w[2] == "hugetlbfs"]
+
+
+def eal_hugepage_files(prefix):
+    return [f"{d}/{f}" for d in hugetlbfs_mounts() if os.path.isdir(d)
+            for f in os.listdir(d) if f.startswith(prefix + "map_")]
+
+
+def reserve_hugepages(n=HUGEPAGES):
+    """Reserve <n> more 2 MiB hugepages (and mount hugetlbfs if none is) for this case only:
+    the gateways of other cases and other sessions choose their EAL mode by whether hugepages
+    are free, so the previous count (and mount state) comes back at teardown, on failure too."""
+    def step(ctx, desc):
+        try:
+            with open(NR_HUGEPAGES) as f:
+                before = int(f.read())
+        except OSError as e:
+            raise CaseSkipped(f"hugepages cannot be reserved here: {e}")
+        mounted_here = False
+
+        def restore_hugepages():
+            # The gateway has exited; its supervisor removed EAL's hugepage files.
+            with open(NR_HUGEPAGES, "w") as f:
+                f.write(str(before))
+            if mounted_here:
+                subprocess.run(["umount", HUGE_MNT], capture_output=True, timeout=10)
+            ctx.log(f"nr_hugepages restored to {before}; HugePages_Free "
+                    f"{meminfo('HugePages_Free')}")
+        ctx.cleanups.append(restore_hugepages)
+        try:
+            with open(NR_HUGEPAGES, "w") as f:
+                f.write(str(before + n))
+        except OSError as e:
+            raise CaseSkipped(f"hugepages cannot be reserved here: {e}")
+        free = meminfo("HugePages_Free")
+        if free < n:
+            raise CaseSkipped(f"hugepages cannot be reserved here: asked {n} more, "
+                              f"{free} free")
+        if not hugetlbfs_mounts():
+            os.makedirs(HUGE_MNT, exist_ok=True)
+            r = subprocess.run(["mount", "-t", "hugetlbfs", "nodev", HUGE_MNT],
+                               capture_output=True, text=True, timeout=10)
+            if r.returncode != 0:
+                raise CaseSkipped(f"cannot mount hugetlbfs on {HUGE_MNT}: {r.stderr.strip()}")
+            mounted_here = True
+        ctx.saved["huge_free"] = free
+        ctx.log(f"nr_hugepages {before} -> {before + n}; HugePages_Free {free}")
+    return Step(f"reserve {n} hugepages for this case (restored at teardown)", step)
+
+
+def runs_as_dpdk_processes():
+    def step(ctx, desc):
+        out = ctx.gateway_output()
+        for want in (r"DPDK primary \(worker 0\) and secondary processes",
+                     r"attached \(secondary process\): queue 1 of 2",
+                     r"\(0, net_tap\): 2 queue pairs, RSS not available"):
+            if not re.search(want, out):
+                fail(f"{desc}: no /{want}/ in the gateway's output", out)
+        kids = subprocess.run(["pgrep", "-P", str(ctx.gw.pid)], capture_output=True,
+                              text=True).stdout.split()
+        prefix = f"mg{ctx.gw.pid}"
+        if not os.path.isdir(f"/var/run/dpdk/{prefix}"):
+            fail(f"{desc}: no EAL runtime directory /var/run/dpdk/{prefix}")
+        files = eal_hugepage_files(prefix)
+        if not files:
+            fail(f"{desc}: no hugepage files {prefix}map_* in {hugetlbfs_mounts()}")
+        ctx.log(f"workers {kids}; {len(files)} hugepage files {prefix}map_*; HugePages_Free "
+                f"{meminfo('HugePages_Free')} of {ctx.saved['huge_free']}")
+    return Step("the workers are a DPDK primary and a secondary (2 queue pairs, hugepages)",
+                step)
+
+
+def eal_files_removed():
+    # (Not HugePages_Free: other sessions' gateways start in --in-memory mode while hugepages
+    # are free, and take some.)
+    def step(ctx, desc):
+        prefix = f"mg{ctx.gw.pid}"
+        left = eal_hugepage_files(prefix)
+        if left or os.path.exists(f"/var/run/dpdk/{prefix}"):
+            fail(f"{desc}: EAL files left: {left[:4]}, runtime directory "
+                 f"{os.path.exists(f'/var/run/dpdk/{prefix}')}")
+    return Step("the supervisor removed EAL's hugepage files and runtime directory", step)
+
+
+MPROC2 = dict(WORKERS2, appliance=dict(WORKERS2["appliance"],
+                                       dataplane={"workers": 2, "mbufs": 16384}))
+
+CASES += [
+    Case("multicore_mproc_primary_secondary", config=MPROC2, needs=("curl", "nginx"),
+         setup=[reserve_hugepages()],
+         steps=[
+             runs_as_dpdk_processes(),
+             nginx(8080, files={"f1k.bin": 1024}),
+             requests(N, f"{N} proxied requests, one connection each: all 200 with the body"),
+             both_workers_served(N),
+             promtool_accepts_summed_metrics(),
+             pause(4),
+             requests(20, "20 more after the pause: all 200"),
+             both_workers_served(N + 20),
+             sh("curl", "-sS", "--max-time", "5", "-X", "POST", "http://{gw}:{admin}/reload",
+                stdout=r"generation 2", desc="POST /reload reloads every worker"),
+             worker_death_stops_the_gateway(),
+             eal_files_removed(),
+         ]),
 ]
