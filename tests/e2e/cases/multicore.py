@@ -257,6 +257,29 @@ def eal_files_removed():
     return Step("the supervisor removed EAL's hugepage files and runtime directory", step)
 
 
+def arp_shared_between_workers():
+    """ARP reaches one queue; the worker that got it copies it to the other (over a ring)."""
+    def step(ctx, desc):
+        deadline = time.monotonic() + 5  # snapshots are at most 250 ms old
+        while True:
+            rc, out, err = curl(ctx, ctx.fmt("http://{gw}:{admin}/stats"))
+            if rc != 0:
+                fail(f"{desc}: GET /stats failed", err)
+            itf = json.loads(out)["ports"][0]
+            if itf.get("arp_shared", 0) > 0 and itf.get("arp_from_workers", 0) > 0:
+                break
+            if time.monotonic() > deadline:
+                fail(f"{desc}: /stats ports[0] {itf}")
+            time.sleep(0.3)
+        rc, out, err = curl(ctx, ctx.fmt("http://{gw}:{admin}/metrics"))
+        m = re.search(r'^meshgate_port_arp_share_dropped_total\{[^}]*\} (\d+)$', out, re.M)
+        if not m or int(m.group(1)) != 0:
+            fail(f"{desc}: meshgate_port_arp_share_dropped_total {m and m.group(0)}")
+        ctx.log(f"ARP frames shared {itf['arp_shared']}, taken from the other worker "
+                f"{itf['arp_from_workers']} (summed)")
+    return Step("ARP frames were copied between the workers, none lost", step)
+
+
 MPROC2 = dict(WORKERS2, appliance=dict(WORKERS2["appliance"],
                                        dataplane={"workers": 2, "mbufs": 16384}))
 
@@ -268,6 +291,7 @@ CASES += [
              nginx(8080, files={"f1k.bin": 1024}),
              requests(N, f"{N} proxied requests, one connection each: all 200 with the body"),
              both_workers_served(N),
+             arp_shared_between_workers(),
              promtool_accepts_summed_metrics(),
              pause(4),
              requests(20, "20 more after the pause: all 200"),
