@@ -521,11 +521,13 @@ start_services(void)
 			mg_steer_set_rss(&steer, key, rs, htonl(up->addr));
 			mg_steer_set_reta(&steer, reta, rs);
 			mg_conn_set_source_ports(mg_steer_port, NULL, &steer);
+			mg_dns_set_source_ports(mg_steer_port_ok, &steer);
 			mg_info("upstream source ports: those whose replies RSS sends to queue %u "
 			        "(interface %s, table of %u)",
 			        mg_workers_index(), up->name, rs);
 		} else {
 			mg_conn_set_source_ports(mg_steer_port, mg_steer_tap_prime, &steer);
+			mg_dns_set_source_ports(mg_steer_port_ok, &steer);
 		}
 	}
 	rc = mg_admin_start(&worker, htonl(aif->addr), ap->admin.port);

@@ -305,10 +305,14 @@ mg_port_init(struct mg_port *port, uint16_t port_id, const struct mg_port_conf *
 	ec.txmode.offloads |=
 	    info.tx_offload_capa & (RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM);
 
-	/* Several queues: RSS on IPv4 TCP, with the symmetric key where the key is settable. */
+	/* Several queues: RSS on IPv4 TCP (and UDP where offered: the workers' DNS queries pick
+	 * source ports whose replies hash to them), with the symmetric key where the key is
+	 * settable. */
 	if (nq > 1 && (info.flow_type_rss_offloads & RTE_ETH_RSS_NONFRAG_IPV4_TCP) != 0) {
 		ec.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-		ec.rx_adv_conf.rss_conf.rss_hf = RTE_ETH_RSS_NONFRAG_IPV4_TCP;
+		ec.rx_adv_conf.rss_conf.rss_hf =
+		    info.flow_type_rss_offloads &
+		    (RTE_ETH_RSS_NONFRAG_IPV4_TCP | RTE_ETH_RSS_NONFRAG_IPV4_UDP);
 		if (info.hash_key_size == sizeof(symmetric_key)) {
 			ec.rx_adv_conf.rss_conf.rss_key = symmetric_key;
 			ec.rx_adv_conf.rss_conf.rss_key_len = sizeof(symmetric_key);

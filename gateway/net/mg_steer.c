@@ -84,3 +84,15 @@ mg_steer_port(void *arg, uint32_t addr, uint16_t port, unsigned int attempt)
 	}
 	return 0;
 }
+
+bool
+mg_steer_port_ok(void *arg, uint32_t addr, uint16_t port, uint16_t local_port)
+{
+	const struct mg_steer *s = arg;
+
+	if (local_port < MG_STEER_PORT_MIN)
+		return false;
+	if (!s->rss)
+		return (local_port - MG_STEER_PORT_MIN) % s->n == s->k;
+	return mg_steer_rss_queue(s, addr, s->local_addr, port, local_port) == s->k;
+}

@@ -59,6 +59,12 @@ unsigned int mg_steer_rss_queue(const struct mg_steer *s, uint32_t src, uint32_t
 uint16_t mg_steer_port(void *arg, uint32_t addr, uint16_t port, unsigned int attempt);
 
 /*
+ * mg_steer_port_ok() is an mg_dns_port_ok_fn (arg: a struct mg_steer): whether this worker
+ * owns <local_port> toward <addr>:<port> (UDP too: RSS hashes IPv4 UDP by its 4-tuple).
+ */
+bool mg_steer_port_ok(void *arg, uint32_t addr, uint16_t port, uint16_t local_port);
+
+/*
  * mg_steer_tap_prime() is an mg_conn_bound_fn for net_tap (gateway/net/mg_steer_tap.c): it
  * sends a RST for the new connection's 4-tuple ahead of its SYN, so that the kernel's TAP
  * knows which queue the flow belongs to before it answers the SYN.

@@ -89,3 +89,28 @@ MG_TEST(steer_rss_follows_the_port_redirection_table)
 		MG_EXPECT(i < 2000);
 	}
 }
+
+MG_TEST(steer_port_ok_matches_the_policy)
+{
+	const uint32_t dns = htonl(0x0a000135), me = htonl(0x0a000202);
+	unsigned int k, p, mine;
+
+	for (k = 0; k < 4; k++) {
+		struct mg_steer s;
+
+		mg_steer_init(&s, 4, k, 0);
+		MG_ASSERT(!mg_steer_port_ok(&s, dns, 53, 1024));
+		for (p = MG_STEER_PORT_MIN; p < 65536; p += 7)
+			MG_ASSERT(mg_steer_port_ok(&s, dns, 53, (uint16_t)p) ==
+			          ((p - MG_STEER_PORT_MIN) % 4 == k));
+		mg_steer_set_rss(&s, mg_steer_symmetric_key, 128, me);
+		for (p = MG_STEER_PORT_MIN, mine = 0; p < 65536; p++) {
+			bool ok = mg_steer_port_ok(&s, dns, 53, (uint16_t)p);
+
+			MG_ASSERT(ok == (mg_steer_rss_queue(&s, dns, me, 53, (uint16_t)p) == k));
+			mine += ok;
+		}
+		/* About a quarter of the ports are this worker's. */
+		MG_EXPECT(mine > 16384 / 8 && mine < 16384 / 2);
+	}
+}
