@@ -238,7 +238,9 @@ check_workers(unsigned int n, bool user_eal)
 			continue;
 		}
 		tap_ok = false;
-		if (rte_pci_addr_parse(dev, &pci) == 0 && mproc)
+		/* A PCI address, or none (the next port EAL finds: a PCI NIC bound to a UIO or
+		 * VFIO driver; the appliance's data NICs). */
+		if ((dev[0] == '\0' || rte_pci_addr_parse(dev, &pci) == 0) && mproc)
 			continue;
 		mg_err("workers %u: interface %s is not a net_tap device; several workers need "
 		       "net_tap, or a PCI device with hugepages free and hugetlbfs mounted (DPDK "

@@ -285,9 +285,12 @@ mg_workers_spawn(unsigned int n, unsigned int *index, int *status)
 
 		if (sig == SIGHUP) {
 			signal_all(pids, n, SIGHUP);
-		} else if ((sig == SIGINT || sig == SIGTERM) && !stopping) {
+		} else if (sig == SIGINT || sig == SIGTERM) {
+			/* Again while stopping: independent workers get it again, as they always
+			 * did; DPDK processes keep their order (secondaries first). */
+			if (!stopping || !mproc)
+				stop_workers(pids, n, &failed, status);
 			stopping = true;
-			stop_workers(pids, n, &failed, status);
 		} else if (sig == SIGCHLD && !stopping) {
 			reap(pids, n, stopping, &failed, status);
 		}
