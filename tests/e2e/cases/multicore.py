@@ -113,15 +113,22 @@ CASES = [
          ]),
 ]
 
-def worker_death_stops_the_gateway(within=5.0):
-    """SIGKILL one worker: the supervisor stops the other and exits with status 1."""
+def worker_death_stops_the_gateway(within=5.0, victim=-1):
+    """SIGKILL one worker (<victim>: its index; -1 the last): the supervisor stops the other
+    and exits with status 1."""
     def step(ctx, desc):
         kids = subprocess.run(["pgrep", "-P", str(ctx.gw.pid)], capture_output=True,
                               text=True).stdout.split()
         if len(kids) != 2:
             fail(f"{desc}: the gateway (pid {ctx.gw.pid}) has worker processes {kids}")
+        # Worker k's pid, from the supervisor's "2 workers ready (pids A..B)".
+        m = re.search(r"2 workers ready \(pids (\d+)\.\.(\d+)\)", ctx.gateway_output())
+        if m:
+            kids = [m.group(1), m.group(2)]
         ctx.stopped = True  # it exits on purpose now
-        subprocess.run(["kill", "-KILL", kids[-1]])
+        killed = kids[victim]
+        kids = [k for k in kids if k != killed] + [killed]
+        subprocess.run(["kill", "-KILL", killed])
         try:
             rc = ctx.gw.wait(timeout=within)
         except subprocess.TimeoutExpired:
@@ -133,7 +140,8 @@ def worker_death_stops_the_gateway(within=5.0):
         if any(subprocess.run(["kill", "-0", k], capture_output=True).returncode == 0
                for k in kids[:-1]):
             fail(f"{desc}: worker {kids[0]} outlived the supervisor {left}")
-    return Step("a killed worker stops the gateway: exit status 1, no worker left", step)
+    return Step(f"a killed worker ({'the last' if victim < 0 else victim}) stops the gateway: "
+                "exit status 1, no worker left", step)
 
 
 MINIMAL2 = {"appliance": {"dataplane": {"workers": 2}}}
@@ -329,6 +337,17 @@ CASES += [
              sh("curl", "-sS", "--max-time", "5", "-X", "POST", "http://{gw}:{admin}/reload",
                 stdout=r"generation 2", desc="POST /reload reloads every worker"),
              worker_death_stops_the_gateway(),
+             eal_files_removed(),
+         ]),
+]
+
+CASES += [
+    # The primary dies: the secondary is stopped too, and EAL's files are still removed.
+    Case("multicore_mproc_primary_death_stops_all", config=MPROC2, setup=[reserve_hugepages()],
+         steps=[
+             hold_spare_hugepages(),
+             runs_as_dpdk_processes(),
+             worker_death_stops_the_gateway(victim=0),
              eal_files_removed(),
          ]),
 ]
