@@ -497,23 +497,24 @@ start_services(void)
 		 * workers share the interface addresses, and on net_tap the kernel returns a
 		 * flow to the queue that wrote it (gateway/net/mg_steer.h). */
 		static struct mg_steer steer;
+		/* The interface upstreams are reached through: the one with the default gateway. */
+		const struct mg_cfg_iface *up = &ap->ifaces[0];
+		int j;
 
 		mg_steer_init(&steer, mg_workers_count(), mg_workers_index(),
 		              (uint32_t)rte_rdtsc());
-		if (worker.n_ifaces > 0 && worker.ports[0].rss) {
+		for (j = 0; j < ap->n_ifaces; j++)
+			if (ap->ifaces[j].gateway != 0) {
+				up = &ap->ifaces[j];
+				break;
+			}
+		if (up - ap->ifaces < worker.n_ifaces && worker.ports[up - ap->ifaces].rss) {
 			/* RSS (DPDK processes on a NIC): ports whose replies hash to this worker's
 			 * queue, by the key and table read back from the port. */
 			static uint16_t reta[512];
-			const struct mg_cfg_iface *up = &ap->ifaces[0];
 			uint8_t key[40];
 			uint16_t rs;
-			int j;
 
-			for (j = 0; j < ap->n_ifaces; j++)
-				if (ap->ifaces[j].gateway != 0) {
-					up = &ap->ifaces[j];
-					break;
-				}
 			rc = mg_port_rss_get(&worker.ports[up - ap->ifaces], key, reta, 512, &rs);
 			if (rc != 0) {
 				mg_err("interface %s: cannot read RSS back: %s", up->name,
