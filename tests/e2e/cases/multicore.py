@@ -202,7 +202,12 @@ def reserve_hugepages(n=HUGEPAGES):
         mounted_here = False
 
         def restore_hugepages():
-            # The gateway has exited; its supervisor removed EAL's hugepage files.
+            # The gateway has exited, and its supervisor removed EAL's hugepage files; if it
+            # was killed before it could, they would keep their pages: remove them here.
+            if ctx.gw is not None:
+                for path in eal_hugepage_files(f"mg{ctx.gw.pid}"):
+                    os.unlink(path)
+                shutil.rmtree(f"/var/run/dpdk/mg{ctx.gw.pid}", ignore_errors=True)
             with open(NR_HUGEPAGES, "w") as f:
                 f.write(str(before))
             if mounted_here:
