@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <mntent.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,6 +27,8 @@
 #include <rte_bus_pci.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ring.h>
 #include <rte_version.h>
 
 #include "lwip/init.h"
@@ -184,14 +187,36 @@ worker_cpu(unsigned int k)
 	return first_cpu();
 }
 
+static bool
+hugetlbfs_mounted(void)
+{
+	FILE *f = setmntent("/proc/mounts", "r");
+	struct mntent *m;
+	bool found = false;
+
+	while (f != NULL && !found && (m = getmntent(f)) != NULL)
+		found = strcmp(m->mnt_type, "hugetlbfs") == 0;
+	if (f != NULL)
+		endmntent(f);
+	return found;
+}
+
+/* The TAP PMD of DPDK 22.11 hands a secondary all its queues' descriptors in one IPC message
+ * of at most RTE_MP_MAX_FD_NUM (8): 4 queue pairs. */
+#define TAP_MPROC_MAX 4
+
 /*
- * Several workers: each is a full gateway process (gateway/mg_workers.h).  What this build
- * can share between independent processes is a multi-queue TAP interface, so every interface
- * must be a net_tap vdev, and EAL's arguments are built here (one CPU per worker).
+ * Several workers (gateway/mg_workers.h) run as DPDK processes, a primary and secondaries,
+ * when hugepages are free and mounted (a secondary maps the primary's hugepage files) and
+ * every interface is one a secondary can attach to: net_tap (up to TAP_MPROC_MAX workers) or
+ * a PCI device.  Else, as independent processes, which can share only a multi-queue TAP.
+ * Either way EAL's arguments are built here (one CPU per worker).
  */
 static int
 check_workers(unsigned int n, bool user_eal)
 {
+	bool mproc, tap_ok = true;
+	struct rte_pci_addr pci;
 	int i;
 
 	if (n <= 1)
@@ -203,13 +228,32 @@ check_workers(unsigned int n, bool user_eal)
 		    n);
 		return -EINVAL;
 	}
-	for (i = 0; i < config.appliance.n_ifaces; i++)
-		if (strncmp(config.appliance.ifaces[i].device, "net_tap", 7) != 0) {
-			mg_err("workers %u: interface %s is not a net_tap device; several workers "
-			       "need net_tap in this build (docs/PERFORMANCE.md, Multi-core)",
-			       n, config.appliance.ifaces[i].name);
-			return -EINVAL;
+	mproc = hugepages_free() > 0 && hugetlbfs_mounted();
+	for (i = 0; i < config.appliance.n_ifaces; i++) {
+		const char *dev = config.appliance.ifaces[i].device;
+
+		if (strncmp(dev, "net_tap", 7) == 0) {
+			if (n > TAP_MPROC_MAX)
+				mproc = false;
+			continue;
 		}
+		tap_ok = false;
+		/* A PCI address, or none (the next port EAL finds: a PCI NIC bound to a UIO or
+		 * VFIO driver; the appliance's data NICs). */
+		if ((dev[0] == '\0' || rte_pci_addr_parse(dev, &pci) == 0) && mproc)
+			continue;
+		mg_err("workers %u: interface %s is not a net_tap device; several workers need "
+		       "net_tap, or a PCI device with hugepages free and hugetlbfs mounted (DPDK "
+		       "secondary processes; docs/PERFORMANCE.md, Multi-core)",
+		       n, config.appliance.ifaces[i].name);
+		return -EINVAL;
+	}
+	if (!mproc && !tap_ok)
+		return -EINVAL;
+	mg_workers_set_mproc(mproc);
+	mg_info("workers %u: %s", n,
+	        mproc ? "DPDK primary (worker 0) and secondary processes, one queue pair each"
+	              : "independent processes, one queue each of a multi-queue TAP");
 	return 0;
 }
 
@@ -229,6 +273,43 @@ eal_args(int user_argc, char **user_argv, char *argv0, char **out)
 	if (user_argc > 0) {
 		for (i = 0; i < user_argc && n < EAL_ARGS_MAX - 1; i++)
 			out[n++] = user_argv[i];
+		out[n] = NULL;
+		return n;
+	}
+	if (mg_workers_mproc()) {
+		/* DPDK processes: distinct lcore ids (the mempools' per-lcore caches), one shared
+		 * configuration under the supervisor's prefix; secondaries find the primary's
+		 * vdevs through EAL's IPC. */
+		static char pfx[64];
+		bool secondary = mg_workers_index() > 0;
+
+		snprintf(lcore, sizeof(lcore), "%u@%d", mg_workers_index(),
+		         worker_cpu(mg_workers_index()));
+		snprintf(pfx, sizeof(pfx), "--file-prefix=%s", mg_workers_prefix());
+		out[n++] = "--lcores";
+		out[n++] = lcore;
+		out[n++] = "--no-telemetry";
+		out[n++] = "--log-level=notice";
+		out[n++] = pfx;
+		out[n++] = secondary ? "--proc-type=secondary" : "--proc-type=primary";
+		for (i = 0; i < config.appliance.n_ifaces; i++) {
+			const char *dev = config.appliance.ifaces[i].device;
+
+			if (dev[0] == '\0')
+				continue;
+			any_dev = true;
+			if (rte_pci_addr_parse(dev, &pci) == 0) {
+				any_pci = true;
+				snprintf(vdev[i], sizeof(vdev[i]), "--allow=%s", dev);
+			} else if (!secondary) {
+				snprintf(vdev[i], sizeof(vdev[i]), "--vdev=%s", dev);
+			} else {
+				continue;
+			}
+			out[n++] = vdev[i];
+		}
+		if (any_dev && !any_pci)
+			out[n++] = "--no-pci";
 		out[n] = NULL;
 		return n;
 	}
@@ -298,6 +379,35 @@ load_config(const char *path, bool demo)
 static void run_control(void);
 static void tick_second(uint64_t now_s);
 
+/*
+ * DPDK processes: ARP frames reach one queue, so the worker that receives one copies it to the
+ * others over a ring per worker and interface (platform/lwip/mg_netif.h, mg_netif_share()).  The
+ * primary makes the rings before any secondary starts.
+ */
+static int
+share_rings(int i)
+{
+	struct rte_ring *rings[MG_CFG_MAX_WORKERS], *out[MG_CFG_MAX_WORKERS];
+	unsigned int k, n = mg_workers_count(), me = mg_workers_index(), n_out = 0;
+
+	for (k = 0; k < n; k++) {
+		char name[RTE_RING_NAMESIZE];
+
+		snprintf(name, sizeof(name), "mg_share_i%d_w%u", i, k);
+		rings[k] = me == 0 ? rte_ring_create(name, 256, rte_socket_id(), RING_F_SC_DEQ)
+		                   : rte_ring_lookup(name);
+		if (rings[k] == NULL) {
+			mg_err("interface %s: ring %s: %s", config.appliance.ifaces[i].name, name,
+			       rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+		if (k != me)
+			out[n_out++] = rings[k];
+	}
+	mg_netif_share(&worker.netifs[i], rings[me], out, n_out);
+	return 0;
+}
+
 static int
 start_data_path(void)
 {
@@ -330,6 +440,9 @@ start_data_path(void)
 		    .tx_desc = ap->dataplane.tx_desc,
 		    .n_mbufs = ap->dataplane.mbufs,
 		    .priv_size = MG_NETIF_MBUF_PRIV,
+		    .n_queues = mg_workers_mproc() ? (uint16_t)mg_workers_count() : 1,
+		    .queue = mg_workers_mproc() ? (uint16_t)mg_workers_index() : 0,
+		    .secondary = mg_workers_mproc() && mg_workers_index() > 0,
 		};
 		uint16_t pid;
 		bool is_default;
@@ -343,6 +456,10 @@ start_data_path(void)
 		rc = mg_port_init(&worker.ports[i], pid, &pc);
 		if (rc != 0)
 			return rc;
+		if (mg_workers_mproc()) {
+			worker.ports[i].link_shared = mg_workers_link_flag(i);
+			mg_port_link_poll(&worker.ports[i]);
+		}
 		worker.n_ifaces = i + 1;
 		is_default = !have_default && ifc->gateway != 0;
 		have_default |= is_default;
@@ -352,6 +469,11 @@ start_data_path(void)
 		if (rc != 0) {
 			mg_err("interface %s: cannot add it to lwIP", ifc->name);
 			return rc;
+		}
+		if (mg_workers_mproc()) {
+			rc = share_rings(i);
+			if (rc != 0)
+				return rc;
 		}
 	}
 	return 0;
@@ -375,10 +497,41 @@ start_services(void)
 		 * workers share the interface addresses, and on net_tap the kernel returns a
 		 * flow to the queue that wrote it (gateway/net/mg_steer.h). */
 		static struct mg_steer steer;
+		/* The interface upstreams are reached through: the one with the default gateway. */
+		const struct mg_cfg_iface *up = &ap->ifaces[0];
+		int j;
 
 		mg_steer_init(&steer, mg_workers_count(), mg_workers_index(),
 		              (uint32_t)rte_rdtsc());
-		mg_conn_set_source_ports(mg_steer_port, mg_steer_tap_prime, &steer);
+		for (j = 0; j < ap->n_ifaces; j++)
+			if (ap->ifaces[j].gateway != 0) {
+				up = &ap->ifaces[j];
+				break;
+			}
+		if (up - ap->ifaces < worker.n_ifaces && worker.ports[up - ap->ifaces].rss) {
+			/* RSS (DPDK processes on a NIC): ports whose replies hash to this worker's
+			 * queue, by the key and table read back from the port. */
+			static uint16_t reta[512];
+			uint8_t key[40];
+			uint16_t rs;
+
+			rc = mg_port_rss_get(&worker.ports[up - ap->ifaces], key, reta, 512, &rs);
+			if (rc != 0) {
+				mg_err("interface %s: cannot read RSS back: %s", up->name,
+				       strerror(-rc));
+				return rc;
+			}
+			mg_steer_set_rss(&steer, key, rs, htonl(up->addr));
+			mg_steer_set_reta(&steer, reta, rs);
+			mg_conn_set_source_ports(mg_steer_port, NULL, &steer);
+			mg_dns_set_source_ports(mg_steer_port_ok, &steer);
+			mg_info("upstream source ports: those whose replies RSS sends to queue %u "
+			        "(interface %s, table of %u)",
+			        mg_workers_index(), up->name, rs);
+		} else {
+			mg_conn_set_source_ports(mg_steer_port, mg_steer_tap_prime, &steer);
+			mg_dns_set_source_ports(mg_steer_port_ok, &steer);
+		}
 	}
 	rc = mg_admin_start(&worker, htonl(aif->addr), ap->admin.port);
 	if (rc != 0) {

@@ -1,7 +1,10 @@
 /*
  * Worker processes and their shared counters.  See mg_workers.h.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <mntent.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -38,11 +41,33 @@ struct slot {
 
 struct shm {
 	unsigned int n;
+	uint8_t link_up[MG_CFG_MAX_IFACES];
 	struct slot slots[];
 };
 
 static struct shm *shm;
 static unsigned int my_index;
+static bool mproc;
+static char prefix[32];
+
+void
+mg_workers_set_mproc(bool on)
+{
+	mproc = on;
+	snprintf(prefix, sizeof(prefix), "mg%d", (int)getpid());
+}
+
+bool
+mg_workers_mproc(void)
+{
+	return mproc && shm != NULL;
+}
+
+const char *
+mg_workers_prefix(void)
+{
+	return prefix;
+}
 
 unsigned int
 mg_workers_count(void)
@@ -71,14 +96,14 @@ signal_all(const pid_t *pids, unsigned int n, int sig)
 /* Reaps exited workers; returns how many are still running.  *<failed> is set when one exited
  * with a failure status (or by a signal other than the ones the supervisor sent). */
 static unsigned int
-reap(pid_t *pids, unsigned int n, bool stopping, bool *failed, int *status)
+reap_from(unsigned int first, pid_t *pids, unsigned int n, bool stopping, bool *failed, int *status)
 {
 	unsigned int k, running = 0;
 
 	for (k = 0; k < n; k++) {
 		int st;
 
-		if (pids[k] <= 0)
+		if (k < first || pids[k] <= 0)
 			continue;
 		if (waitpid(pids[k], &st, WNOHANG) == pids[k]) {
 			bool ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
@@ -100,6 +125,77 @@ reap(pid_t *pids, unsigned int n, bool stopping, bool *failed, int *status)
 		}
 	}
 	return running;
+}
+
+static unsigned int
+reap(pid_t *pids, unsigned int n, bool stopping, bool *failed, int *status)
+{
+	return reap_from(0, pids, n, stopping, failed, status);
+}
+
+/*
+ * Stops the workers.  DPDK processes: the secondaries first (up to 5 s), so that none polls a
+ * queue of a port the primary is closing, then the primary.
+ */
+static void
+stop_workers(pid_t *pids, unsigned int n, bool *failed, int *status)
+{
+	struct timespec tick = {0, 20 * 1000 * 1000};
+	int i;
+
+	if (!mproc || n < 2) {
+		signal_all(pids, n, SIGTERM);
+		return;
+	}
+	signal_all(pids + 1, n - 1, SIGTERM);
+	for (i = 0; i < 250 && reap_from(1, pids, n, true, failed, status) > 0; i++)
+		nanosleep(&tick, NULL);
+	signal_all(pids, 1, SIGTERM);
+}
+
+/* Removes <dir>'s entries named <prefix><suffix>... (all of them when <suffix> is NULL). */
+static void
+remove_entries(const char *dir, const char *suffix)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t pl = strlen(prefix);
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (suffix != NULL && (strncmp(e->d_name, prefix, pl) != 0 ||
+		                       strncmp(e->d_name + pl, suffix, strlen(suffix)) != 0))
+			continue;
+		unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
+}
+
+/* EAL's files of the DPDK processes: the hugepage files (which hold the pages as long as they
+ * exist) and the runtime directory. */
+static void
+mproc_cleanup(void)
+{
+	char dir[512];
+	const char *run = getenv("XDG_RUNTIME_DIR");
+	FILE *f = setmntent("/proc/mounts", "r");
+	struct mntent *m;
+
+	while (f != NULL && (m = getmntent(f)) != NULL)
+		if (strcmp(m->mnt_type, "hugetlbfs") == 0)
+			remove_entries(m->mnt_dir, "map_");
+	if (f != NULL)
+		endmntent(f);
+	if (getuid() == 0 || run == NULL)
+		snprintf(dir, sizeof(dir), "%s/dpdk/%s", getuid() == 0 ? "/var/run" : "/tmp",
+		         prefix);
+	else
+		snprintf(dir, sizeof(dir), "%s/dpdk/%s", run, prefix);
+	remove_entries(dir, NULL);
+	rmdir(dir);
 }
 
 int
@@ -180,7 +276,7 @@ mg_workers_spawn(unsigned int n, unsigned int *index, int *status)
 		mg_info("%u workers ready (pids %d..%d)", n, (int)pids[0], (int)pids[n - 1]);
 	if (failed || stopping) {
 		stopping = true;
-		signal_all(pids, n, SIGTERM);
+		stop_workers(pids, n, &failed, status);
 	}
 	/* Supervise until every worker has exited. */
 	while (reap(pids, n, stopping, &failed, status) > 0) {
@@ -190,17 +286,22 @@ mg_workers_spawn(unsigned int n, unsigned int *index, int *status)
 		if (sig == SIGHUP) {
 			signal_all(pids, n, SIGHUP);
 		} else if (sig == SIGINT || sig == SIGTERM) {
+			/* Again while stopping: independent workers get it again, as they always
+			 * did; DPDK processes keep their order (secondaries first). */
+			if (!stopping || !mproc)
+				stop_workers(pids, n, &failed, status);
 			stopping = true;
-			signal_all(pids, n, SIGTERM);
 		} else if (sig == SIGCHLD && !stopping) {
 			reap(pids, n, stopping, &failed, status);
 		}
 		if (failed && !stopping) {
 			mg_err("a worker failed; stopping the others");
 			stopping = true;
-			signal_all(pids, n, SIGTERM);
+			stop_workers(pids, n, &failed, status);
 		}
 	}
+	if (mproc)
+		mproc_cleanup();
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return 0;
 }
@@ -226,6 +327,14 @@ mg_workers_ready(const uint8_t (*macs)[6], int n_ifaces)
 	memcpy(s->macs, macs, (size_t)n_ifaces * 6);
 	s->n_macs = n_ifaces;
 	__atomic_store_n(&s->ready, 1, __ATOMIC_RELEASE);
+}
+
+volatile uint8_t *
+mg_workers_link_flag(int i)
+{
+	if (shm == NULL || i < 0 || i >= MG_CFG_MAX_IFACES)
+		return NULL;
+	return &shm->link_up[i];
 }
 
 const char *

@@ -13,6 +13,15 @@
  * each worker's last published /metrics and /stats snapshot, which the worker answering an
  * admin request sums with its own.
  *
+ * With hugepages (and a port a DPDK secondary process can attach to: net_tap, or a PCI
+ * device), mg_workers_set_mproc() makes the workers DPDK processes instead: worker 0 is the
+ * primary (it configures every port with one queue pair per worker, RSS where the PMD has it,
+ * one mempool per queue) and serves queue 0; workers 1..N-1 are secondaries with the same
+ * --file-prefix (mg_workers_prefix()), each on its own queue pair and lcore, and everything
+ * else (lwIP, connection and TLS pools) their own as before.  The supervisor stops the
+ * secondaries before the primary and removes EAL's files (hugepage files, runtime directory)
+ * once every worker has exited.
+ *
  * Steering: with net_tap, every worker attaches one queue of the same multi-queue TAP
  * interface (IFF_MULTI_QUEUE) with worker 0's MAC address.  The kernel spreads flows over the
  * queues by a symmetric flow hash and sends a flow's packets to the queue that last wrote
@@ -38,6 +47,14 @@ struct mg_worker;
  */
 int mg_workers_spawn(unsigned int n, unsigned int *index, int *status);
 
+/*
+ * mg_workers_set_mproc() (before mg_workers_spawn()) selects DPDK primary + secondaries;
+ * mg_workers_mproc() tells whether they are, mg_workers_prefix() is their --file-prefix.
+ */
+void mg_workers_set_mproc(bool on);
+bool mg_workers_mproc(void);
+const char *mg_workers_prefix(void);
+
 /* The number of workers (1 without mg_workers_spawn()) and this worker's index. */
 unsigned int mg_workers_count(void);
 unsigned int mg_workers_index(void);
@@ -49,6 +66,10 @@ unsigned int mg_workers_index(void);
  */
 void mg_workers_ready(const uint8_t (*macs)[6], int n_ifaces);
 bool mg_workers_mac0(int i, uint8_t mac[6]);
+
+/* mg_workers_link_flag() is the shared byte for interface <i>'s link state (DPDK processes:
+ * worker 0 writes it, the others read it; struct mg_port.link_shared). */
+volatile uint8_t *mg_workers_link_flag(int i);
 
 /* mg_workers_unready() is NULL once every worker is ready, else which one is not. */
 const char *mg_workers_unready(void);

@@ -8,9 +8,13 @@
  * hold the pbuf_custom that wraps the mbuf, so that receiving a frame into
  * the stack allocates nothing.
  *
- * One receive and one transmit queue per port for now (one worker); the
- * multi-worker design (a queue pair per worker, RSS) is in
- * docs/ARCHITECTURE.md.
+ * One receive and one transmit queue per port, except with several workers
+ * as DPDK processes (docs/PERFORMANCE.md, "Multi-core"): the primary then
+ * configures <n_queues> queue pairs, one mempool per queue ("mbuf_p<port>_q<k>")
+ * and, where the PMD offers it, RSS on IPv4 TCP with the symmetric key; each
+ * process (the primary for queue 0, secondaries for the others) polls only its
+ * own queue pair, and a secondary attaches to the port and its queue's mempool
+ * without configuring anything.
  *
  * Return convention: 0 or a negative errno; burst functions return counts.
  */
@@ -32,6 +36,9 @@ struct mg_port_conf {
 	uint16_t tx_desc;   /* descriptors per transmit ring (power of two) */
 	uint32_t n_mbufs;   /* wanted mempool size; shrunk if memory is short */
 	uint16_t priv_size; /* private bytes per mbuf for the consumer */
+	uint16_t n_queues;  /* queue pairs (0 or 1: one, as before) */
+	uint16_t queue;     /* this process's queue pair */
+	bool secondary;     /* attach (DPDK secondary process), do not configure */
 };
 
 struct mg_port {
@@ -49,6 +56,15 @@ struct mg_port {
 	bool link_up;
 	uint32_t link_speed; /* Mbit/s */
 	bool started;
+	uint16_t queue;    /* the queue pair this process polls */
+	uint16_t n_queues; /* queue pairs the port has */
+	bool secondary;    /* attached, not configured, by this process */
+	bool rss;          /* the port spreads receive over its queues by RSS */
+	/* Several DPDK processes: the primary stores the link state it reads here, and a
+	 * secondary reads it from here (a PMD's link query from a secondary may use the
+	 * primary's descriptors, as net_tap's does, and write a wrong state into the port's
+	 * shared data).  NULL: the PMD, as before. */
+	volatile uint8_t *link_shared;
 };
 
 /* Counters for /stats and /metrics, from the PMD plus the port's mempool. */
@@ -74,7 +90,18 @@ int mg_port_lookup(const char *device, unsigned int index, uint16_t *port_id);
  */
 int mg_port_init(struct mg_port *port, uint16_t port_id, const struct mg_port_conf *conf);
 
-/* mg_port_close() stops and closes the port and frees its mempool. */
+/*
+ * mg_port_rss_get() reads back the port's RSS key (<key>, 40 bytes) and
+ * redirection table (<reta>, up to <cap> entries; *<reta_size> set).
+ * Returns 0, or a negative errno when the port has no readable RSS.
+ */
+int mg_port_rss_get(const struct mg_port *port, uint8_t key[40], uint16_t *reta, uint16_t cap,
+                    uint16_t *reta_size);
+
+/*
+ * mg_port_close() stops and closes the port and frees its mempools (a
+ * secondary leaves both to the primary).
+ */
 void mg_port_close(struct mg_port *port);
 
 /* mg_port_link_poll() refreshes link_up/link_speed; true if the state changed. */
@@ -86,15 +113,15 @@ void mg_port_stats_get(const struct mg_port *port, struct mg_port_stats *st);
 static inline uint16_t
 mg_port_rx_burst(const struct mg_port *port, struct rte_mbuf **pkts, uint16_t n)
 {
-	return rte_eth_rx_burst(port->port_id, 0, pkts, n);
+	return rte_eth_rx_burst(port->port_id, port->queue, pkts, n);
 }
 
 static inline uint16_t
 mg_port_tx_burst(const struct mg_port *port, struct rte_mbuf **pkts, uint16_t n)
 {
-	uint16_t ok = rte_eth_tx_prepare(port->port_id, 0, pkts, n);
+	uint16_t ok = rte_eth_tx_prepare(port->port_id, port->queue, pkts, n);
 
-	return rte_eth_tx_burst(port->port_id, 0, pkts, ok);
+	return rte_eth_tx_burst(port->port_id, port->queue, pkts, ok);
 }
 
 #endif /* MG_PORT_H */

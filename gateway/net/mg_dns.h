@@ -20,6 +20,7 @@
 #ifndef MG_DNS_H
 #define MG_DNS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "gateway/net/mg_dns_msg.h"
@@ -40,6 +41,14 @@ typedef void mg_dns_fn(void *arg, const char *name, const uint32_t *addrs, unsig
  * time one query may take.  Returns 0 or a negative errno (no UDP pcb).
  */
 int mg_dns_init(const uint32_t *servers, unsigned int n, uint32_t timeout_ms);
+
+/*
+ * mg_dns_set_source_ports() makes queries use only the random source ports for which
+ * <ok>(<arg>, server, 53, port) holds (several workers: the ones whose replies reach this
+ * worker; gateway/net/mg_steer.h).  NULL (the default): any.
+ */
+typedef bool mg_dns_port_ok_fn(void *arg, uint32_t addr, uint16_t port, uint16_t local_port);
+void mg_dns_set_source_ports(mg_dns_port_ok_fn *ok, void *arg);
 
 /* mg_dns_stop() drops every name and watcher (they must not be used afterwards). */
 void mg_dns_stop(void);

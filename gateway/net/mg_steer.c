@@ -32,19 +32,34 @@ mg_steer_set_rss(struct mg_steer *s, const uint8_t *key, uint16_t reta_size, uin
 	s->local_addr = local_addr;
 }
 
+void
+mg_steer_set_reta(struct mg_steer *s, const uint16_t *reta, uint16_t size)
+{
+	if (size == 0 || size > sizeof(s->reta) / sizeof(s->reta[0]))
+		return;
+	memcpy(s->reta, reta, size * sizeof(reta[0]));
+	s->reta_size = size;
+	s->have_reta = true;
+}
+
 unsigned int
 mg_steer_rss_queue(const struct mg_steer *s, uint32_t src, uint32_t dst, uint16_t sport,
                    uint16_t dport)
 {
 	struct rte_ipv4_tuple t;
+	uint32_t h;
 
 	memset(&t, 0, sizeof(t));
 	t.src_addr = ntohl(src);
 	t.dst_addr = ntohl(dst);
 	t.sport = sport;
 	t.dport = dport;
+	h = rte_softrss((uint32_t *)&t, RTE_THASH_V4_L4_LEN, s->key);
+	/* NICs index the table with the hash's low bits (the table size is a power of 2). */
+	if (s->have_reta)
+		return s->reta[h % s->reta_size];
 	/* A round-robin redirection table: entry i sends to queue i % n. */
-	return (rte_softrss((uint32_t *)&t, RTE_THASH_V4_L4_LEN, s->key) % s->reta_size) % s->n;
+	return (h % s->reta_size) % s->n;
 }
 
 uint16_t
@@ -68,4 +83,16 @@ mg_steer_port(void *arg, uint32_t addr, uint16_t port, unsigned int attempt)
 			return p;
 	}
 	return 0;
+}
+
+bool
+mg_steer_port_ok(void *arg, uint32_t addr, uint16_t port, uint16_t local_port)
+{
+	const struct mg_steer *s = arg;
+
+	if (local_port < MG_STEER_PORT_MIN)
+		return false;
+	if (!s->rss)
+		return (local_port - MG_STEER_PORT_MIN) % s->n == s->k;
+	return mg_steer_rss_queue(s, addr, s->local_addr, port, local_port) == s->k;
 }

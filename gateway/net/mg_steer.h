@@ -8,10 +8,10 @@
  *    address), and steering is left to the device: the kernel's multi-queue TAP sends a
  *    flow's packets to the queue that last wrote packets of that flow (primed before the
  *    SYN by mg_steer_tap_prime()).
- *  - RSS (for NICs hashing with a Toeplitz key onto n queues through a round-robin
- *    redirection table of <reta_size> entries): ports whose reverse-direction hash
- *    (upstream -> gateway, rte_softrss over the 4-tuple) selects queue k.  With a symmetric
- *    key (mg_steer_symmetric_key) the forward direction hashes the same.
+ *  - RSS (for NICs hashing with a Toeplitz key onto n queues through a redirection table
+ *    of <reta_size> entries, round robin unless mg_steer_set_reta() gives the port's own): ports
+ * whose reverse-direction hash (upstream -> gateway, rte_softrss over the 4-tuple) selects queue k.
+ * With a symmetric key (mg_steer_symmetric_key) the forward direction hashes the same.
  *
  * Ports are host byte order, addresses network byte order (as lwIP and mg_conn keep them).
  */
@@ -31,6 +31,8 @@ struct mg_steer {
 	uint16_t reta_size;
 	uint32_t local_addr; /* this side's address (network order), for the RSS hash */
 	uint8_t key[40];
+	bool have_reta; /* <reta> holds the port's table; else entry i is queue i % n */
+	uint16_t reta[512];
 };
 
 /* 0x6d5a repeated: the Toeplitz key that hashes both directions of a flow alike. */
@@ -43,6 +45,9 @@ void mg_steer_init(struct mg_steer *s, unsigned int n, unsigned int k, uint32_t 
 void mg_steer_set_rss(struct mg_steer *s, const uint8_t *key, uint16_t reta_size,
                       uint32_t local_addr);
 
+/* mg_steer_set_reta() gives the port's redirection table (<size> entries, at most 512). */
+void mg_steer_set_reta(struct mg_steer *s, const uint16_t *reta, uint16_t size);
+
 /* The queue RSS picks for a packet from <src>:<sport> to <dst>:<dport>. */
 unsigned int mg_steer_rss_queue(const struct mg_steer *s, uint32_t src, uint32_t dst,
                                 uint16_t sport, uint16_t dport);
@@ -52,6 +57,12 @@ unsigned int mg_steer_rss_queue(const struct mg_steer *s, uint32_t src, uint32_t
  * source ports toward <addr>:<port> that belong to this worker; 0 when there is none.
  */
 uint16_t mg_steer_port(void *arg, uint32_t addr, uint16_t port, unsigned int attempt);
+
+/*
+ * mg_steer_port_ok() is an mg_dns_port_ok_fn (arg: a struct mg_steer): whether this worker
+ * owns <local_port> toward <addr>:<port> (UDP too: RSS hashes IPv4 UDP by its 4-tuple).
+ */
+bool mg_steer_port_ok(void *arg, uint32_t addr, uint16_t port, uint16_t local_port);
 
 /*
  * mg_steer_tap_prime() is an mg_conn_bound_fn for net_tap (gateway/net/mg_steer_tap.c): it

@@ -532,6 +532,12 @@ mg_metrics_render(const struct mg_worker *w, char *buf, size_t cap)
 	            w->netifs[k].st.tx_nombuf);
 	PORT_FAMILY("port_tx_dropped_total", "counter", "Frames dropped: transmit ring full.",
 	            w->netifs[k].st.tx_dropped);
+	PORT_FAMILY("port_arp_shared_total", "counter",
+	            "ARP frames this worker copied to the other workers (DPDK processes).",
+	            w->netifs[k].st.arp_shared);
+	PORT_FAMILY("port_arp_share_dropped_total", "counter",
+	            "ARP copies lost: no mbuf, or the other worker's ring full.",
+	            w->netifs[k].st.arp_share_drop);
 	PORT_FAMILY("port_link_up", "gauge", "1 when the port's link is up.", w->ports[k].link_up);
 	PORT_FAMILY("mempool_size", "gauge", "Mbufs in the port's mempool.", pst[k].pool_size);
 	PORT_FAMILY("mempool_in_use", "gauge", "Mbufs of the port's mempool in use.",

@@ -24,6 +24,7 @@
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_ring.h>
 #include <rte_tcp.h>
 
 static uint64_t rx_zc_in_use;
@@ -144,6 +145,59 @@ rx_wrap(struct mg_netif *ni, struct rte_mbuf *m)
 	return head;
 }
 
+void
+mg_netif_share(struct mg_netif *ni, struct rte_ring *in, struct rte_ring *const *out,
+               unsigned int n)
+{
+	unsigned int i;
+
+	ni->share_in = in;
+	ni->n_share_out = 0;
+	for (i = 0; i < n && i < MG_NETIF_SHARE_MAX; i++)
+		if (out[i] != NULL)
+			ni->share_out[ni->n_share_out++] = out[i];
+}
+
+#define ARP_OP_OFF (RTE_ETHER_HDR_LEN + 6)
+
+/* Copies ARP frame <m> to the other workers (see mg_netif_share()). */
+static void
+share_arp(struct mg_netif *ni, const struct rte_mbuf *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < ni->n_share_out; i++) {
+		struct rte_mbuf *c = rte_pktmbuf_copy(m, ni->port->pool, 0, UINT32_MAX);
+		uint8_t *op;
+
+		if (c == NULL || rte_pktmbuf_linearize(c) != 0) {
+			rte_pktmbuf_free(c);
+			ni->st.arp_share_drop++;
+			continue;
+		}
+		/* A request becomes a reply: the other worker learns the sender and does not
+		 * answer a second time. */
+		op = rte_pktmbuf_mtod_offset(c, uint8_t *, ARP_OP_OFF);
+		if (op[0] == 0 && op[1] == 1)
+			op[1] = 2;
+		if (rte_ring_enqueue(ni->share_out[i], c) != 0) {
+			rte_pktmbuf_free(c);
+			ni->st.arp_share_drop++;
+			continue;
+		}
+		ni->st.arp_shared++;
+	}
+}
+
+static inline bool
+is_arp(const struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+
+	return m->data_len >= ARP_OP_OFF + 2 &&
+	       eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+}
+
 unsigned int
 mg_netif_poll(struct mg_netif *ni)
 {
@@ -151,6 +205,15 @@ mg_netif_poll(struct mg_netif *ni)
 	struct pbuf *p;
 	uint16_t n, i;
 
+	if (ni->share_in != NULL) {
+		n = (uint16_t)rte_ring_dequeue_burst(ni->share_in, (void **)pkts, ni->burst, NULL);
+		for (i = 0; i < n; i++) {
+			ni->st.arp_from_peers++;
+			p = rx_wrap(ni, pkts[i]);
+			if (p != NULL && ni->nif.input(p, &ni->nif) != ERR_OK)
+				pbuf_free(p);
+		}
+	}
 	n = mg_port_rx_burst(ni->port, pkts, ni->burst);
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -158,6 +221,8 @@ mg_netif_poll(struct mg_netif *ni)
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		ni->st.rx_frames++;
+		if (ni->n_share_out > 0 && is_arp(m))
+			share_arp(ni, m);
 		if ((ni->rx_ip_csum || ni->rx_tcp_csum) && !rx_csum_ok(ni, m)) {
 			rte_pktmbuf_free(m);
 			continue;

@@ -35,6 +35,9 @@
 #define MG_NETIF_MBUF_PRIV ((uint16_t)sizeof(struct pbuf_custom))
 #define MG_NETIF_TXQ_MAX   1024
 #define MG_NETIF_BURST_MAX 64
+#define MG_NETIF_SHARE_MAX 16
+
+struct rte_ring;
 
 struct mg_netif_stats {
 	uint64_t rx_frames;
@@ -42,9 +45,12 @@ struct mg_netif_stats {
 	uint64_t rx_tcp_fragments; /* TCP in IPv4 fragments, dropped (see above) */
 	uint64_t rx_oversize;      /* frames lwIP cannot represent */
 	uint64_t tx_frames;
-	uint64_t tx_nombuf;  /* no mbuf for a frame lwIP sent */
-	uint64_t tx_dropped; /* transmit queue full */
-	uint64_t tx_too_big; /* frame larger than the port takes */
+	uint64_t tx_nombuf;      /* no mbuf for a frame lwIP sent */
+	uint64_t tx_dropped;     /* transmit queue full */
+	uint64_t tx_too_big;     /* frame larger than the port takes */
+	uint64_t arp_shared;     /* ARP frames copied to the other workers */
+	uint64_t arp_share_drop; /* copies lost: no mbuf or the other's ring full */
+	uint64_t arp_from_peers; /* ARP frames other workers copied to this one */
 };
 
 struct mg_netif {
@@ -56,6 +62,11 @@ struct mg_netif {
 	uint16_t txq_head, txq_len;   /* ring of frames waiting for the PMD */
 	struct rte_mbuf *txq[MG_NETIF_TXQ_MAX];
 	struct mg_netif_stats st;
+	/* Several workers on one port (DPDK processes): ARP frames this worker receives are
+	 * copied to the others' rings, and it takes the copies they send from <share_in>. */
+	struct rte_ring *share_in;
+	struct rte_ring *share_out[MG_NETIF_SHARE_MAX];
+	uint16_t n_share_out;
 };
 
 /*
@@ -66,6 +77,16 @@ struct mg_netif {
  */
 int mg_netif_add(struct mg_netif *ni, struct mg_port *port, uint32_t addr, uint32_t netmask,
                  uint32_t gw, uint16_t burst, bool is_default);
+
+/*
+ * mg_netif_share() makes <ni> copy every ARP frame it receives to the <n> rings <out> (the
+ * other workers of the port; requests are handed over as replies, so that only the worker
+ * that received a request answers it, and every worker learns the sender's address) and
+ * take frames from <in> on each poll.  The rings carry mbufs (multi-producer, single
+ * consumer).
+ */
+void mg_netif_share(struct mg_netif *ni, struct rte_ring *in, struct rte_ring *const *out,
+                    unsigned int n);
 
 /* mg_netif_remove() takes <ni> out of lwIP and frees queued frames. */
 void mg_netif_remove(struct mg_netif *ni);

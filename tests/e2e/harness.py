@@ -204,6 +204,7 @@ class Context:
         self.stopped = False  # the gateway was stopped on purpose by a step
         self.exit_reported = False  # a failure already says the gateway exited by itself
         self.saved, self.notes = {}, []
+        self.cleanups = []  # callables run (last first) once the gateway has stopped
         self._files = []
         self._steplog = open(logdir / "steps.log", "a", encoding="utf-8")
         app = self.config["appliance"]
@@ -380,6 +381,11 @@ class Context:
         if self.gw is not None and self.gw.poll() is None:
             kill_group(self.gw)
             self.gw.wait()
+        for fn in reversed(self.cleanups):
+            try:
+                fn()
+            except Exception as e:  # noqa: BLE001 (a cleanup must not hide the others)
+                reasons.append(f"cleanup {getattr(fn, '__name__', fn)}: {e}")
         for f in self._files:
             f.close()
         for p in sorted(self.logdir.glob("gateway*")):

@@ -17,6 +17,10 @@ Steps, each bounded in time, everything cleaned up even on failure:
   restart_back.. a config that passes --check but whose NIC is missing: the gateway exits and
                  PID 1 restarts it after 1, 2, 4 s
   power_cut_host the host tool killed by SIGKILL at random moments, 200 times
+  multiqueue     workers 2 on a 2-queue virtio-net with RSS (QEMU computes the Toeplitz hash):
+                 the guest's gateway runs a DPDK primary and a secondary, one queue pair each;
+                 HTTPS over new connections is answered by both workers (per-worker counters
+                 in the summed /metrics), upstream connections come back to their worker
   power_cut      QEMU is killed at random moments while PID 1 rewrites the config store in a
                  loop (stress mode); after every kill the store holds the last committed
                  generation or the one being written, whole; N rounds (IMAGE_POWER_CUTS)
@@ -77,8 +81,8 @@ def skip_reason():
 class VM:
     """One QEMU run of a copy of the disk image, inside the test's network namespace."""
 
-    def __init__(self, work, disk, name):
-        self.work, self.disk, self.name = work, disk, name
+    def __init__(self, work, disk, name, queues=1):
+        self.work, self.disk, self.name, self.queues = work, disk, name, queues
         self.serial = os.path.join(work, f"{name}.serial.log")
         self.monitor = os.path.join(work, f"{name}.monitor")
         self.proc = None
@@ -98,6 +102,10 @@ class VM:
                "-netdev", "user,id=mgmt", "-device", "virtio-net-pci,netdev=mgmt,addr=3,romfile=",
                "-netdev", f"tap,id=data,ifname={TAP},script=no,downscript=no",
                "-device", "virtio-net-pci,netdev=data,addr=4,romfile="]
+        if self.queues > 1:
+            # A multi-queue TAP, and virtio-net with RSS (QEMU hashes in software under TCG).
+            cmd[-3] += f",queues={self.queues}"
+            cmd[-1] += f",mq=on,rss=on,vectors={2 * self.queues + 2}"
         self.t0 = time.monotonic()
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(
             os.path.join(self.work, f"{self.name}.qemu.log"), "w"), start_new_session=True)
@@ -484,6 +492,55 @@ def test_power_cut(args, work, disk, rounds):
             f"store always whole and old-or-new; last generation {last}")
 
 
+def test_multiqueue(args, work, pki, answer, certs):
+    """workers 2 on a 2-queue virtio-net with RSS: a DPDK primary and a secondary in the guest,
+    HTTPS over 40 new connections all answered, both workers served some (docs/PERFORMANCE.md,
+    Multi-core)."""
+    # QEMU opens each queue of a multi-queue TAP with IFF_MULTI_QUEUE: the single-queue TAP of
+    # the other steps is replaced by a multi-queue one with the same address.
+    ns("ip", "link", "del", TAP)
+    ns("ip", "tuntap", "add", "dev", TAP, "mode", "tap", "multi_queue")
+    ns("ip", "addr", "add", f"{HOST_IP}/24", "dev", TAP)
+    ns("ip", "link", "set", TAP, "up")
+    cfg = tls_config(8443)
+    cfg["appliance"]["dataplane"]["workers"] = 2
+    disk = os.path.join(work, "multiqueue.raw")
+    shutil.copy(os.path.join(args.image_dir, "meshgate.raw"), disk)
+    run(args.mgstore, "write", disk, make_bundle(args, work, "multiqueue", cfg, certs))
+    vm = VM(work, disk, "multiqueue", queues=2)
+    try:
+        vm.start()
+        vm.wait_for(r"meshgate .* ready: .*worker 1 of 2", 300)
+        BOOT_TO_READY["multiqueue"] = time.monotonic() - vm.t0
+        seen = [vm.wait_for(pat, 10).group(0) for pat in (
+            r"DPDK primary \(worker 0\) and secondary processes",
+            r"2 queue pairs, RSS on[^\n]*",
+            r"attached \(secondary process\): queue 1 of 2",
+            r"upstream source ports: those whose replies RSS sends to queue 1")]
+        n = 40
+        for _ in range(n):  # one connection each: RSS spreads them by their 4-tuple
+            curl_https(pki, 8443, answer)
+        per = {}
+        end = time.monotonic() + 30
+        while time.monotonic() < end:
+            r = ns("curl", "-sS", "--max-time", "10", f"http://{GW_IP}:9901/metrics",
+                   check=False, timeout=30)
+            per = {int(w): int(v) for w, v in re.findall(
+                r'^meshgate_worker_requests_total\{worker="(\d+)"\} (\d+)$', r.stdout, re.M)}
+            if sorted(per) == [0, 1] and sum(per.values()) >= n:
+                break
+            time.sleep(1)
+        if sorted(per) != [0, 1] or min(per.values()) == 0 or sum(per.values()) < n:
+            raise RuntimeError(f"requests per worker {per}: want both > 0, sum >= {n}")
+        vm.command("system_powerdown")
+        vm.wait_for(r"shutdown: done", 90)
+        vm.wait_exit(30)
+        return (f"{n} HTTPS requests (new connections) all answered; requests per worker "
+                f"{per}; " + "; ".join(f"'{x}'" for x in seen))
+    finally:
+        vm.kill()
+
+
 def make_stress_bundle(args, work):
     d = os.path.join(work, "stress")
     os.makedirs(d, exist_ok=True)
@@ -580,6 +637,9 @@ def vm_steps(args, work, rounds, procs):
 
     step("power_cut", test_power_cut, args, work, disk, rounds)
 
+    # Last: it replaces the TAP with a multi-queue one.
+    step("multiqueue", test_multiqueue, args, work, pki, answer, certs)
+
 
 def main():
     ap = argparse.ArgumentParser()
@@ -603,7 +663,8 @@ def main():
         step("power_cut_host", test_host_power_cut, args, work, 200)
         reason = skip_reason()
         if reason:
-            for s in ("https", "shell", "commit_kill", "user_data", "restart_backoff", "power_cut"):
+            for s in ("https", "shell", "commit_kill", "user_data", "restart_backoff", "power_cut",
+                      "multiqueue"):
                 if not ONLY or s in ONLY:
                     log(f"SKIP image/{s}: {reason}")
         else:
