@@ -25,7 +25,8 @@ MBEDTLS_SRCS    = $(wildcard $(MBEDTLS_DIR)/library/*.c) \
 MBEDTLS_OBJS    = $(patsubst $(MBEDTLS_DIR)/%.c,$(BUILD)/mbedtls/%.o,$(MBEDTLS_SRCS))
 MBEDTLS_LIB    := $(BUILD)/mbedtls/libmbedtls-all.a
 
-$(BUILD)/mbedtls/%.o: $(MBEDTLS_DIR)/%.c $(MBEDTLS_CONFIG) $(DEPS_STAMP) platform/mbedtls/mbedtls.mk
+$(BUILD)/mbedtls/%.o: $(MBEDTLS_DIR)/%.c $(MBEDTLS_CONFIG) $(DEPS_STAMP) platform/mbedtls/mbedtls.mk \
+		       platform/mbedtls/mg_sha256_x86.h
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(MBEDTLS_CFLAGS) $(SAN_CFLAGS) -c $< -o $@
 

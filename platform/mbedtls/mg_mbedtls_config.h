@@ -36,6 +36,11 @@
 #define MBEDTLS_MD_C
 #define MBEDTLS_SHA224_C
 #define MBEDTLS_SHA256_C
+/* SHA-256 through the x86 SHA extensions when the CPU has them (patch 0004,
+ * mg_sha256_x86.h): mbedTLS 3.6 has them for Armv8 only. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define MG_SHA256_X86
+#endif
 #define MBEDTLS_SHA384_C
 #define MBEDTLS_SHA512_C
 /* SHA-1 only for X.509 fingerprints and the JWKS `x5t` member, never for
