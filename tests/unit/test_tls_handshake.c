@@ -74,6 +74,53 @@ MG_TEST(tls_handshake_versions_and_data_both_ways)
 	mg_tls_server_free(s);
 }
 
+/* The server's order picks the suite (mbedTLS patch 0005): a TLS 1.3 client that lists
+ * AES-256-GCM-SHA384 (as OpenSSL's clients do) or ChaCha20 first gets AES-128-GCM-SHA256, the
+ * first of our list; one that offers only AES-256 gets it.  Before the patch mbedTLS took the
+ * client's first. */
+MG_TEST(tls13_server_order_picks_the_cipher_suite)
+{
+	static const int aes256_first[] = {MBEDTLS_TLS1_3_AES_256_GCM_SHA384,
+	                                   MBEDTLS_TLS1_3_AES_128_GCM_SHA256, 0};
+	static const int chacha_first[] = {MBEDTLS_TLS1_3_CHACHA20_POLY1305_SHA256,
+	                                   MBEDTLS_TLS1_3_AES_256_GCM_SHA384,
+	                                   MBEDTLS_TLS1_3_AES_128_GCM_SHA256, 0};
+	static const int aes256_only[] = {MBEDTLS_TLS1_3_AES_256_GCM_SHA384, 0};
+	static const struct {
+		const int *suites;
+		const char *want;
+	} cases[] = {
+	    {aes256_first, "TLS1-3-AES-128-GCM-SHA256"},
+	    {chacha_first, "TLS1-3-AES-128-GCM-SHA256"},
+	    {aes256_only, "TLS1-3-AES-256-GCM-SHA384"},
+	};
+	struct mg_tls_server *s;
+	unsigned int i;
+
+	MG_ASSERT(tls_test_setup());
+	s = tls_std_server(NULL);
+	MG_ASSERT(s != NULL);
+	for (i = 0; i < N(cases); i++) {
+		struct mg_tls_client_conf cc = {.min_version = MG_TLS_VERSION_1_3,
+		                                .max_version = MG_TLS_VERSION_1_3};
+		struct mg_tls_conn_info si;
+		struct tls_pair *p = tls_pair_new();
+		struct mg_tls_client *c = tls_std_client(&cc);
+
+		MG_CASE("%s", cases[i].want);
+		MG_ASSERT(c != NULL && p != NULL);
+		mbedtls_ssl_conf_ciphersuites(&c->conf, cases[i].suites);
+		MG_ASSERT(tls_pair_start(p, s, c, "a.example.com"));
+		MG_EXPECT_EQ_INT(tls_pair_handshake(p), 0);
+		MG_EXPECT_EQ_INT(mg_tls_conn_info(p->srv, &si), 0);
+		MG_EXPECT_STR(si.cipher, cases[i].want);
+		MG_EXPECT(tls_transfer(p, true, 1000));
+		tls_pair_free(p);
+		mg_tls_client_free(c);
+	}
+	mg_tls_server_free(s);
+}
+
 /* The CN and key type of the certificate <t> (a client) received: "CN=...;EC" or ";RSA". */
 static void
 peer_identity(struct mg_tls_conn *t, char *out, size_t len)
