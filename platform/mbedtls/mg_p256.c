@@ -50,6 +50,8 @@ static const uint64_t GX_STD[4] = {0xf4a13945d898c296ULL, 0x77037d812deb33a0ULL,
 static const uint64_t GY_STD[4] = {0xcbb6406837bf51f5ULL, 0x2bce33576b315eceULL,
                                    0x8ee7eb4a7c0f9e16ULL, 0x4fe342e2fe1a7f9bULL};
 static const uint64_t ONE[4] = {1, 0, 0, 0};
+/* -n^-1 mod 2^64 (init_once() checks it) */
+#define N0 0xccd1c8aaee00bc4fULL
 
 #define WIN    7
 #define NWIN   37 /* ceil(257 / 7): 256 bits and the last carry */
@@ -67,8 +69,8 @@ struct jp { /* projective point (X : Y : Z), Montgomery form */
 };
 
 static struct ap g_tab[NWIN][NTAB];
-static uint64_t p_r2[4], n_r2[4], n_n0; /* R^2 mod p, R^2 mod n, -n^-1 mod 2^64 (R = 2^256) */
-static uint64_t fe_one[4], fe_b[4];     /* 1 and b in Montgomery form mod p */
+static uint64_t p_r2[4], n_r2[4];   /* R^2 mod p, R^2 mod n (R = 2^256) */
+static uint64_t fe_one[4], fe_b[4]; /* 1 and b in Montgomery form mod p */
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static int g_enabled = -1;
 static unsigned long g_signs;
@@ -167,6 +169,72 @@ mont_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4], const uint64_t
 	}
 }
 
+/* r = a·a·2^-256 mod m, for a < m: the 512-bit square (6 cross products, doubled, plus 4
+ * squares) and then 4 word-by-word reduction steps; (a² + Q·m) / 2^256 < 2m as in mont_mul(). */
+INLINE void
+mont_sqr(uint64_t r[4], const uint64_t a[4], const uint64_t m[4], uint64_t m0)
+{
+	uint64_t t[9], s[4], c, q, br;
+	u128 x;
+
+	x = (u128)a[0] * a[1];
+	t[1] = (uint64_t)x;
+	c = (uint64_t)(x >> 64);
+	x = (u128)a[0] * a[2] + c;
+	t[2] = (uint64_t)x;
+	c = (uint64_t)(x >> 64);
+	x = (u128)a[0] * a[3] + c;
+	t[3] = (uint64_t)x;
+	t[4] = (uint64_t)(x >> 64);
+	x = (u128)a[1] * a[2] + t[3];
+	t[3] = (uint64_t)x;
+	c = (uint64_t)(x >> 64);
+	x = (u128)a[1] * a[3] + t[4] + c;
+	t[4] = (uint64_t)x;
+	t[5] = (uint64_t)(x >> 64);
+	x = (u128)a[2] * a[3] + t[5];
+	t[5] = (uint64_t)x;
+	t[6] = (uint64_t)(x >> 64);
+	t[7] = t[6] >> 63;
+	for (int i = 6; i > 1; i--)
+		t[i] = (t[i] << 1) | (t[i - 1] >> 63);
+	t[1] <<= 1;
+	t[0] = 0;
+	c = 0;
+	for (int i = 0; i < 4; i++) {
+		u128 d = (u128)a[i] * a[i];
+
+		x = (u128)t[2 * i] + (uint64_t)d + c;
+		t[2 * i] = (uint64_t)x;
+		c = (uint64_t)(x >> 64);
+		x = (u128)t[2 * i + 1] + (uint64_t)(d >> 64) + c;
+		t[2 * i + 1] = (uint64_t)x;
+		c = (uint64_t)(x >> 64);
+	}
+	t[8] = 0;
+	for (int i = 0; i < 4; i++) {
+		q = t[i] * m0;
+		c = 0;
+		for (int j = 0; j < 4; j++) {
+			x = (u128)q * m[j] + t[i + j] + c;
+			t[i + j] = (uint64_t)x;
+			c = (uint64_t)(x >> 64);
+		}
+		for (int j = i + 4; j < 9; j++) {
+			x = (u128)t[j] + c;
+			t[j] = (uint64_t)x;
+			c = (uint64_t)(x >> 64);
+		}
+	}
+	br = 0;
+	for (int i = 0; i < 4; i++) {
+		x = (u128)t[4 + i] - m[i] - br;
+		s[i] = (uint64_t)x;
+		br = (uint64_t)(x >> 64) & 1;
+	}
+	ct_select4(r, ct_mask(br & (t[8] ^ 1)), t + 4, s);
+}
+
 /* r = a + b mod m, for a, b < m */
 INLINE void
 mod_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4], const uint64_t m[4])
@@ -239,7 +307,7 @@ mont_pow(uint64_t r[4], const uint64_t a[4], const uint64_t e[4], const uint64_t
 		unsigned int nib = (unsigned int)(e[i / 16] >> (4 * (i % 16))) & 15;
 
 		for (int j = 0; j < 4; j++)
-			mont_mul(acc, acc, acc, m, m0);
+			mont_sqr(acc, acc, m, m0);
 		mont_mul(acc, acc, tab[nib], m, m0); /* nib is a digit of the public exponent */
 	}
 	memcpy(r, acc, 32);
@@ -282,10 +350,10 @@ fe_inv(uint64_t r[4], const uint64_t a[4]) /* a^(p-2); 0 gives 0 */
 }
 
 /* scalars (mod n) */
-static void
+INLINE void
 sc_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
 {
-	mont_mul(r, a, b, N, n_n0);
+	mont_mul(r, a, b, N, N0);
 }
 static void
 sc_inv(uint64_t r[4], const uint64_t a[4]) /* Montgomery form in and out */
@@ -295,7 +363,7 @@ sc_inv(uint64_t r[4], const uint64_t a[4]) /* Montgomery form in and out */
 	uint64_t one[4];
 
 	sc_mul(one, ONE, n_r2);
-	mont_pow(r, a, e, N, n_n0, one);
+	mont_pow(r, a, e, N, N0, one);
 }
 
 /* ---- points ------------------------------------------------------------------------------ */
@@ -456,7 +524,8 @@ init_once(void)
 	for (int i = 0; i < 5;
 	     i++) /* Newton: each step doubles the correct low bits (3 at start) */
 		inv *= 2 - N[0] * inv;
-	n_n0 = 0 - inv;
+	if (0 - inv != N0)
+		abort(); /* cannot happen: a constant of the curve */
 	fe_mul(fe_one, ONE, p_r2);
 	fe_mul(fe_b, B_STD, p_r2);
 	build_table();
