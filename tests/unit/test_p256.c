@@ -351,19 +351,20 @@ sign_rate(mbedtls_ecdsa_context *key, int iters, struct trng *rng)
 	struct timespec t0, t1;
 	size_t n;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
 	for (int i = 0; i < iters; i++) {
 		h[0] = (unsigned char)i;
 		if (mbedtls_ecdsa_write_signature(key, MBEDTLS_MD_SHA256, h, 32, sig, sizeof(sig),
 		                                  &n, trng_fill, rng) != 0)
 			return 0;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
 	return iters / ((double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 }
 
 /* Deterministic signatures as TLS makes them (mbedtls_ecdsa_write_signature).
- * MG_P256_REPORT=1 prints the rates; the check is only that ours is faster (sanitizers, a
+ * MG_P256_REPORT=1 prints the rates, per second of this process's CPU time (the machine is
+ * shared); the check is only that ours is faster (sanitizers, a
  * busy machine). */
 MG_TEST(p256_sign_speed)
 {
