@@ -3,8 +3,9 @@
  * hooked and how to turn it off).
  *
  * Field and scalar arithmetic: 4 × 64-bit limbs, little-endian, Montgomery multiplication
- * (CIOS, unsigned __int128 products) modulo p and modulo n.  Every value is kept fully reduced
- * (< modulus) after each operation, and every reduction is a masked select, never a branch.
+ * (CIOS, unsigned __int128 products) and squaring modulo p and modulo n; additions and
+ * subtractions as adc/sbb chains.  Every value is kept fully reduced (< modulus) after each
+ * operation, and every reduction is a masked select, never a branch.
  *
  * Points: homogeneous projective coordinates (X : Y : Z), x = X/Z, y = Y/Z, and the complete
  * addition formulas of Renes, Costello and Batina ("Complete addition formulas for prime order
@@ -18,12 +19,16 @@
  *
  * Fixed-base scalar multiplication k·G: signed 7-bit windows (digits in [-64, 64], 37 of them
  * cover 256 bits plus the carry) and a table g_tab[i][j] = (j + 1)·2^(7i)·G, j = 0..63, in
- * affine Montgomery form (37 × 64 × 64 bytes ≈ 148 KiB), computed at the first use.  Then
+ * affine Montgomery form (37 × 64 × 64 bytes ≈ 148 KiB), computed once per process (at
+ * mg_tls_global_init(), or at the first use) and never written again.  Then
  * k·G = Σ d_i·2^(7i)·G is 37 mixed additions and no doubling.  Each table row is read whole
  * with masks, whatever the digit.
  *
- * Inversions (mod p for the affine x, mod n for k^-1) are Fermat's: a^(m-2), with the public
- * exponent in 4-bit windows.
+ * Inversions (mod p for the affine x, mod n for k^-1) are Fermat's, a^(m-2): mod p by an
+ * addition chain, mod n with the public exponent in 4-bit windows.  The only branches and
+ * table indices depend on public values (loop counters, window positions, exponent digits, the
+ * r = 0 and s = 0 retries); checked in the generated code of the point, lookup and inversion
+ * functions (no conditional jump but their loops', no cmov).
  */
 #include <pthread.h>
 #if defined(__x86_64__)
