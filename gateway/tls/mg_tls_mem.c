@@ -158,9 +158,8 @@ mg_tls_global_init(const struct mg_tls_global_conf *c, char *err, size_t errlen)
 		mbedtls_psa_crypto_free();
 		return st == PSA_ERROR_INSUFFICIENT_MEMORY ? -ENOMEM : -EIO;
 	}
-	/* The P-256 signer's table of multiples of G (≈ 150 KB, ≈ 1 ms), made here rather than in
-	 * the first handshake (before the workers fork, they share it), and its MG_P256_GENERIC
-	 * switch read now. */
+	/* The P-256 signer's table of multiples of G (≈ 150 KB, a few ms, once per process), made
+	 * here rather than in the first handshake, and its MG_P256_GENERIC switch read now. */
 	mg_p256_init();
 	(void)mg_p256_enabled();
 	g.init = true;
