@@ -19,7 +19,7 @@
 #include "mbedtls/bignum.h"
 #include "mbedtls/ecp.h"
 
-/* Builds the table of multiples of G (≈ 150 KB, about 1 ms); idempotent and thread-safe.  The
+/* Builds the table of multiples of G (≈ 150 KB, a few ms); idempotent and thread-safe.  The
  * first signature calls it; calling it at start-up takes that cost off the first handshake. */
 void mg_p256_init(void);
 
