@@ -19,6 +19,7 @@
 
 #include "gateway/core/mg_pool.h"
 #include "gateway/tls/mg_tls_int.h"
+#include "platform/mbedtls/mg_p256.h"
 
 #define MG_TLS_MAX_CONNS_DEFAULT 4096
 #define MG_TLS_MEM_CAP_DEFAULT   ((size_t)256 << 20)
@@ -157,6 +158,10 @@ mg_tls_global_init(const struct mg_tls_global_conf *c, char *err, size_t errlen)
 		mbedtls_psa_crypto_free();
 		return st == PSA_ERROR_INSUFFICIENT_MEMORY ? -ENOMEM : -EIO;
 	}
+	/* The P-256 signer's table of multiples of G (≈ 150 KB, a few ms, once per process), made
+	 * here rather than in the first handshake, and its MG_P256_GENERIC switch read now. */
+	mg_p256_init();
+	(void)mg_p256_enabled();
 	g.init = true;
 	return 0;
 }

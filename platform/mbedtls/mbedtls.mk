@@ -23,14 +23,22 @@ MBEDTLS_SRCS    = $(wildcard $(MBEDTLS_DIR)/library/*.c) \
 		  $(MBEDTLS_DIR)/3rdparty/everest/library/x25519.c \
 		  $(MBEDTLS_DIR)/3rdparty/everest/library/Hacl_Curve25519_joined.c
 MBEDTLS_OBJS    = $(patsubst $(MBEDTLS_DIR)/%.c,$(BUILD)/mbedtls/%.o,$(MBEDTLS_SRCS))
+# Our own code inside the library: the P-256 signer that ecdsa.c calls (patch 0003), and
+# the SHA-NI compression function sha256.c includes (patch 0004).
+MBEDTLS_MG_SRCS := platform/mbedtls/mg_p256.c
+MBEDTLS_MG_HDRS := platform/mbedtls/mg_p256.h platform/mbedtls/mg_sha256_x86.h
+MBEDTLS_OBJS   += $(MBEDTLS_MG_SRCS:platform/mbedtls/%.c=$(BUILD)/mbedtls/mg/%.o)
 MBEDTLS_LIB    := $(BUILD)/mbedtls/libmbedtls-all.a
 
-$(BUILD)/mbedtls/%.o: $(MBEDTLS_DIR)/%.c $(MBEDTLS_CONFIG) $(DEPS_STAMP) platform/mbedtls/mbedtls.mk \
-		       platform/mbedtls/mg_sha256_x86.h
+$(BUILD)/mbedtls/%.o: $(MBEDTLS_DIR)/%.c $(MBEDTLS_CONFIG) $(DEPS_STAMP) platform/mbedtls/mbedtls.mk $(MBEDTLS_MG_HDRS)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(MBEDTLS_CFLAGS) $(SAN_CFLAGS) -c $< -o $@
 
-$(MBEDTLS_LIB): $(DEPS_STAMP) $(MBEDTLS_CONFIG)
+$(BUILD)/mbedtls/mg/%.o: platform/mbedtls/%.c $(MBEDTLS_MG_HDRS) $(MBEDTLS_CONFIG) $(DEPS_STAMP) platform/mbedtls/mbedtls.mk
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(MBEDTLS_CFLAGS) -Wall -Wextra $(SAN_CFLAGS) -c $< -o $@
+
+$(MBEDTLS_LIB): $(DEPS_STAMP) $(MBEDTLS_CONFIG) $(MBEDTLS_MG_SRCS) $(MBEDTLS_MG_HDRS)
 	@mkdir -p $(dir $@)
 	$(Q)$(MAKE) --no-print-directory $(MBEDTLS_OBJS)
 	$(Q)rm -f $@ && $(AR) rcs $@ $(MBEDTLS_OBJS)
