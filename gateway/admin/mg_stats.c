@@ -225,10 +225,13 @@ mg_stats_json(const struct mg_worker *w, char *buf, size_t cap)
 		           ",\"tls13\":%" PRIu64 ",\"sni_default\":%" PRIu64
 		           ",\"tickets_issued\":%" PRIu64 ",\"handshake_timeouts\":%" PRIu64
 		           ",\"mem_in_use\":%zu,\"mem_high_water\":%zu,\"mem_cap\":%zu"
+		           ",\"mem_reuse_kept\":%zu,\"mem_reuse_hits\":%" PRIu64
+		           ",\"mem_trims\":%" PRIu64 ",\"mem_trim_us\":%" PRIu64
 		           ",\"alloc_failures\":%" PRIu64 ",\"conns\":%u,\"failures\":{",
 		           ts->handshakes, ts->resumed, ts->tls13, ts->sni_default,
 		           ts->tickets_issued, ps_->handshake_timeouts, tm.in_use, tm.high_water,
-		           tm.cap, tm.failures, tm.conns);
+		           tm.cap, tm.reuse_bytes, tm.reuse_hits, tm.trims, tm.trim_us, tm.failures,
+		           tm.conns);
 		for (f = 1; f < MG_TLS_FAIL_COUNT; f++)
 			out_printf(&o, "%s\"%s\":%" PRIu64, f > 1 ? "," : "",
 			           mg_tls_failure_label((enum mg_tls_failure)f), ts->failures[f]);

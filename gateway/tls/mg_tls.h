@@ -140,6 +140,10 @@ struct mg_tls_mem_stats {
 	uint32_t conns;         /* connections in use */
 	uint32_t conns_max;     /* pool capacity */
 	uint64_t conns_refused; /* mg_tls_accept()/mg_tls_connect() that found the pool empty */
+	size_t reuse_bytes;     /* freed record buffers kept for the next handshakes (not in_use) */
+	uint64_t reuse_hits;    /* allocations served from them */
+	uint64_t trims;         /* malloc_trim() calls after large releases */
+	uint64_t trim_us;       /* how long the last one took */
 };
 void mg_tls_mem_stats(struct mg_tls_mem_stats *out);
 

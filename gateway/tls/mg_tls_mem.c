@@ -7,8 +7,24 @@
  * generation.  Freeing a block charges it back to the connection only if the slot still holds
  * the same generation, so blocks that outlive their connection (PSA key-store slices grown
  * during its handshake) cannot corrupt the accounting of a later connection in that slot.
+ *
+ * Freed blocks of the few large sizes mbedTLS asks for again and again (the 16 KiB input and
+ * 8 KiB output record buffers of every handshake) are kept, by exact size, for the next
+ * handshake (up to MG_TLS_REUSE_BYTES in all).  Given back to malloc, they were split by the
+ * small allocations that follow (an idle connection's 256-byte buffers after
+ * mbedtls_ssl_release_buffers(), handshake state), so the next handshake's record buffers
+ * extended the heap instead.
+ *
+ * Memory freed stays in the process until malloc returns it: when a pass of
+ * mg_tls_release_idle() gave back MG_TLS_TRIM_BYTES or more, it calls malloc_trim(0), which
+ * hands the free pages inside the heap back to the kernel (madvise).  Without it, RSS stayed
+ * at the peak of the handshakes: about 28 KB per idle connection after 2,000 connections were
+ * opened at once, although mbedTLS held 6.8 KB for each (docs/PERFORMANCE.md).  At most once
+ * every 2 s (a trim takes about a millisecond), from the worker's tick, never per packet;
+ * HAProxy trims its pools the same way.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -23,6 +39,13 @@
 
 #define MG_TLS_MAX_CONNS_DEFAULT 4096
 #define MG_TLS_MEM_CAP_DEFAULT   ((size_t)256 << 20)
+#define MG_TLS_REUSE_MIN         4096              /* blocks this large (header included) */
+#define MG_TLS_REUSE_CLASSES     8                 /* distinct sizes kept */
+#define MG_TLS_REUSE_BYTES       ((size_t)4 << 20) /* at most this much kept in all */
+/* Release passes that gave back at least this much since the last trim ask malloc to return
+ * free pages, at most every MG_TLS_TRIM_MIN_MS. */
+#define MG_TLS_TRIM_BYTES  ((size_t)1 << 20)
+#define MG_TLS_TRIM_MIN_MS 2000
 
 /* The header in front of every block; 16 bytes keeps the block 16-byte aligned. */
 struct mg_tls_blk {
@@ -34,6 +57,95 @@ struct mg_tls_blk {
 _Static_assert(sizeof(struct mg_tls_blk) == 16, "block header must keep 16-byte alignment");
 
 struct mg_tls_conn *mg_tls_cur;
+
+/* Freed large blocks of one exact size, linked through their first bytes. */
+struct reuse_class {
+	size_t size;
+	void *head;
+	uint32_t n;
+};
+
+static struct {
+	struct reuse_class c[MG_TLS_REUSE_CLASSES];
+	size_t bytes;
+	uint64_t hits;
+	uint64_t trims;
+	uint64_t trim_ns; /* the last trim's duration */
+	size_t untrimmed; /* bytes release passes gave back since the last trim */
+	uint64_t trim_at_ms;
+} reuse;
+
+static struct reuse_class *
+reuse_class(size_t bytes, bool make)
+{
+	unsigned int i;
+
+	for (i = 0; i < MG_TLS_REUSE_CLASSES; i++)
+		if (reuse.c[i].size == bytes)
+			return &reuse.c[i];
+	if (!make)
+		return NULL;
+	for (i = 0; i < MG_TLS_REUSE_CLASSES; i++)
+		if (reuse.c[i].n == 0) { /* unused, or a size nobody freed lately */
+			reuse.c[i].size = bytes;
+			return &reuse.c[i];
+		}
+	return NULL;
+}
+
+/* A zeroed block of <bytes>: a kept one, else from calloc(). */
+static void *
+block_alloc(size_t bytes)
+{
+	struct reuse_class *rc;
+	void *b;
+
+	if (bytes >= MG_TLS_REUSE_MIN && (rc = reuse_class(bytes, false)) != NULL &&
+	    rc->head != NULL) {
+		b = rc->head;
+		rc->head = *(void **)b;
+		rc->n--;
+		reuse.bytes -= bytes;
+		reuse.hits++;
+		memset(b, 0, bytes);
+		return b;
+	}
+	return calloc(1, bytes);
+}
+
+static void
+block_free(void *b, size_t bytes)
+{
+	struct reuse_class *rc;
+
+	if (bytes >= MG_TLS_REUSE_MIN && reuse.bytes + bytes <= MG_TLS_REUSE_BYTES &&
+	    (rc = reuse_class(bytes, true)) != NULL) {
+		*(void **)b = rc->head;
+		rc->head = b;
+		rc->n++;
+		reuse.bytes += bytes;
+		return;
+	}
+	free(b);
+}
+
+static void
+reuse_drop(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < MG_TLS_REUSE_CLASSES; i++) {
+		while (reuse.c[i].head != NULL) {
+			void *b = reuse.c[i].head;
+
+			reuse.c[i].head = *(void **)b;
+			free(b);
+		}
+		reuse.c[i].n = 0;
+		reuse.c[i].size = 0;
+	}
+	reuse.bytes = 0;
+}
 
 static struct {
 	bool init;
@@ -75,7 +187,7 @@ mg_tls_calloc(size_t n, size_t size)
 	bytes = n * size + sizeof(*b);
 	if (bytes > g.cap || g.in_use > g.cap - bytes)
 		goto fail;
-	b = calloc(1, bytes);
+	b = block_alloc(bytes);
 	if (b == NULL)
 		goto fail;
 	b->size = bytes;
@@ -115,7 +227,7 @@ mg_tls_free(void *p)
 		if (t->gen == b->gen && t->mem >= b->size)
 			t->mem -= b->size;
 	}
-	free(b);
+	block_free(b, b->size);
 }
 
 static uint64_t
@@ -174,6 +286,7 @@ mg_tls_global_free(void)
 	mbedtls_psa_crypto_free();
 	g.pool_live = false;
 	mg_pool_destroy(&g.pool);
+	reuse_drop();
 	g.init = false;
 }
 
@@ -212,6 +325,10 @@ mg_tls_mem_stats(struct mg_tls_mem_stats *out)
 	out->allocs = g.allocs;
 	out->failures = g.failures;
 	out->conns_refused = g.conns_refused;
+	out->reuse_bytes = reuse.bytes;
+	out->reuse_hits = reuse.hits;
+	out->trims = reuse.trims;
+	out->trim_us = reuse.trim_ns / 1000;
 	if (g.pool_live) {
 		out->conns = g.pool.in_use;
 		out->conns_max = g.pool.capacity;
@@ -251,6 +368,7 @@ mg_tls_release_idle(void)
 {
 	struct mg_tls_conn *t, *prev;
 	unsigned int i, n = 0;
+	size_t before = g.in_use;
 	int rc;
 
 	if (!g.pool_live)
@@ -273,6 +391,22 @@ mg_tls_release_idle(void)
 		if (rc != MBEDTLS_ERR_SSL_BAD_INPUT_DATA)
 			t->bufs_released =
 			    true; /* also half done (alloc refused): restore checks */
+	}
+	if (before > g.in_use)
+		reuse.untrimmed += before - g.in_use;
+	if (reuse.untrimmed >= MG_TLS_TRIM_BYTES &&
+	    (reuse.trims == 0 || mg_tls_now_ms() - reuse.trim_at_ms >= MG_TLS_TRIM_MIN_MS)) {
+		struct timespec a, b;
+
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		reuse_drop(); /* the busy spell is over: the kept record buffers go too */
+		malloc_trim(0);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		reuse.trims++;
+		reuse.untrimmed = 0;
+		reuse.trim_at_ms = mg_tls_now_ms();
+		reuse.trim_ns = (uint64_t)(b.tv_sec - a.tv_sec) * 1000000000u +
+		                (uint64_t)b.tv_nsec - (uint64_t)a.tv_nsec;
 	}
 	return n;
 }
