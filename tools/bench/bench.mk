@@ -10,6 +10,9 @@
 BENCH_QUICK ?=
 BENCH_ONLY  ?= keepalive,jwt,saturation,handshake,idle,workers
 BENCH_OUT   ?= docs/perf
+# Rounds: both proxies measured this many times (alternating which goes first); the table
+# shows the median ratio and all of them.  One round for BENCH_QUICK.
+BENCH_ROUNDS ?= $(if $(BENCH_QUICK),1,3)
 
 .PHONY: bench bench-crypto
 # The bench-only packages (HAProxy, gnuplot, ethtool, perf) are installed here when missing,
@@ -17,7 +20,8 @@ BENCH_OUT   ?= docs/perf
 bench: $(GATEWAY)
 	$(Q)MG_DEPS_BENCH=1 tools/deps.sh $(BUILD_ROOT)
 	$(Q)/usr/bin/python3 tools/bench/bench.py --gateway $(GATEWAY) --out $(BENCH_OUT) \
-		--work $(BUILD_ROOT)/bench --only $(BENCH_ONLY) $(if $(BENCH_QUICK),--quick)
+		--work $(BUILD_ROOT)/bench --only $(BENCH_ONLY) --rounds $(BENCH_ROUNDS) \
+		$(if $(BENCH_QUICK),--quick)
 
 BENCH_CRYPTO := $(BUILD)/bench/mbedtls-benchmark
 $(BENCH_CRYPTO): $(MBEDTLS_LIB)

@@ -756,17 +756,13 @@ def ratio(a, b):
     return round(a / b, 2) if a and b else None
 
 
-def report(res, out, quick, machine):
-    m, h = res["meshgate"], res["haproxy"]
+def report(res, out, quick, machine, rounds=None):
+    """The table of ratios.  With several rounds (<rounds>: each round's results, both proxies
+    measured in each), every row shows the round with the median ratio and the range of the
+    ratios over all rounds."""
+    rounds = rounds or [res]
+    m = res["meshgate"]
     rows = []
-
-    def row(name, mv, hv, unit, target, better):
-        r = ratio(mv, hv)
-        ok = None
-        if r is not None and target is not None:
-            ok = r <= target if better == "lower" else r >= target
-        rows.append({"metric": name, "meshgate": mv, "haproxy": hv, "unit": unit, "ratio": r,
-                     "target": target, "better": better, "met": ok})
 
     def g(d, *keys):
         for k in keys:
@@ -774,44 +770,69 @@ def report(res, out, quick, machine):
                 return None
             d = d[k]
         return d
-    row("CPU per keep-alive request", g(m, "keepalive", "cpu_us_per_req"),
-        g(h, "keepalive", "cpu_us_per_req"), "µs", 0.5, "lower")
-    row("CPU per keep-alive request, RS256 JWT", g(m, "jwt", "cpu_us_per_req"),
-        g(h, "jwt", "cpu_us_per_req"), "µs", 0.3, "lower")
-    row("p50 latency at fixed rate", g(m, "keepalive", "p50_ms"), g(h, "keepalive", "p50_ms"),
+
+    def row(name, mkeys, hkeys, unit, target, better):
+        got = []
+        for rr in rounds:
+            mv, hv = g(rr["meshgate"], *mkeys), g(rr["haproxy"], *hkeys)
+            got.append((ratio(mv, hv), mv, hv))
+        have = sorted((x for x in got if x[0] is not None), key=lambda x: x[0])
+        if have:
+            r, mv, hv = have[(len(have) - 1) // 2] if better == "higher" else have[len(have) // 2]
+        else:
+            r, mv, hv = None, got[0][1], got[0][2]
+        ok = None
+        if r is not None and target is not None:
+            ok = r <= target if better == "lower" else r >= target
+        rows.append({"metric": name, "meshgate": mv, "haproxy": hv, "unit": unit, "ratio": r,
+                     "target": target, "better": better, "met": ok,
+                     "ratios": [x[0] for x in got]})
+    row("CPU per keep-alive request", ("keepalive", "cpu_us_per_req"),
+        ("keepalive", "cpu_us_per_req"), "µs", 0.5, "lower")
+    row("CPU per keep-alive request, RS256 JWT", ("jwt", "cpu_us_per_req"),
+        ("jwt", "cpu_us_per_req"), "µs", 0.3, "lower")
+    row("p50 latency at fixed rate", ("keepalive", "p50_ms"), ("keepalive", "p50_ms"),
         "ms", 1.0, "lower")
-    row("p99 latency at fixed rate", g(m, "keepalive", "p99_ms"), g(h, "keepalive", "p99_ms"),
+    row("p99 latency at fixed rate", ("keepalive", "p99_ms"), ("keepalive", "p99_ms"),
         "ms", 1.0, "lower")
-    row("p99 latency at fixed rate, JWT", g(m, "jwt", "p99_ms"), g(h, "jwt", "p99_ms"),
+    row("p99 latency at fixed rate, JWT", ("jwt", "p99_ms"), ("jwt", "p99_ms"),
         "ms", 1.0, "lower")
-    row("throughput at saturation, one core", g(m, "saturation", "rps"),
-        g(h, "saturation", "rps"), "req/s", None, "higher")
-    row("full TLS 1.3 handshakes per core", g(m, "full_hs", "hs_per_core_s"),
-        g(h, "full_hs", "hs_per_core_s"), "/s", 1.5, "higher")
-    row("resumed TLS 1.3 handshakes per core", g(m, "resumed_hs", "hs_per_core_s"),
-        g(h, "resumed_hs", "hs_per_core_s"), "/s", 2.0, "higher")
-    row("memory per idle TLS connection", g(m, "idle", "bytes_per_conn"),
-        g(h, "idle", "bytes_per_conn"), "bytes", 1.0, "lower")
-    row("  Meshgate: bytes mbedTLS holds per idle conn.", g(m, "idle", "tls_alloc_bytes_per_conn"),
-        g(h, "idle", "bytes_per_conn"), "bytes", 1.0, "lower")
+    row("throughput at saturation, one core", ("saturation", "rps"),
+        ("saturation", "rps"), "req/s", None, "higher")
+    row("full TLS 1.3 handshakes per core", ("full_hs", "hs_per_core_s"),
+        ("full_hs", "hs_per_core_s"), "/s", 1.5, "higher")
+    row("resumed TLS 1.3 handshakes per core", ("resumed_hs", "hs_per_core_s"),
+        ("resumed_hs", "hs_per_core_s"), "/s", 2.0, "higher")
+    row("memory per idle TLS connection", ("idle", "bytes_per_conn"),
+        ("idle", "bytes_per_conn"), "bytes", 1.0, "lower")
+    row("  Meshgate: bytes mbedTLS holds per idle conn.", ("idle", "tls_alloc_bytes_per_conn"),
+        ("idle", "bytes_per_conn"), "bytes", 1.0, "lower")
     res["table"] = rows
     res["machine"] = machine
     res["quick"] = quick
+    res["rounds"] = len(rounds)
+    if len(rounds) > 1:  # rounds[0] is <res> itself
+        res["other_rounds"] = [{w: rr[w] for w in ("meshgate", "haproxy")} for rr in rounds[1:]]
 
     def fmt(v):
         if v is None:
             return "—"
         return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.2f}"
+    multi = len(rounds) > 1
     lines = [f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
-             f"{' (BENCH_QUICK)' if quick else ''} on {machine}", "",
-             "| metric | Meshgate | HAProxy 2.6 | unit | ratio M/H | target | met |",
-             "|---|---|---|---|---|---|---|"]
+             f"{' (BENCH_QUICK)' if quick else ''} on {machine}"
+             + (f"; {len(rounds)} rounds, each proxy measured in each (the round with the "
+                "median ratio shown)" if multi else ""), "",
+             "| metric | Meshgate | HAProxy 2.6 | unit | ratio M/H | target | met |"
+             + (" ratios, all rounds |" if multi else ""),
+             "|---|---|---|---|---|---|---|" + ("---|" if multi else "")]
     for r in rows:
         t = "—" if r["target"] is None else ("≤ " if r["better"] == "lower" else "≥ ") + \
             f"{r['target']}"
         met = "—" if r["met"] is None else ("yes" if r["met"] else "**no**")
+        extra = (" " + ", ".join(fmt(x) for x in r["ratios"]) + " |") if multi else ""
         lines.append(f"| {r['metric']} | {fmt(r['meshgate'])} | {fmt(r['haproxy'])} | "
-                     f"{r['unit']} | {fmt(r['ratio'])} | {t} | {met} |")
+                     f"{r['unit']} | {fmt(r['ratio'])} | {t} | {met} |{extra}")
     wk = m.get("workers") if isinstance(m.get("workers"), dict) else None
     if wk and "1" in wk and "2" in wk:
         lines += ["", "Meshgate with 1 and 2 shared-nothing workers (TAP port, saturation, "
@@ -868,6 +889,9 @@ def main():
     ap.add_argument("--work", default=str(TOP / "build/bench"))
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--only", default="keepalive,jwt,saturation,handshake,idle,workers")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="measure both proxies this many times, alternating which goes first; "
+                    "the table shows the median ratio and the range")
     args = ap.parse_args()
     only = set(args.only.split(","))
     # The workers and idle100k phases run Meshgate alone.
@@ -924,17 +948,29 @@ def main():
     if "idle100k" in only:
         log("idle100k runs alone (BENCH_ONLY=idle100k): left out of this run")
         only.discard("idle100k")
+    rounds = []
     try:
         b.setup()
-        for who in ("meshgate", "haproxy"):
-            try:
-                b.run_phases(who, only)
-            except Exception as e:  # noqa: BLE001 (reported; the other proxy still runs)
-                log(f"{who}: {e!r}")
-                b.results[who]["error"] = {"error": repr(e)[-600:]}
+        for n in range(max(1, args.rounds)):
+            if n > 0:
+                b.results = {"meshgate": {}, "haproxy": {}, "notes": b.results.get("notes", [])}
+            # Alternate which proxy goes first, so a drift of the machine over the run does not
+            # favour one; the workers phase (Meshgate alone) runs in the first round only.
+            order = ("meshgate", "haproxy") if n % 2 == 0 else ("haproxy", "meshgate")
+            ronly = only if n == 0 else only - {"workers"}
+            if args.rounds > 1:
+                log(f"round {n + 1} of {args.rounds}")
+            for who in order:
+                try:
+                    b.run_phases(who, ronly)
+                except Exception as e:  # noqa: BLE001 (reported; the other proxy still runs)
+                    log(f"{who}: {e!r}")
+                    b.results[who]["error"] = {"error": repr(e)[-600:]}
+            rounds.append(b.results)
     finally:
         b.teardown()
-    report(b.results, b.out, args.quick, machine)
+    res = rounds[0]
+    report(res, b.out, args.quick, machine, rounds)
     return 0
 
 
