@@ -10,7 +10,10 @@
  *     "tcp":     { "pcb_used", "listen_pcb_used", "seg_used", "active", "listen",
  *                  "time_wait" },
  *     "proxy":   { "sessions", ..., "upstream_tls_failures" },
- *     "tls":     { listener handshakes, ... }                  (with a TLS listener)
+ *     "tls":     { listener handshakes, ..., "mem_in_use", "mem_high_water", "mem_cap",
+ *                  "mem_reuse_kept", "mem_reuse_hits", "mem_trims", "mem_trim_us", ... }
+ *                                                            (with a TLS listener; the
+ *                  mem_* fields: docs/TLS.md, memory)
  *     "upstream_tls": { "handshakes", "resumed", "tls13", "failures": { "<reason>": n } }
  *                                                              (with TLS to the upstream)
  *     "routing": { "generation", "<reason>": n, ... }           (decisions by reason)
