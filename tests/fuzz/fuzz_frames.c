@@ -31,42 +31,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct netif nif;
-static uint32_t now_ms;
-
-/* ---- the platform functions mg_sys.c provides in the gateway ---------------- */
-u32_t
-sys_now(void)
-{
-	return now_ms;
-}
-
-uint32_t
-mg_lwip_rand(void)
-{
-	return 4; /* deterministic: fuzzing wants reproducible runs */
-}
-
-void
-mg_lwip_diag(const char *fmt, ...)
-{
-	(void)fmt;
-}
-
-void
-mg_lwip_assert(const char *msg, const char *file, int line)
-{
-	(void)msg;
-	(void)file;
-	(void)line;
-	abort();
-}
-
-u32_t
-mg_lwip_tcp_isn(const ip_addr_t *lip, u16_t lport, const ip_addr_t *rip, u16_t rport)
-{
-	return mg_isn_compute(ip4_addr_get_u32(ip_2_ip4(lip)), lport,
-	                      ip4_addr_get_u32(ip_2_ip4(rip)), rport, (uint64_t)now_ms * 1000);
-}
+#define MG_STUB_ISN_COMPUTE
+#include "tests/lwip/mg_lwip_stubs.h"
 
 /* ---- a service like the gateway's ------------------------------------------ */
 static err_t

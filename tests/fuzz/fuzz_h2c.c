@@ -30,44 +30,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static uint32_t now_ms;
-
-u32_t
-sys_now(void)
-{
-	return now_ms;
-}
-
-uint32_t
-mg_lwip_rand(void)
-{
-	return 4;
-}
-
-void
-mg_lwip_diag(const char *fmt, ...)
-{
-	(void)fmt;
-}
-
-void
-mg_lwip_assert(const char *msg, const char *file, int line)
-{
-	(void)msg;
-	(void)file;
-	(void)line;
-	abort();
-}
-
-u32_t
-mg_lwip_tcp_isn(const ip_addr_t *lip, u16_t lport, const ip_addr_t *rip, u16_t rport)
-{
-	(void)lip;
-	(void)lport;
-	(void)rip;
-	(void)rport;
-	return 1;
-}
+#include "tests/lwip/mg_lwip_stubs.h"
 
 /* ---- what the gateway's other modules provide ---------------------------------------- */
 

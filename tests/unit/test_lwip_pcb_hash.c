@@ -38,39 +38,10 @@
 #define N     (2 * RANGE)
 
 /* ---- what mg_sys.c provides in the gateway ---------------------------------- */
-static uint32_t now_ms;
-
-u32_t
-sys_now(void)
-{
-	return now_ms;
-}
-
-uint32_t
-mg_lwip_rand(void)
-{
-	return 12345;
-}
-
-void
-mg_lwip_diag(const char *fmt, ...)
-{
-	(void)fmt;
-}
-
-void
-mg_lwip_assert(const char *msg, const char *file, int line)
-{
-	mg_test_fail(file, line, "lwIP assertion: %s", msg);
-	abort();
-}
-
-u32_t
-mg_lwip_tcp_isn(const ip_addr_t *lip, u16_t lport, const ip_addr_t *rip, u16_t rport)
-{
-	return mg_isn_compute(ip4_addr_get_u32(ip_2_ip4(lip)), lport,
-	                      ip4_addr_get_u32(ip_2_ip4(rip)), rport, (uint64_t)now_ms * 1000);
-}
+#define MG_STUB_RAND 12345
+#define MG_STUB_ISN_COMPUTE
+#define MG_STUB_ASSERT_FAIL(msg, file, line) mg_test_fail(file, line, "lwIP assertion: %s", msg)
+#include "tests/lwip/mg_lwip_stubs.h"
 
 /* ---- a netif that drops everything ------------------------------------------ */
 static struct netif nif;
