@@ -264,7 +264,9 @@ check_workers(unsigned int n, bool user_eal)
 static int
 eal_args(int user_argc, char **user_argv, char *argv0, char **out)
 {
-	static char lcore[16], vdev[MG_CFG_MAX_IFACES][300];
+	static char lcore[16], pfx[64], vdev[MG_CFG_MAX_IFACES][300];
+	const bool mproc = mg_workers_mproc();
+	const bool secondary = mproc && mg_workers_index() > 0;
 	struct rte_pci_addr pci;
 	int n = 0, i;
 	bool any_pci = false, any_dev = false;
@@ -276,52 +278,28 @@ eal_args(int user_argc, char **user_argv, char *argv0, char **out)
 		out[n] = NULL;
 		return n;
 	}
-	if (mg_workers_mproc()) {
+	if (mproc) {
 		/* DPDK processes: distinct lcore ids (the mempools' per-lcore caches), one shared
 		 * configuration under the supervisor's prefix; secondaries find the primary's
 		 * vdevs through EAL's IPC. */
-		static char pfx[64];
-		bool secondary = mg_workers_index() > 0;
-
 		snprintf(lcore, sizeof(lcore), "%u@%d", mg_workers_index(),
 		         worker_cpu(mg_workers_index()));
-		snprintf(pfx, sizeof(pfx), "--file-prefix=%s", mg_workers_prefix());
 		out[n++] = "--lcores";
-		out[n++] = lcore;
-		out[n++] = "--no-telemetry";
-		out[n++] = "--log-level=notice";
-		out[n++] = pfx;
-		out[n++] = secondary ? "--proc-type=secondary" : "--proc-type=primary";
-		for (i = 0; i < config.appliance.n_ifaces; i++) {
-			const char *dev = config.appliance.ifaces[i].device;
-
-			if (dev[0] == '\0')
-				continue;
-			any_dev = true;
-			if (rte_pci_addr_parse(dev, &pci) == 0) {
-				any_pci = true;
-				snprintf(vdev[i], sizeof(vdev[i]), "--allow=%s", dev);
-			} else if (!secondary) {
-				snprintf(vdev[i], sizeof(vdev[i]), "--vdev=%s", dev);
-			} else {
-				continue;
-			}
-			out[n++] = vdev[i];
-		}
-		if (any_dev && !any_pci)
-			out[n++] = "--no-pci";
-		out[n] = NULL;
-		return n;
+	} else {
+		snprintf(lcore, sizeof(lcore), "%d", worker_cpu(mg_workers_index()));
+		out[n++] = "-l";
 	}
-	snprintf(lcore, sizeof(lcore), "%d", worker_cpu(mg_workers_index()));
-	out[n++] = "-l";
 	out[n++] = lcore;
 	out[n++] = "--no-telemetry";
 	out[n++] = "--log-level=notice";
-	/* Neither mode leaves shared files behind, so several gateways (tests)
-	 * can run side by side.  --no-huge implies legacy memory, which
-	 * --in-memory refuses; --no-shconf is its equivalent there. */
-	if (hugepages_free() == 0) {
+	if (mproc) {
+		snprintf(pfx, sizeof(pfx), "--file-prefix=%s", mg_workers_prefix());
+		out[n++] = pfx;
+		out[n++] = secondary ? "--proc-type=secondary" : "--proc-type=primary";
+	} else if (hugepages_free() == 0) {
+		/* Neither mode leaves shared files behind, so several gateways (tests)
+		 * can run side by side.  --no-huge implies legacy memory, which
+		 * --in-memory refuses; --no-shconf is its equivalent there. */
 		out[n++] = "--no-huge";
 		out[n++] = "--no-shconf";
 		out[n++] = "-m";
@@ -331,6 +309,7 @@ eal_args(int user_argc, char **user_argv, char *argv0, char **out)
 	}
 	for (i = 0; i < config.appliance.n_ifaces; i++) {
 		const char *dev = config.appliance.ifaces[i].device;
+		uint8_t mac[6];
 
 		if (dev[0] == '\0')
 			continue;
@@ -338,13 +317,13 @@ eal_args(int user_argc, char **user_argv, char *argv0, char **out)
 		if (rte_pci_addr_parse(dev, &pci) == 0) {
 			any_pci = true;
 			snprintf(vdev[i], sizeof(vdev[i]), "--allow=%s", dev);
+		} else if (secondary) {
+			continue; /* the primary's vdevs, found through EAL's IPC */
 		} else {
-			uint8_t mac[6];
-
 			snprintf(vdev[i], sizeof(vdev[i]), "--vdev=%s", dev);
-			/* Workers after the first attach to the TAP the first one made, with its
-			 * MAC. */
-			if (mg_workers_index() > 0 && strstr(dev, "mac=") == NULL &&
+			/* Independent workers after the first attach to the TAP the first one
+			 * made, with its MAC. */
+			if (!mproc && mg_workers_index() > 0 && strstr(dev, "mac=") == NULL &&
 			    mg_workers_mac0(i, mac))
 				snprintf(vdev[i] + strlen(vdev[i]),
 				         sizeof(vdev[i]) - strlen(vdev[i]),
