@@ -1435,10 +1435,11 @@ send_response_head(struct session *s, uint32_t len)
 		mg_pool_put(&px.bufs, s->replay);
 	s->replay = NULL;
 	s->replayable = false;
-	/* The head and as much of a length-delimited body as is here go out as one write:
-	 * under TLS each write is a record of its own, and two records written apart leave as
-	 * two segments (and draw an ACK of their own from the client). */
-	if (r.head.body == MG_H1_BODY_LENGTH && r.head.content_length > 0) {
+	/* Under TLS the head and as much of a length-delimited body as is here go out as one
+	 * write: each write is a record of its own (its framing, tag and cipher set-up).  Without
+	 * TLS the writes coalesce into the same segments anyway (mg_conn's deferred output), so
+	 * the copy would buy nothing. */
+	if (s->tls != NULL && r.head.body == MG_H1_BODY_LENGTH && r.head.content_length > 0) {
 		size_t room = down_space(s) - (size_t)n;
 
 		body_now = s->uin->len - len;
@@ -1539,13 +1540,13 @@ forward_response_body(struct session *s)
 			session_end(s, true);
 			return false;
 		}
-		/* The chunk's size line, data and CRLF, and the last chunk if it ends here, go
-		 * out as one write: under TLS each write is a record of its own, and records
-		 * written apart become segments of their own. */
+		/* Under TLS the chunk's size line, data and CRLF, and the last chunk if it ends
+		 * here, go out as one write: each write is a record of its own.  Without TLS the
+		 * three writes coalesce in TCP anyway. */
 		size_t o = 0;
 		if (sp.data_len > 0) {
 			n = mg_chunked_write_size(line, sizeof(line), sp.data_len);
-			if ((size_t)n + sp.data_len + 2 <= sizeof(px.out)) {
+			if (s->tls != NULL && (size_t)n + sp.data_len + 2 <= sizeof(px.out)) {
 				memcpy(px.out, line, (size_t)n);
 				memcpy(px.out + n, sp.data, sp.data_len);
 				memcpy(px.out + (size_t)n + sp.data_len, "\r\n", 2);
