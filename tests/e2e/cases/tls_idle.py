@@ -20,48 +20,15 @@ sent at once: two segments).
 from steps import Case, nginx, sh
 from cases.tls import MAKE_CERTS, PKI, TLS
 
-CLIENT = r'''
+# One keep-alive HTTPS connection to the gateway and a reader of one response, for both
+# clients below (argv: gateway address, CA file).
+PRELUDE = r'''
 import json, socket, ssl, sys, time, urllib.request
 gw, ca = sys.argv[1], sys.argv[2]
-def mem():
-    with urllib.request.urlopen(f"http://{gw}:9901/stats", timeout=5) as r:
-        return json.load(r)["tls"]["mem_in_use"]
 ctx = ssl.create_default_context(cafile=ca)
 s = ctx.wrap_socket(socket.create_connection((gw, 8443), timeout=10), server_hostname="a.example.com")
 f = s.makefile("rb")
-def get():
-    s.sendall(b"GET /small.txt HTTP/1.1\r\nHost: a.example.com\r\n\r\n")
-    status = f.readline()
-    n = 0
-    while True:
-        line = f.readline()
-        if line in (b"\r\n", b""):
-            break
-        if line.lower().startswith(b"content-length:"):
-            n = int(line.split(b":")[1])
-    body = f.read(n)
-    return status.split()[1], len(body)
-a = get(); busy = mem(); time.sleep(3); idle = mem(); b = get(); c = get()
-print(f"first {a} busy {busy} idle {idle} then {b} {c}")
-ok = a == (b"200", 1024) and b == a and c == a and idle + 20000 < busy
-sys.exit(0 if ok else 1)
-'''
-
-SEGMENTS = r'''
-import json, socket, ssl, sys, urllib.request
-gw, ca, method = sys.argv[1], sys.argv[2], sys.argv[3]
-def tx():
-    with urllib.request.urlopen(f"http://{gw}:9901/stats", timeout=5) as r:
-        return sum(p["tx_packets"] for p in json.load(r)["ports"])
-ctx = ssl.create_default_context(cafile=ca)
-s = ctx.wrap_socket(socket.create_connection((gw, 8443), timeout=10), server_hostname="a.example.com")
-f = s.makefile("rb")
-def get():
-    if method == "GET":
-        s.sendall(b"GET /small.txt HTTP/1.1\r\nHost: a.example.com\r\n\r\n")
-    else:  # nginx answers a POST to a static file 405: what counts is the request's segments
-        s.sendall(b"POST /small.txt HTTP/1.1\r\nHost: a.example.com\r\n"
-                  b"Content-Length: 300\r\n\r\n" + b"x" * 300)
+def response():
     status = f.readline()
     n = 0
     while True:
@@ -71,6 +38,33 @@ def get():
         if line.lower().startswith(b"content-length:"):
             n = int(line.split(b":")[1])
     return status.split()[1], len(f.read(n))
+'''
+
+CLIENT = PRELUDE + r'''
+def mem():
+    with urllib.request.urlopen(f"http://{gw}:9901/stats", timeout=5) as r:
+        return json.load(r)["tls"]["mem_in_use"]
+def get():
+    s.sendall(b"GET /small.txt HTTP/1.1\r\nHost: a.example.com\r\n\r\n")
+    return response()
+a = get(); busy = mem(); time.sleep(3); idle = mem(); b = get(); c = get()
+print(f"first {a} busy {busy} idle {idle} then {b} {c}")
+ok = a == (b"200", 1024) and b == a and c == a and idle + 20000 < busy
+sys.exit(0 if ok else 1)
+'''
+
+SEGMENTS = PRELUDE + r'''
+method = sys.argv[3]
+def tx():
+    with urllib.request.urlopen(f"http://{gw}:9901/stats", timeout=5) as r:
+        return sum(p["tx_packets"] for p in json.load(r)["ports"])
+def get():
+    if method == "GET":
+        s.sendall(b"GET /small.txt HTTP/1.1\r\nHost: a.example.com\r\n\r\n")
+    else:  # nginx answers a POST to a static file 405: what counts is the request's segments
+        s.sendall(b"POST /small.txt HTTP/1.1\r\nHost: a.example.com\r\n"
+                  b"Content-Length: 300\r\n\r\n" + b"x" * 300)
+    return response()
 N = 60
 first = get()
 t0 = tx()
