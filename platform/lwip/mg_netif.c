@@ -21,6 +21,7 @@
 #undef IP_MF
 #undef IP_OFFMASK
 
+#include <rte_cycles.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
@@ -203,6 +204,7 @@ mg_netif_poll(struct mg_netif *ni)
 {
 	struct rte_mbuf *pkts[MG_NETIF_BURST_MAX];
 	struct pbuf *p;
+	uint64_t t0, t1;
 	uint16_t n, i;
 
 	if (ni->share_in != NULL) {
@@ -214,7 +216,12 @@ mg_netif_poll(struct mg_netif *ni)
 				pbuf_free(p);
 		}
 	}
+	t0 = rte_rdtsc();
 	n = mg_port_rx_burst(ni->port, pkts, ni->burst);
+	if (n == 0)
+		return 0;
+	t1 = rte_rdtsc();
+	ni->st.rx_pmd_cycles += t1 - t0;
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 
@@ -236,6 +243,7 @@ mg_netif_poll(struct mg_netif *ni)
 		if (p != NULL && ni->nif.input(p, &ni->nif) != ERR_OK)
 			pbuf_free(p);
 	}
+	ni->st.rx_cycles += rte_rdtsc() - t1;
 	return n;
 }
 
@@ -338,7 +346,10 @@ mg_netif_flush(struct mg_netif *ni)
 
 	while (ni->txq_len > 0) {
 		uint16_t run = (uint16_t)RTE_MIN(ni->txq_len, MG_NETIF_TXQ_MAX - ni->txq_head);
+		uint64_t t0 = rte_rdtsc();
 		uint16_t n = mg_port_tx_burst(ni->port, &ni->txq[ni->txq_head], run);
+
+		ni->st.tx_cycles += rte_rdtsc() - t0;
 
 		sent += n;
 		ni->txq_head = (uint16_t)((ni->txq_head + n) % MG_NETIF_TXQ_MAX);

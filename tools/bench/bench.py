@@ -110,6 +110,14 @@ class Bench:
             os.killpg(p.pid, signal.SIGKILL)
             p.wait()
 
+    def peer_rps(self, dev):
+        """BENCH_PEER_RPS=1: the kernel's receive processing of packets arriving on <dev>
+        runs on the clients' CPU (RPS), not in the sender's system call."""
+        if os.environ.get("BENCH_PEER_RPS") == "1":
+            subprocess.run(["ip", "netns", "exec", self.ns, "sh", "-c",
+                            f"echo {1 << int(CLIENT_CPU):x} > /sys/class/net/{dev}/queues/rx-0/rps_cpus"],
+                           check=True)
+
     def curl(self, url, timeout=3):
         p = self.nsrun(["curl", "-s", "--max-time", str(timeout), url], timeout + 2, check=False)
         return p.returncode, p.stdout
@@ -122,6 +130,7 @@ class Bench:
         subprocess.run(["ip", "netns", "add", self.ns], check=True)
         subprocess.run(["ip", "-n", self.ns, "link", "set", "lo", "up"], check=True)
         subprocess.run(["ip", "-n", self.ns, "addr", "add", f"{UP}/32", "dev", "lo"], check=True)
+        self.peer_rps("lo")
         pki = self.work / "pki"
         subprocess.run(["bash", str(TOP / "tests/tls/make-certs.sh"), str(pki)], check=True)
         (pki / "ec.pem").write_text((pki / "ec.crt").read_text() + (pki / "ec.key").read_text())
@@ -231,6 +240,7 @@ http {{
                                 "rx", "off", "tso", "off", "gso", "off", "gro", "off"],
                                capture_output=True)
                 subprocess.run([*ns, "link", "set", dev, "up"], check=True)
+                self.peer_rps(dev)
         # Several workers: one CPU each (worker k on the k-th CPU the process may use).
         cpus = PROXY_CPU if self.workers == 1 else ",".join(
             str(c) for c in range(min(self.workers, os.cpu_count())))
@@ -433,6 +443,15 @@ backend vs_default
             r["cpu_got_s"] = (t1[0] - t0[0]) + (t1[1] - t0[1])
             p1 = self.port_packets(self.last_stats)
             r["port_rx_packets"], r["port_tx_packets"] = p1[0] - p0[0], p1[1] - p0[1]
+            # Busy time spent inside the PMD's transmit calls: for net_af_packet the
+            # kernel's sendto(), which here also delivers each frame through the veth into
+            # the peer's TCP stack (work a real NIC's peer does on its own machine).
+            hz = self.last_stats["worker"]["tsc_hz"]
+            r["port_tx_s"] = (p1[2] - p0[2]) / hz
+            # ... and processing what arrived: lwIP, TLS, HTTP, routing (the PMD's receive,
+            # timers and the loop itself are the rest of the busy time).
+            r["port_rx_s"] = (p1[3] - p0[3]) / hz
+            r["port_rx_pmd_s"] = (p1[4] - p0[4]) / hz
         return r
 
     @staticmethod
@@ -441,7 +460,10 @@ backend vs_default
         requests or handshakes of a phase, how many packets each one costs."""
         ports = s.get("ports") or []
         return (sum(p.get("rx_packets", 0) for p in ports),
-                sum(p.get("tx_packets", 0) for p in ports))
+                sum(p.get("tx_packets", 0) for p in ports),
+                sum(p.get("tx_cycles", 0) for p in ports),
+                sum(p.get("rx_cycles", 0) for p in ports),
+                sum(p.get("rx_pmd_cycles", 0) for p in ports))
 
     def phase_keepalive(self, who, port, cpu_fn, tag, headers=()):
         conns, per = (10, 200) if self.quick else (20, 250)
@@ -460,6 +482,10 @@ backend vs_default
             perf.wait(timeout=60)
         r["offered_rps"] = conns * per
         r["cpu_us_per_req"] = r["cpu_s"] / max(1, r["2xx"]) * 1e6
+        if "port_tx_s" in r:
+            r["tx_us_per_req"] = r["port_tx_s"] / max(1, r["2xx"]) * 1e6
+            r["rx_us_per_req"] = r["port_rx_s"] / max(1, r["2xx"]) * 1e6
+            r["rx_pmd_us_per_req"] = r["port_rx_pmd_s"] / max(1, r["2xx"]) * 1e6
         return r
 
     def perf_start(self, tag, secs):
@@ -508,6 +534,10 @@ backend vs_default
         if perf is not None:
             perf.wait(timeout=60)
         r["cpu_us_per_hs"] = r["cpu_s"] / max(1, r["connections"]) * 1e6
+        if "port_tx_s" in r:
+            r["tx_us_per_hs"] = r["port_tx_s"] / max(1, r["connections"]) * 1e6
+            r["rx_us_per_hs"] = r["port_rx_s"] / max(1, r["connections"]) * 1e6
+            r["rx_pmd_us_per_hs"] = r["port_rx_pmd_s"] / max(1, r["connections"]) * 1e6
         r["hs_per_core_s"] = 1e6 / r["cpu_us_per_hs"] if r["cpu_us_per_hs"] > 0 else 0
         return r
 
