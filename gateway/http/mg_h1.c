@@ -10,6 +10,9 @@
  * Host rules, body kind) run in finish() when the empty line arrives.
  */
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "mg_h1.h"
 #include "mg_http_lex.h"
@@ -241,6 +244,26 @@ find_eol(struct ctx *c, bool start_line, size_t *eol)
 	unsigned char ch;
 
 	while (i < end) {
+#if defined(__SSE2__)
+		/* Sixteen bytes at a time while none of them is a control character (HTAB
+		 * included: the byte loop takes it) or DEL, and all are below <lim>. */
+		while (i + 16 <= end && i + 16 <= lim) {
+			const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(buf + i));
+			const __m128i ctl = _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1f)),
+			                                   _mm_set1_epi8(0x1f));
+			const __m128i del = _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f));
+			const unsigned int m =
+			    (unsigned int)_mm_movemask_epi8(_mm_or_si128(ctl, del));
+
+			if (m != 0) {
+				i += (size_t)__builtin_ctz(m);
+				break;
+			}
+			i += 16;
+		}
+		if (i >= end)
+			break;
+#endif
 		ch = (unsigned char)buf[i];
 		if (mg_http_is(ch, MG_HTTP_C_PLAIN)) {
 			if (i >= lim)

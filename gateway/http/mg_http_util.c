@@ -7,58 +7,68 @@
 #include "mg_http_lex.h"
 #include "mg_http_util.h"
 
+/* A lower-case field name and its length: lists are searched by length first. */
+struct word {
+	const char *s;
+	size_t n;
+};
+#define W(lit)                                                                                     \
+	{                                                                                          \
+		lit, sizeof(lit) - 1                                                               \
+	}
+
 /* Fields never forwarded, whatever Connection says (lower case). */
-static const char *const hop_by_hop[] = {
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    "http2-settings",
-    "proxy-authenticate",
-    "proxy-authorization",
+static const struct word hop_by_hop[] = {
+    W("connection"),
+    W("keep-alive"),
+    W("proxy-connection"),
+    W("te"),
+    W("trailer"),
+    W("transfer-encoding"),
+    W("upgrade"),
+    W("http2-settings"),
+    W("proxy-authenticate"),
+    W("proxy-authorization"),
 };
 
 /* Fields that are not allowed as trailers (RFC 9110 section 6.5.1), besides hop-by-hop ones. */
-static const char *const not_trailers[] = {
-    "content-length",
-    "host",
-    "authorization",
-    "www-authenticate",
-    "set-cookie",
-    "cookie",
-    "cache-control",
-    "expect",
-    "max-forwards",
-    "pragma",
-    "range",
-    "if-match",
-    "if-none-match",
-    "if-modified-since",
-    "if-unmodified-since",
-    "if-range",
-    "age",
-    "expires",
-    "date",
-    "location",
-    "retry-after",
-    "vary",
-    "warning",
-    "content-encoding",
-    "content-type",
-    "content-range",
-    "content-location",
+static const struct word not_trailers[] = {
+    W("content-length"),
+    W("host"),
+    W("authorization"),
+    W("www-authenticate"),
+    W("set-cookie"),
+    W("cookie"),
+    W("cache-control"),
+    W("expect"),
+    W("max-forwards"),
+    W("pragma"),
+    W("range"),
+    W("if-match"),
+    W("if-none-match"),
+    W("if-modified-since"),
+    W("if-unmodified-since"),
+    W("if-range"),
+    W("age"),
+    W("expires"),
+    W("date"),
+    W("location"),
+    W("retry-after"),
+    W("vary"),
+    W("warning"),
+    W("content-encoding"),
+    W("content-type"),
+    W("content-range"),
+    W("content-location"),
 };
 
 static bool
-in_list(const char *name, size_t len, const char *const *list, size_t n)
+in_list(const char *name, size_t len, const struct word *list, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (mg_http_ieq(name, len, list[i]))
+		if (list[i].n == len && mg_http_ieq2(name, len, list[i].s, len))
 			return true;
 	}
 	return false;
@@ -71,7 +81,7 @@ mg_http_is_hop_by_hop(const char *name, size_t len, const struct mg_h1_head *hea
 
 	if (in_list(name, len, hop_by_hop, sizeof(hop_by_hop) / sizeof(hop_by_hop[0])))
 		return true;
-	if (head == NULL || mg_http_ieq(name, len, "host") ||
+	if (head == NULL || head->nconn_tokens == 0 || mg_http_ieq(name, len, "host") ||
 	    mg_http_ieq(name, len, "content-length"))
 		return false;
 	for (i = 0; i < head->nconn_tokens; i++) {

@@ -1319,8 +1319,13 @@ build_response_head(struct session *s, const struct mg_h1_response *r)
 	ssize_t n;
 	unsigned int i;
 
-	n = snprintf(o, (size_t)(end - o), "HTTP/1.1 %03d ", r->status);
-	o += n;
+	/* The parser guarantees a three-digit status (100-999). */
+	memcpy(o, "HTTP/1.1 ", 9);
+	o[9] = (char)('0' + r->status / 100);
+	o[10] = (char)('0' + r->status / 10 % 10);
+	o[11] = (char)('0' + r->status % 10);
+	o[12] = ' ';
+	o += 13;
 	PUT(r->reason.p, r->reason.len);
 	PUTS("\r\n");
 	for (i = 0; i < h->nfields; i++) {

@@ -972,3 +972,54 @@ MG_TEST(h1_reason_tables_complete)
 	MG_EXPECT_EQ_INT(mg_h1_method_lookup("PATCH", 5), MG_H1_M_PATCH);
 	MG_EXPECT_EQ_INT(mg_h1_method_lookup("PATCHX", 6), MG_H1_M_OTHER);
 }
+
+/*
+ * The line scanner looks at sixteen bytes at a time where it can: a control
+ * character or DEL at any position of a long line, in the target or in a
+ * value, is found at its exact offset, and HTAB, obs-text and the edges of
+ * the plain range pass wherever they are.
+ */
+MG_TEST(h1_line_scan_every_position)
+{
+	static const unsigned char bad[] = {0x00, 0x01, 0x08, 0x0b, 0x1f, 0x7f, '\n', '\r'};
+	static const unsigned char good[] = {'\t', ' ', '!', '~', 0x80, 0xff};
+	const char *pre_t = "GET /", *pre_v = "GET / HTTP/1.1\r\nHost: h\r\nX: v";
+	struct mg_h1_request r;
+	char buf[256];
+	size_t k, pos, n, at;
+	int target, rc;
+
+	for (target = 0; target <= 1; target++) {
+		const char *pre = target ? pre_t : pre_v;
+		size_t pl = strlen(pre);
+
+		for (pos = 0; pos < 70; pos++) {
+			for (k = 0; k < sizeof(bad) + sizeof(good); k++) {
+				unsigned char ch = k < sizeof(bad) ? bad[k] : good[k - sizeof(bad)];
+
+				if (target && (ch == ' ' || ch == '\t' || ch >= 0x80))
+					continue; /* not allowed in a target: other errors */
+				memcpy(buf, pre, pl);
+				memset(buf + pl, 'a', 70);
+				at = pl + pos;
+				buf[at] = (char)ch;
+				n = pl + 70;
+				n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s",
+				                      target ? " HTTP/1.1\r\nHost: h\r\n\r\n"
+				                             : "\r\n\r\n");
+				MG_CASE("%s byte 0x%02x at %zu", target ? "target" : "value", ch,
+				        pos);
+				rc = parse_req(&r, fields_a, buf, n, NULL);
+				if (k >= sizeof(bad)) {
+					MG_EXPECT_EQ_INT(rc, (int)n);
+					continue;
+				}
+				MG_EXPECT_EQ_INT(rc, MG_H1_ERROR);
+				MG_EXPECT_EQ_UINT(r.head.err_offset, at);
+				MG_EXPECT_EQ_INT(r.head.err_reason, ch == '\n'   ? MG_H1_E_BARE_LF
+				                                    : ch == '\r' ? MG_H1_E_BARE_CR
+				                                                 : MG_H1_E_CTL);
+			}
+		}
+	}
+}
