@@ -83,7 +83,10 @@
 #define LWIP_NETIF_HOSTNAME           0
 #define LWIP_NETIF_TX_SINGLE_PBUF     0
 #define LWIP_CHECKSUM_CTRL_PER_NETIF  1
-#define LWIP_NUM_NETIF_CLIENT_DATA    1
+/* Our 8-bytes-at-a-time Internet checksum (mg_chksum.h) instead of lwIP's generic one. */
+#include "mg_chksum.h"
+#define LWIP_CHKSUM                mg_chksum
+#define LWIP_NUM_NETIF_CLIENT_DATA 1
 
 /* ---- TCP --------------------------------------------------------------- */
 #define LWIP_TCP              1

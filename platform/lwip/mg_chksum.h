@@ -1,0 +1,60 @@
+/*
+ * The Internet checksum lwIP computes over every segment it sends and, on
+ * ports without receive checksum offload, every segment it receives
+ * (lwipopts.h points LWIP_CHKSUM here).
+ *
+ * The ones' complement sum of the 16-bit words at <data> (memory order, as
+ * lwIP's lwip_standard_chksum() returns it), folded to 16 bits.  Eight bytes
+ * are added at a time with the end-around carry: the sum modulo 2^64 - 1
+ * folds to the same value modulo 2^16 - 1, and byte k of an 8-byte load has
+ * the weight of byte k % 2 of a 16-bit word.  lwIP's generic algorithm adds
+ * two bytes per step; this one takes about a quarter of its time.
+ */
+#ifndef MG_CHKSUM_H
+#define MG_CHKSUM_H
+
+#include <stdint.h>
+#include <string.h>
+
+static inline uint16_t
+mg_chksum(const void *data, int len)
+{
+	const uint8_t *p = (const uint8_t *)data;
+	size_t n = len > 0 ? (size_t)len : 0;
+	uint64_t sum = 0, v;
+	uint32_t w;
+	uint16_t h;
+
+	while (n >= 8) {
+		memcpy(&v, p, 8);
+		sum += v;
+		sum += sum < v;
+		p += 8;
+		n -= 8;
+	}
+	if (n >= 4) {
+		memcpy(&w, p, 4);
+		sum += w;
+		sum += sum < w;
+		p += 4;
+		n -= 4;
+	}
+	if (n >= 2) {
+		memcpy(&h, p, 2);
+		sum += h;
+		sum += sum < h;
+		p += 2;
+		n -= 2;
+	}
+	if (n > 0) {
+		sum += *p;
+		sum += sum < *p;
+	}
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+#endif /* MG_CHKSUM_H */
