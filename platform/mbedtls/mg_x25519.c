@@ -11,8 +11,8 @@
  *   - the clamped scalar a (< 2^255) is written as 64 signed radix-16 digits e_i in [-8, 8],
  *     a = Σ e_i·16^i;
  *   - g_tab[i][j] = (j + 1)·256^i·B for i = 0..31, j = 0..7, in affine "Niels" form
- *     (y + x, y - x, 2d·x·y): 32 × 8 × 120 bytes = 30 KiB, built once per process
- *     (pthread_once, at the first use or at mg_x25519_init()) and never written again;
+ *     (y + x, y - x, 2d·x·y) padded to 16 words: 32 × 8 × 128 bytes = 32 KiB, built once per
+ * process (pthread_once, at the first use or at mg_x25519_init()) and never written again;
  *   - a·B = 16·Σ_{i odd} e_i·16^(i-1)·B + Σ_{i even} e_i·16^i·B: 32 mixed additions, 4
  *     doublings, 32 more mixed additions.  Each addend is read as a whole table row with masks
  *     (the row for 256^(i/2)), then negated by a masked swap when e_i < 0;
@@ -28,8 +28,9 @@
  *
  * Field: GF(2^255 - 19) in 5 limbs of 51 bits (radix 2^51), products in unsigned __int128,
  * 2^255 ≡ 19 folded into the limb products.  Bounds: mul/sq outputs have limbs < 2^51 + 2^16;
- * fe_add() does not carry (< 2^53 for the sums used here), fe_sub() adds 4p and carries; mul/sq
- * take limbs < 2^54.  Only loop counters and public table positions choose branches and indices.
+ * fe_add() does not carry (< 2^53 for the sums used here), fe_sub() adds 4p and carries, the
+ * negation of a table entry's 2d·x·y is 4p minus it uncarried (< 2^53); mul/sq take limbs
+ * < 2^54.  Only loop counters and public table positions choose branches and indices.
  */
 #include <pthread.h>
 #include <string.h>
@@ -62,6 +63,9 @@ struct ge_done {
 struct ge_niels {
 	struct fe ypx, ymx, xy2d;
 };
+/* copied to and from the table's rows of 64-bit words */
+_Static_assert(sizeof(struct ge_niels) == 15 * sizeof(uint64_t), "ge_niels is 15 limbs");
+
 /* Extended point in the form an addition of two extended points takes (table build only). */
 struct ge_cached {
 	struct fe ypx, ymx, Z, T2d;
@@ -78,7 +82,21 @@ static const struct fe FE_BY = {{0x6666666666658ULL, 0x4ccccccccccccULL, 0x19999
 #define NROW 32 /* 256^i, i = 0..31 */
 #define NCOL 8  /* |digit| = 1..8 */
 
-static struct ge_niels g_tab[NROW][NCOL];
+/* Pairs of 64-bit words, the compiler's generic vectors (SSE2 on x86-64). */
+typedef uint64_t v2u64 __attribute__((vector_size(16)));
+
+/*
+ * g_tab[i][j] = (j + 1)·256^i·B, an entry as 8 pairs of words (128 bytes, two cache lines): pair
+ * k < 5 is limb k of (y + x, y - x), pairs 5, 6, 7 hold the limbs of 2d·x·y and a zero word.
+ * So the masked reads are pairwise, and the negation swaps within pairs.  32 KiB in all.
+ */
+#define NPAIR 8
+static v2u64 g_tab[NROW][NCOL][NPAIR] __attribute__((aligned(64)));
+
+/* 4p limb by limb, in the pair layout of 2d·x·y: 4p - f is -f for limbs below 2^53, uncarried */
+static const v2u64 FOURP_XY[3] = {{0x1fffffffffffb4ULL, 0x1ffffffffffffcULL},
+                                  {0x1ffffffffffffcULL, 0x1ffffffffffffcULL},
+                                  {0x1ffffffffffffcULL, 0}};
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
 /* ---- field arithmetic ---------------------------------------------------------------------- */
@@ -137,15 +155,6 @@ fe_sub(struct fe *h, const struct fe *f, const struct fe *g)
 	h->v[3] = f->v[3] + 0x1ffffffffffffcULL - g->v[3];
 	h->v[4] = f->v[4] + 0x1ffffffffffffcULL - g->v[4];
 	fe_carry(h);
-}
-
-INLINE void
-fe_neg(struct fe *h, const struct fe *f)
-{
-	struct fe z;
-
-	fe_0(&z);
-	fe_sub(h, &z, f);
 }
 
 /* Reduces the five 128-bit column sums of a product into h. */
@@ -285,14 +294,6 @@ ct_mask(uint64_t flag)
 	return m;
 }
 
-/* f = g where mask is all ones, unchanged where it is zero. */
-INLINE void
-fe_cmov(struct fe *f, const struct fe *g, uint64_t mask)
-{
-	for (int i = 0; i < 5; i++)
-		f->v[i] ^= mask & (f->v[i] ^ g->v[i]);
-}
-
 /* ---- points ---------------------------------------------------------------------------------- */
 
 INLINE void
@@ -408,6 +409,7 @@ init_once(void)
 	struct ge_cached c;
 	struct ge_done d;
 	struct ge_proj pr;
+	struct ge_niels n;
 	struct fe inv, zi, x, y, t;
 	int i, j, k;
 
@@ -447,12 +449,17 @@ init_once(void)
 		}
 		fe_mul(&x, &e[k].X, &zi);
 		fe_mul(&y, &e[k].Y, &zi);
-		struct ge_niels *n = &g_tab[k / NCOL][k % NCOL];
-		fe_add(&n->ypx, &y, &x);
-		fe_carry(&n->ypx);
-		fe_sub(&n->ymx, &y, &x);
+		fe_add(&n.ypx, &y, &x);
+		fe_carry(&n.ypx);
+		fe_sub(&n.ymx, &y, &x);
 		fe_mul(&t, &x, &y);
-		fe_mul(&n->xy2d, &t, &FE_D2);
+		fe_mul(&n.xy2d, &t, &FE_D2);
+		v2u64 *tab = g_tab[k / NCOL][k % NCOL];
+		for (i = 0; i < 5; i++)
+			tab[i] = (v2u64){n.ypx.v[i], n.ymx.v[i]};
+		tab[5] = (v2u64){n.xy2d.v[0], n.xy2d.v[1]};
+		tab[6] = (v2u64){n.xy2d.v[2], n.xy2d.v[3]};
+		tab[7] = (v2u64){n.xy2d.v[4], 0};
 	}
 }
 
@@ -476,26 +483,41 @@ select_niels(struct ge_niels *t, int row, int8_t d)
 {
 	uint64_t neg = (uint64_t)(int64_t)d >> 63; /* 1 when d < 0 */
 	uint64_t abs = (uint64_t)(((int64_t)d ^ -(int64_t)neg) + (int64_t)neg);
-	struct ge_niels m;
+	uint64_t mask;
+	v2u64 acc[NPAIR], m, x;
+	int j, k;
 
-	fe_1(&t->ypx);
-	fe_1(&t->ymx);
-	fe_0(&t->xy2d);
-	for (int j = 0; j < NCOL; j++) {
-		uint64_t mask = ct_mask(((abs ^ (uint64_t)(j + 1)) - 1) >> 63);
-
-		fe_cmov(&t->ypx, &g_tab[row][j].ypx, mask);
-		fe_cmov(&t->ymx, &g_tab[row][j].ymx, mask);
-		fe_cmov(&t->xy2d, &g_tab[row][j].xy2d, mask);
+	/* the identity (1, 1, 0) when d = 0, else exactly one entry ORed in */
+	mask = ct_mask((abs - 1) >> 63);
+	acc[0] = (v2u64){1 & mask, 1 & mask};
+	for (k = 1; k < NPAIR; k++)
+		acc[k] = (v2u64){0, 0};
+	for (j = 0; j < NCOL; j++) {
+		mask = ct_mask(((abs ^ (uint64_t)(j + 1)) - 1) >> 63);
+		m = (v2u64){mask, mask};
+		for (k = 0; k < NPAIR; k++)
+			acc[k] |= g_tab[row][j][k] & m;
 	}
 	/* -(x, y) = (-x, y): y + x and y - x swap, 2d·x·y changes sign */
-	m.ypx = t->ymx;
-	m.ymx = t->ypx;
-	fe_neg(&m.xy2d, &t->xy2d);
-	neg = ct_mask(neg);
-	fe_cmov(&t->ypx, &m.ypx, neg);
-	fe_cmov(&t->ymx, &m.ymx, neg);
-	fe_cmov(&t->xy2d, &m.xy2d, neg);
+	mask = ct_mask(neg);
+	m = (v2u64){mask, mask};
+	for (k = 0; k < 5; k++) {
+		x = (v2u64){acc[k][1], acc[k][0]};
+		acc[k] ^= (acc[k] ^ x) & m;
+	}
+	for (k = 5; k < NPAIR; k++) {
+		x = FOURP_XY[k - 5] - acc[k];
+		acc[k] ^= (acc[k] ^ x) & m;
+	}
+	for (k = 0; k < 5; k++) {
+		t->ypx.v[k] = acc[k][0];
+		t->ymx.v[k] = acc[k][1];
+	}
+	t->xy2d.v[0] = acc[5][0];
+	t->xy2d.v[1] = acc[5][1];
+	t->xy2d.v[2] = acc[6][0];
+	t->xy2d.v[3] = acc[6][1];
+	t->xy2d.v[4] = acc[7][0];
 }
 
 void
@@ -531,15 +553,15 @@ mg_x25519_base(uint8_t pub[32], const uint8_t secret[32])
 	e[63] = (int8_t)(e[63] + carry);
 
 	ge_ext_0(&h);
-	for (i = 1; i < 64; i += 2) {
+	for (i = 1; i < 63; i += 2) {
 		select_niels(&t, i / 2, e[i]);
 		ge_madd(&r, &h, &t);
 		ge_done_to_ext(&h, &r);
 	}
-	/* times 16 */
-	p.X = h.X;
-	p.Y = h.Y;
-	p.Z = h.Z;
+	select_niels(&t, 63 / 2, e[63]);
+	ge_madd(&r, &h, &t);
+	/* times 16 (the doublings need no T) */
+	ge_done_to_proj(&p, &r);
 	ge_dbl(&r, &p);
 	ge_done_to_proj(&p, &r);
 	ge_dbl(&r, &p);

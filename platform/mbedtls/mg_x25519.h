@@ -7,7 +7,7 @@
  *
  * The result is bit-identical to Hacl_Curve25519_crypto_scalarmult(pub, secret, u = 9) for every
  * 32-byte secret, about 3x faster: a fixed-base comb on the Edwards form of the curve with a
- * precomputed table (30 KiB).  Constant time: no branch and no memory index depends on the
+ * precomputed table (32 KiB).  Constant time: no branch and no memory index depends on the
  * secret.
  */
 #ifndef MG_X25519_H
@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Builds the table of multiples of the base point (30 KiB, well under a millisecond); idempotent
+/* Builds the table of multiples of the base point (32 KiB, well under a millisecond); idempotent
  * and thread-safe (pthread_once), called by the first mg_x25519_base() of each process.  Calling
  * it before workers fork or start takes that cost off their first handshake. */
 void mg_x25519_init(void);
