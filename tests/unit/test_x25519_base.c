@@ -3,8 +3,9 @@
  * psa_crypto_ecp.c by patch 0001): RFC 7748 section 6.1 vectors, bit-for-bit agreement with
  * Everest's Montgomery ladder, Hacl_Curve25519_crypto_scalarmult(pub, secret, 9), for random and
  * edge secrets, from several threads at once (the table built at the first use, in a fresh
- * process), and the speed (MG_X25519_REPORT=1 prints microseconds per public key, ours and
- * Everest's).
+ * process), constant time as Valgrind's memcheck sees it (the secret marked undefined: any
+ * branch or memory index that depends on it is an error), and the speed (MG_X25519_REPORT=1
+ * prints microseconds per public key, ours and Everest's).
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -18,6 +19,11 @@
 
 #include "platform/mbedtls/mg_x25519.h"
 #include "tests/unit/mgtest.h"
+
+#if __has_include(<valgrind/memcheck.h>) && !defined(__SANITIZE_ADDRESS__)
+#include <valgrind/memcheck.h>
+#define HAVE_MEMCHECK 1
+#endif
 
 /* In the mbedTLS library (3rdparty/everest); its header needs Everest's private include paths. */
 void Hacl_Curve25519_crypto_scalarmult(uint8_t *mypublic, uint8_t *secret, uint8_t *basepoint);
@@ -200,6 +206,72 @@ MG_TEST(x25519_base_first_use_in_a_fresh_process)
 	MG_CASE("rerun alone to see why: unit x25519_base_threads");
 	MG_EXPECT(WIFEXITED(status));
 	MG_EXPECT_EQ_INT(WEXITSTATUS(status), 0);
+}
+
+/* The secrets marked undefined for memcheck (no-ops outside Valgrind); the table is built
+ * first, from public data.  Run under Valgrind by the next test. */
+MG_TEST(x25519_base_ct_probe)
+{
+	uint64_t st = 99;
+	uint8_t secret[32], ours[32], theirs[32];
+	int i;
+
+	mg_x25519_init();
+	for (i = 0; i < 4; i++) {
+		fill(&st, secret, 32);
+		everest_base(theirs, secret);
+#ifdef HAVE_MEMCHECK
+		VALGRIND_MAKE_MEM_UNDEFINED(secret, sizeof(secret));
+#endif
+		mg_x25519_base(ours, secret);
+#ifdef HAVE_MEMCHECK
+		VALGRIND_MAKE_MEM_DEFINED(ours, sizeof(ours));
+		VALGRIND_MAKE_MEM_DEFINED(secret, sizeof(secret));
+#endif
+		MG_EXPECT_MEM(ours, theirs, 32);
+	}
+}
+
+/* x25519_base_ct_probe under `valgrind --error-exitcode=9`: memcheck reports a conditional jump,
+ * a cmov or an address computed from the undefined secret.  Skipped, saying so, without
+ * Valgrind or in an ASan build. */
+MG_TEST(x25519_base_constant_time_valgrind)
+{
+#ifdef HAVE_MEMCHECK
+	static const char vg[] = "/usr/bin/valgrind";
+	char self[4096];
+	ssize_t n;
+	int status = -1;
+	pid_t pid;
+
+	if (RUNNING_ON_VALGRIND)
+		return;
+	if (access(vg, X_OK) != 0) {
+		printf("x25519_base: SKIP constant-time check: no %s\n", vg);
+		return;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	MG_ASSERT(n > 0);
+	self[n] = '\0';
+	fflush(NULL);
+	pid = fork();
+	MG_ASSERT(pid >= 0);
+	if (pid == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		if (fd >= 0)
+			dup2(fd, 1);
+		execl(vg, vg, "-q", "--error-exitcode=9", self, "x25519_base_ct_probe",
+		      (char *)NULL);
+		_exit(127);
+	}
+	MG_ASSERT_EQ_INT(waitpid(pid, &status, 0), pid);
+	MG_CASE("memcheck's report is on stderr");
+	MG_EXPECT(WIFEXITED(status));
+	MG_EXPECT_EQ_INT(WEXITSTATUS(status), 0);
+#else
+	printf("x25519_base: SKIP constant-time check: no valgrind/memcheck.h or an ASan build\n");
+#endif
 }
 
 /* microseconds per public key over <iters> keys, of this process's CPU time (the machine is
