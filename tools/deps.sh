@@ -32,7 +32,7 @@ PKGS=(
 	dpdk-dev libdpdk-dev libjsmn-dev libpcre2-dev libnghttp2-dev
 	libbsd-dev libmd-dev libelf-dev zlib1g-dev libnuma-dev libpcap-dev
 	libarchive-dev libjansson-dev libbpf-dev libxdp-dev libibverbs-dev libisal-dev
-	clang libclang-rt-14-dev clang-format
+	clang libclang-rt-14-dev clang-format valgrind
 	python3 python3-websockets iproute2 iputils-ping curl procps kmod netcat-openbsd openssl nginx
 	nghttp2-client testssl.sh python3-jwt python3-jwcrypto prometheus python3-h2 python3-grpcio
 	# the appliance image (make image, run-vm, test-image); its kernel is fetched with
