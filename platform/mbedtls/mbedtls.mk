@@ -24,11 +24,12 @@ MBEDTLS_SRCS    = $(wildcard $(MBEDTLS_DIR)/library/*.c) \
 		  $(MBEDTLS_DIR)/3rdparty/everest/library/Hacl_Curve25519_joined.c
 MBEDTLS_OBJS    = $(patsubst $(MBEDTLS_DIR)/%.c,$(BUILD)/mbedtls/%.o,$(MBEDTLS_SRCS))
 # Our own code inside the library: the P-256 signer that ecdsa.c calls (patch 0003), the
-# SHA-NI compression function sha256.c includes (patch 0004), and the X25519 public-key
-# computation psa_crypto_ecp.c calls (patch 0001).
-MBEDTLS_MG_SRCS := platform/mbedtls/mg_p256.c platform/mbedtls/mg_x25519.c
+# SHA-NI compression function sha256.c includes (patch 0004), the X25519 public-key
+# computation psa_crypto_ecp.c calls (patch 0001), and the AES-NI/PCLMULQDQ GCM bulk code
+# gcm.c calls (patch 0007).
+MBEDTLS_MG_SRCS := platform/mbedtls/mg_p256.c platform/mbedtls/mg_x25519.c platform/mbedtls/mg_gcm_x86.c
 MBEDTLS_MG_HDRS := platform/mbedtls/mg_p256.h platform/mbedtls/mg_sha256_x86.h \
-		   platform/mbedtls/mg_x25519.h
+		   platform/mbedtls/mg_x25519.h platform/mbedtls/mg_gcm_x86.h
 MBEDTLS_OBJS   += $(MBEDTLS_MG_SRCS:platform/mbedtls/%.c=$(BUILD)/mbedtls/mg/%.o)
 MBEDTLS_LIB    := $(BUILD)/mbedtls/libmbedtls-all.a
 

@@ -29,6 +29,12 @@
 #define MBEDTLS_AES_C
 #define MBEDTLS_AESNI_C
 #define MBEDTLS_GCM_C
+/* AES-GCM's whole blocks eight at a time with AES-NI and PCLMULQDQ when the CPU has them
+ * (patch 0007, mg_gcm_x86.c): mbedTLS 3.6 does one AES block and one GHASH multiplication
+ * at a time. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define MG_GCM_X86
+#endif
 #define MBEDTLS_CHACHA20_C
 #define MBEDTLS_POLY1305_C
 #define MBEDTLS_CHACHAPOLY_C

@@ -1,0 +1,222 @@
+/*
+ * AES-GCM bulk encryption and decryption with AES-NI and PCLMULQDQ (mg_gcm_x86.h has the
+ * contract; library/gcm.c calls it through our patch 0007).
+ *
+ * GHASH works on byte-reflected blocks (PSHUFB with the byte-reversal mask): then a field
+ * element's polynomial coefficients sit in the bit order PCLMULQDQ multiplies, except that the
+ * 255-bit product of two reflected operands comes out one bit short, so it is shifted left by
+ * one before the reduction (Gueron and Kounavis).  Eight blocks C_1..C_8 fold into the state X
+ * as X' = (X + C_1)·H^8 + C_2·H^7 + ... + C_8·H: the eight products are summed unreduced
+ * (256 bits, Karatsuba's three multiplications each) and reduced once.
+ */
+#include "mg_gcm_x86.h"
+
+#include <cpuid.h>
+#include <emmintrin.h>
+#include <string.h>
+#include <tmmintrin.h>
+#include <wmmintrin.h>
+
+#define MG_GCM_TARGET __attribute__((target("aes,pclmul,ssse3")))
+#define MG_GCM_INLINE MG_GCM_TARGET __attribute__((always_inline)) static inline
+
+/* -1: not decided yet; 0: mbedTLS's code; 1: ours. */
+static int mg_gcm_x86_state = -1;
+
+static int
+mg_gcm_x86_cpu(void)
+{
+	unsigned int a, b, c, d;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d))
+		return 0;
+	return (c & bit_AES) && (c & bit_PCLMUL) && (c & bit_SSSE3) && (d & bit_SSE2);
+}
+
+int
+mg_gcm_x86_use(void)
+{
+	if (__builtin_expect(mg_gcm_x86_state < 0, 0))
+		mg_gcm_x86_state = mg_gcm_x86_cpu();
+	return mg_gcm_x86_state;
+}
+
+int
+mg_gcm_x86_enable(int on)
+{
+	mg_gcm_x86_state = on ? mg_gcm_x86_cpu() : 0;
+	return mg_gcm_x86_state;
+}
+
+/* Reverses the 16 bytes of a block: GCM's byte order <-> the reflected one. */
+MG_GCM_INLINE __m128i
+mg_bswap(__m128i v)
+{
+	return _mm_shuffle_epi8(v,
+	                        _mm_set_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+}
+
+/*
+ * The field element whose reflected, unreduced 256-bit product is <hi>:<lo>: the product
+ * shifted left by one bit, then reduced modulo x^128 + x^7 + x^2 + x + 1 (in the reflected
+ * order: the low 128 bits folded into the high ones).
+ */
+MG_GCM_INLINE __m128i
+mg_reduce(__m128i lo, __m128i hi)
+{
+	__m128i c_lo, c_hi, a, b, t;
+
+	/* hi:lo <<= 1 (across the four 32-bit lanes and the two halves) */
+	c_lo = _mm_srli_epi32(lo, 31);
+	c_hi = _mm_srli_epi32(hi, 31);
+	lo = _mm_slli_epi32(lo, 1);
+	hi = _mm_slli_epi32(hi, 1);
+	hi = _mm_or_si128(hi, _mm_slli_si128(c_hi, 4));
+	hi = _mm_or_si128(hi, _mm_srli_si128(c_lo, 12));
+	lo = _mm_or_si128(lo, _mm_slli_si128(c_lo, 4));
+
+	/* first phase: lo times x^127 + x^126 + x^121 */
+	a = _mm_xor_si128(_mm_xor_si128(_mm_slli_epi32(lo, 31), _mm_slli_epi32(lo, 30)),
+	                  _mm_slli_epi32(lo, 25));
+	b = _mm_srli_si128(a, 4);
+	lo = _mm_xor_si128(lo, _mm_slli_si128(a, 12));
+	/* second phase */
+	t = _mm_xor_si128(_mm_xor_si128(_mm_srli_epi32(lo, 1), _mm_srli_epi32(lo, 2)),
+	                  _mm_srli_epi32(lo, 7));
+	t = _mm_xor_si128(_mm_xor_si128(t, b), lo);
+	return _mm_xor_si128(hi, t);
+}
+
+/* a·b of two reflected elements, schoolbook (for the key setup only). */
+MG_GCM_INLINE __m128i
+mg_gfmul(__m128i a, __m128i b)
+{
+	__m128i lo = _mm_clmulepi64_si128(a, b, 0x00);
+	__m128i hi = _mm_clmulepi64_si128(a, b, 0x11);
+	__m128i mid =
+	    _mm_xor_si128(_mm_clmulepi64_si128(a, b, 0x01), _mm_clmulepi64_si128(a, b, 0x10));
+
+	lo = _mm_xor_si128(lo, _mm_slli_si128(mid, 8));
+	hi = _mm_xor_si128(hi, _mm_srli_si128(mid, 8));
+	return mg_reduce(lo, hi);
+}
+
+MG_GCM_TARGET void
+mg_gcm_x86_setkey(unsigned char *htab)
+{
+	__m128i h = mg_bswap(_mm_loadu_si128((const __m128i *)(htab + 16 * MG_GCM_X86_H_SLOT)));
+	__m128i p[8], k;
+
+	p[0] = h;
+	for (int i = 1; i < 8; i++)
+		p[i] = mg_gfmul(p[i - 1], h);
+	for (int i = 0; i < 8; i++)
+		_mm_storeu_si128((__m128i *)(htab + 16 * i), p[i]);
+	for (int i = 0; i < 4; i++) {
+		/* low half: H^(2i+1)'s halves XORed; high half: H^(2i+2)'s */
+		k = _mm_unpacklo_epi64(
+		    _mm_xor_si128(p[2 * i], _mm_srli_si128(p[2 * i], 8)),
+		    _mm_xor_si128(p[2 * i + 1], _mm_srli_si128(p[2 * i + 1], 8)));
+		_mm_storeu_si128((__m128i *)(htab + 16 * (9 + i)), k);
+	}
+}
+
+/* The keys of the power H^<p> (1..8): the reflected power and its Karatsuba slot. */
+#define MG_HPOW(htab, p) _mm_loadu_si128((const __m128i *)((htab) + 16 * ((p)-1)))
+#define MG_HKAR(htab, p) _mm_loadu_si128((const __m128i *)((htab) + 16 * (9 + ((p)-1) / 2)))
+
+/* Adds c·H^p (reflected c) to the unreduced sums lo, hi, mid (Karatsuba's middle term before
+ * the lo and hi terms are taken out of it). */
+#define MG_GHASH_ACC(c, htab, p, lo, hi, mid)                                                      \
+	do {                                                                                       \
+		__m128i h_ = MG_HPOW(htab, p);                                                     \
+		__m128i ck_ = _mm_xor_si128((c), _mm_shuffle_epi32((c), 0x4e));                    \
+		(lo) = _mm_xor_si128((lo), _mm_clmulepi64_si128((c), h_, 0x00));                   \
+		(hi) = _mm_xor_si128((hi), _mm_clmulepi64_si128((c), h_, 0x11));                   \
+		if ((((p)-1) & 1) == 0)                                                            \
+			(mid) = _mm_xor_si128((mid),                                               \
+			                      _mm_clmulepi64_si128(ck_, MG_HKAR(htab, p), 0x00));  \
+		else                                                                               \
+			(mid) = _mm_xor_si128((mid),                                               \
+			                      _mm_clmulepi64_si128(ck_, MG_HKAR(htab, p), 0x10));  \
+	} while (0)
+
+/*
+ * <m> blocks (1..8; a constant where it is called for speed): counter blocks ctr+1..ctr+m
+ * (<ctr> byte-reflected, so the counter is its low 32-bit lane) through AES, XORed with
+ * <in>, into <out>; the ciphertext folded into <x> (reflected).  <dec> says which side the
+ * ciphertext is on.
+ */
+MG_GCM_INLINE void
+mg_gcm_group(const __m128i *k, int nr, const unsigned char *htab, __m128i *ctr, __m128i *x,
+             const unsigned char *in, unsigned char *out, int m, int dec)
+{
+	const __m128i one = _mm_set_epi32(0, 0, 0, 1);
+	__m128i b[8], c[8], lo, hi, mid;
+	int i, r;
+
+	for (i = 0; i < m; i++) {
+		*ctr = _mm_add_epi32(*ctr, one);
+		b[i] = _mm_xor_si128(mg_bswap(*ctr), _mm_loadu_si128(&k[0]));
+	}
+	for (r = 1; r < nr; r++)
+		for (i = 0; i < m; i++)
+			b[i] = _mm_aesenc_si128(b[i], _mm_loadu_si128(&k[r]));
+	for (i = 0; i < m; i++) {
+		__m128i p = _mm_loadu_si128((const __m128i *)(in + 16 * i));
+
+		b[i] = _mm_xor_si128(_mm_aesenclast_si128(b[i], _mm_loadu_si128(&k[nr])), p);
+		c[i] = mg_bswap(dec ? p : b[i]);
+	}
+	for (i = 0; i < m; i++)
+		_mm_storeu_si128((__m128i *)(out + 16 * i), b[i]);
+
+	c[0] = _mm_xor_si128(c[0], *x);
+	lo = hi = mid = _mm_setzero_si128();
+	for (i = 0; i < m; i++)
+		MG_GHASH_ACC(c[i], htab, m - i, lo, hi, mid);
+	mid = _mm_xor_si128(mid, _mm_xor_si128(lo, hi));
+	lo = _mm_xor_si128(lo, _mm_slli_si128(mid, 8));
+	hi = _mm_xor_si128(hi, _mm_srli_si128(mid, 8));
+	*x = mg_reduce(lo, hi);
+}
+
+MG_GCM_TARGET size_t
+mg_gcm_x86_crypt(const unsigned char *rk, int nr, const unsigned char *htab, unsigned char y[16],
+                 unsigned char x[16], const unsigned char *in, unsigned char *out, size_t nblocks,
+                 int decrypt)
+{
+	/* The round keys stay where they are: no copy of them is left on the stack. */
+	const __m128i *k = (const __m128i *)rk;
+	__m128i ctr, xs;
+	size_t n = nblocks;
+
+	if (nr != 10 && nr != 12 && nr != 14)
+		return 0;
+	ctr = mg_bswap(_mm_loadu_si128((const __m128i *)y));
+	xs = mg_bswap(_mm_loadu_si128((const __m128i *)x));
+
+	if (decrypt) {
+		for (; n >= 8; n -= 8, in += 128, out += 128)
+			mg_gcm_group(k, nr, htab, &ctr, &xs, in, out, 8, 1);
+		if (n >= 4) {
+			mg_gcm_group(k, nr, htab, &ctr, &xs, in, out, 4, 1);
+			n -= 4, in += 64, out += 64;
+		}
+		for (; n > 0; n--, in += 16, out += 16)
+			mg_gcm_group(k, nr, htab, &ctr, &xs, in, out, 1, 1);
+	} else {
+		for (; n >= 8; n -= 8, in += 128, out += 128)
+			mg_gcm_group(k, nr, htab, &ctr, &xs, in, out, 8, 0);
+		if (n >= 4) {
+			mg_gcm_group(k, nr, htab, &ctr, &xs, in, out, 4, 0);
+			n -= 4, in += 64, out += 64;
+		}
+		for (; n > 0; n--, in += 16, out += 16)
+			mg_gcm_group(k, nr, htab, &ctr, &xs, in, out, 1, 0);
+	}
+
+	_mm_storeu_si128((__m128i *)y, mg_bswap(ctr));
+	_mm_storeu_si128((__m128i *)x, mg_bswap(xs));
+	return 16 * nblocks;
+}
