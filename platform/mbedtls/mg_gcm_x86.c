@@ -12,25 +12,36 @@
 #include "mg_gcm_x86.h"
 
 #include <cpuid.h>
-#include <emmintrin.h>
+#include <immintrin.h>
 #include <string.h>
-#include <tmmintrin.h>
-#include <wmmintrin.h>
 
 #define MG_GCM_TARGET __attribute__((target("aes,pclmul,ssse3")))
 #define MG_GCM_INLINE MG_GCM_TARGET __attribute__((always_inline)) static inline
+/* The 256-bit path: VAES and VPCLMULQDQ do two blocks an instruction (Intel since Ice Lake,
+ * AMD since Zen 3). */
+#define MG_GCM_TARGET_V __attribute__((target("aes,pclmul,ssse3,avx,avx2,vaes,vpclmulqdq")))
+#define MG_GCM_INLINE_V MG_GCM_TARGET_V __attribute__((always_inline)) static inline
 
-/* -1: not decided yet; 0: mbedTLS's code; 1: ours. */
+/* -1: not decided yet; 0: mbedTLS's code; 1: AES-NI and PCLMULQDQ on 128-bit registers;
+ * 2: VAES and VPCLMULQDQ on 256-bit ones. */
 static int mg_gcm_x86_state = -1;
 
 static int
 mg_gcm_x86_cpu(void)
 {
-	unsigned int a, b, c, d;
+	unsigned int a, b, c, d, xcr0_lo, xcr0_hi;
 
 	if (!__get_cpuid(1, &a, &b, &c, &d))
 		return 0;
-	return (c & bit_AES) && (c & bit_PCLMUL) && (c & bit_SSSE3) && (d & bit_SSE2);
+	if (!(c & bit_AES) || !(c & bit_PCLMUL) || !(c & bit_SSSE3) || !(d & bit_SSE2))
+		return 0;
+	/* 256-bit registers: the CPU has AVX and the OS saves their state (XCR0 bits 1, 2) */
+	if (!(c & bit_OSXSAVE) || !(c & bit_AVX))
+		return 1;
+	__asm__("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
+	if ((xcr0_lo & 6) != 6 || !__get_cpuid_count(7, 0, &a, &b, &c, &d))
+		return 1;
+	return (b & bit_AVX2) && (c & bit_VAES) && (c & bit_VPCLMULQDQ) ? 2 : 1;
 }
 
 int
@@ -42,9 +53,11 @@ mg_gcm_x86_use(void)
 }
 
 int
-mg_gcm_x86_enable(int on)
+mg_gcm_x86_enable(int level)
 {
-	mg_gcm_x86_state = on ? mg_gcm_x86_cpu() : 0;
+	int best = mg_gcm_x86_cpu();
+
+	mg_gcm_x86_state = level < best ? level : best;
 	return mg_gcm_x86_state;
 }
 
@@ -181,6 +194,120 @@ mg_gcm_group(const __m128i *k, int nr, const unsigned char *htab, __m128i *ctr, 
 	*x = mg_reduce(lo, hi);
 }
 
+/*
+ * Eight blocks as mg_gcm_group() does them, two to a 256-bit register: <hp>[j] holds the
+ * powers of H for blocks 2j and 2j + 1 (H^(8-2j) in the low lane, H^(7-2j) in the high one),
+ * <hk>[j] their Karatsuba halves.
+ */
+MG_GCM_INLINE_V void
+mg_gcm_group8_v(const __m128i *k, int nr, const __m256i *hp, const __m256i *hk, __m128i *ctr,
+                __m128i *x, const unsigned char *in, unsigned char *out, int dec)
+{
+	const __m256i bsw = _mm256_broadcastsi128_si256(
+	    _mm_set_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+	const __m256i c0 = _mm256_broadcastsi128_si256(*ctr);
+	__m256i b[4], c[4], key, lo, hi, mid;
+	__m128i l, h, m;
+	int j, r;
+
+	key = _mm256_broadcastsi128_si256(_mm_loadu_si128(&k[0]));
+	for (j = 0; j < 4; j++) {
+		__m256i inc = _mm256_set_epi32(0, 0, 0, 2 * j + 2, 0, 0, 0, 2 * j + 1);
+
+		b[j] = _mm256_xor_si256(_mm256_shuffle_epi8(_mm256_add_epi32(c0, inc), bsw), key);
+	}
+	*ctr = _mm_add_epi32(*ctr, _mm_set_epi32(0, 0, 0, 8));
+	for (r = 1; r < nr; r++) {
+		key = _mm256_broadcastsi128_si256(_mm_loadu_si128(&k[r]));
+		for (j = 0; j < 4; j++)
+			b[j] = _mm256_aesenc_epi128(b[j], key);
+	}
+	key = _mm256_broadcastsi128_si256(_mm_loadu_si128(&k[nr]));
+	for (j = 0; j < 4; j++) {
+		__m256i p = _mm256_loadu_si256((const __m256i *)(in + 32 * j));
+
+		b[j] = _mm256_xor_si256(_mm256_aesenclast_epi128(b[j], key), p);
+		c[j] = _mm256_shuffle_epi8(dec ? p : b[j], bsw);
+	}
+	for (j = 0; j < 4; j++)
+		_mm256_storeu_si256((__m256i *)(out + 32 * j), b[j]);
+
+	c[0] = _mm256_xor_si256(c[0], _mm256_inserti128_si256(_mm256_setzero_si256(), *x, 0));
+	lo = hi = mid = _mm256_setzero_si256();
+	for (j = 0; j < 4; j++) {
+		__m256i ck = _mm256_xor_si256(c[j], _mm256_shuffle_epi32(c[j], 0x4e));
+
+		lo = _mm256_xor_si256(lo, _mm256_clmulepi64_epi128(c[j], hp[j], 0x00));
+		hi = _mm256_xor_si256(hi, _mm256_clmulepi64_epi128(c[j], hp[j], 0x11));
+		mid = _mm256_xor_si256(mid, _mm256_clmulepi64_epi128(ck, hk[j], 0x00));
+	}
+	l = _mm_xor_si128(_mm256_castsi256_si128(lo), _mm256_extracti128_si256(lo, 1));
+	h = _mm_xor_si128(_mm256_castsi256_si128(hi), _mm256_extracti128_si256(hi, 1));
+	m = _mm_xor_si128(_mm256_castsi256_si128(mid), _mm256_extracti128_si256(mid, 1));
+	m = _mm_xor_si128(m, _mm_xor_si128(l, h));
+	l = _mm_xor_si128(l, _mm_slli_si128(m, 8));
+	h = _mm_xor_si128(h, _mm_srli_si128(m, 8));
+	*x = mg_reduce(l, h);
+}
+
+/* The body of mg_gcm_x86_crypt() with groups of eight in 256-bit registers. */
+MG_GCM_TARGET_V static void
+mg_gcm_crypt_v(const __m128i *k, int nr, const unsigned char *htab, __m128i *ctr, __m128i *xs,
+               const unsigned char *in, unsigned char *out, size_t n, int dec)
+{
+	__m256i hp[4], hk[4];
+
+	for (int j = 0; j < 4; j++) {
+		hp[j] = _mm256_set_m128i(MG_HPOW(htab, 7 - 2 * j), MG_HPOW(htab, 8 - 2 * j));
+		hk[j] = _mm256_xor_si256(hp[j], _mm256_shuffle_epi32(hp[j], 0x4e));
+	}
+	if (dec) {
+		for (; n >= 8; n -= 8, in += 128, out += 128)
+			mg_gcm_group8_v(k, nr, hp, hk, ctr, xs, in, out, 1);
+		if (n >= 4) {
+			mg_gcm_group(k, nr, htab, ctr, xs, in, out, 4, 1);
+			n -= 4, in += 64, out += 64;
+		}
+		for (; n > 0; n--, in += 16, out += 16)
+			mg_gcm_group(k, nr, htab, ctr, xs, in, out, 1, 1);
+	} else {
+		for (; n >= 8; n -= 8, in += 128, out += 128)
+			mg_gcm_group8_v(k, nr, hp, hk, ctr, xs, in, out, 0);
+		if (n >= 4) {
+			mg_gcm_group(k, nr, htab, ctr, xs, in, out, 4, 0);
+			n -= 4, in += 64, out += 64;
+		}
+		for (; n > 0; n--, in += 16, out += 16)
+			mg_gcm_group(k, nr, htab, ctr, xs, in, out, 1, 0);
+	}
+}
+
+/* The same with 128-bit registers. */
+MG_GCM_TARGET static void
+mg_gcm_crypt_x(const __m128i *k, int nr, const unsigned char *htab, __m128i *ctr, __m128i *xs,
+               const unsigned char *in, unsigned char *out, size_t n, int dec)
+{
+	if (dec) {
+		for (; n >= 8; n -= 8, in += 128, out += 128)
+			mg_gcm_group(k, nr, htab, ctr, xs, in, out, 8, 1);
+		if (n >= 4) {
+			mg_gcm_group(k, nr, htab, ctr, xs, in, out, 4, 1);
+			n -= 4, in += 64, out += 64;
+		}
+		for (; n > 0; n--, in += 16, out += 16)
+			mg_gcm_group(k, nr, htab, ctr, xs, in, out, 1, 1);
+	} else {
+		for (; n >= 8; n -= 8, in += 128, out += 128)
+			mg_gcm_group(k, nr, htab, ctr, xs, in, out, 8, 0);
+		if (n >= 4) {
+			mg_gcm_group(k, nr, htab, ctr, xs, in, out, 4, 0);
+			n -= 4, in += 64, out += 64;
+		}
+		for (; n > 0; n--, in += 16, out += 16)
+			mg_gcm_group(k, nr, htab, ctr, xs, in, out, 1, 0);
+	}
+}
+
 MG_GCM_TARGET size_t
 mg_gcm_x86_crypt(const unsigned char *rk, int nr, const unsigned char *htab, unsigned char y[16],
                  unsigned char x[16], const unsigned char *in, unsigned char *out, size_t nblocks,
@@ -189,33 +316,15 @@ mg_gcm_x86_crypt(const unsigned char *rk, int nr, const unsigned char *htab, uns
 	/* The round keys stay where they are: no copy of them is left on the stack. */
 	const __m128i *k = (const __m128i *)rk;
 	__m128i ctr, xs;
-	size_t n = nblocks;
 
 	if (nr != 10 && nr != 12 && nr != 14)
 		return 0;
 	ctr = mg_bswap(_mm_loadu_si128((const __m128i *)y));
 	xs = mg_bswap(_mm_loadu_si128((const __m128i *)x));
-
-	if (decrypt) {
-		for (; n >= 8; n -= 8, in += 128, out += 128)
-			mg_gcm_group(k, nr, htab, &ctr, &xs, in, out, 8, 1);
-		if (n >= 4) {
-			mg_gcm_group(k, nr, htab, &ctr, &xs, in, out, 4, 1);
-			n -= 4, in += 64, out += 64;
-		}
-		for (; n > 0; n--, in += 16, out += 16)
-			mg_gcm_group(k, nr, htab, &ctr, &xs, in, out, 1, 1);
-	} else {
-		for (; n >= 8; n -= 8, in += 128, out += 128)
-			mg_gcm_group(k, nr, htab, &ctr, &xs, in, out, 8, 0);
-		if (n >= 4) {
-			mg_gcm_group(k, nr, htab, &ctr, &xs, in, out, 4, 0);
-			n -= 4, in += 64, out += 64;
-		}
-		for (; n > 0; n--, in += 16, out += 16)
-			mg_gcm_group(k, nr, htab, &ctr, &xs, in, out, 1, 0);
-	}
-
+	if (mg_gcm_x86_use() == 2)
+		mg_gcm_crypt_v(k, nr, htab, &ctr, &xs, in, out, nblocks, decrypt);
+	else
+		mg_gcm_crypt_x(k, nr, htab, &ctr, &xs, in, out, nblocks, decrypt);
 	_mm_storeu_si128((__m128i *)y, mg_bswap(ctr));
 	_mm_storeu_si128((__m128i *)x, mg_bswap(xs));
 	return 16 * nblocks;

@@ -6,7 +6,8 @@
  * the one before.  mg_gcm_x86_crypt() does the whole blocks of an mbedtls_gcm_update() call
  * eight at a time: eight independent AES-CTR chains, and GHASH aggregated over the eight
  * blocks with the powers H^1..H^8 (Karatsuba, three carry-less multiplications a block, one
- * reduction per eight blocks), as OpenSSL's and Intel's stitched AES-GCM code does.  Written
+ * reduction per eight blocks), as OpenSSL's and Intel's stitched AES-GCM code does.  Where
+ * the CPU has VAES and VPCLMULQDQ, the same with two blocks in each 256-bit register.  Written
  * from the GCM specification (NIST SP 800-38D) and Gueron and Kounavis, "Intel Carry-Less
  * Multiplication Instruction and its Usage for Computing the GCM Mode" (reflected operands,
  * the 256-bit product shifted left by one bit, reduction modulo x^128 + x^7 + x^2 + x + 1).
@@ -37,13 +38,15 @@
 #define MG_GCM_X86_H_SLOT     8
 #define MG_GCM_X86_HTAB_SLOTS 13
 
-/* Whether the CPU has AES-NI, PCLMULQDQ and SSSE3 and the code is enabled (checked once). */
+/* Which code runs (CPUID, checked once): 0 mbedTLS's (no AES-NI, PCLMULQDQ or SSSE3);
+ * 1 ours with 128-bit registers; 2 ours with 256-bit ones, when the CPU also has AVX2, VAES
+ * and VPCLMULQDQ (Intel since Ice Lake, AMD since Zen 3) and the OS saves the AVX state. */
 int mg_gcm_x86_use(void);
 
-/* Selects the code (tests and benchmarks): 0 mbedTLS's own, 1 ours if the CPU can run it.
- * Returns whether ours is used from now on.  Contexts keyed while ours was off keep
- * mbedTLS's code for their lifetime (their HTable holds mbedTLS's tables). */
-int mg_gcm_x86_enable(int on);
+/* Selects the code (tests and benchmarks): <level> as above, capped at what the CPU has.
+ * Returns the level used from now on.  Contexts keyed at level 0 keep mbedTLS's code for
+ * their lifetime (their HTable holds mbedTLS's tables); the others follow the level. */
+int mg_gcm_x86_enable(int level);
 
 /* Fills the slots 0..7 and 9..12 of <htab> (see above) from H in slot 8. */
 void mg_gcm_x86_setkey(unsigned char *htab);

@@ -6,7 +6,8 @@
 #   make bench BENCH_ONLY=idle100k   100,000 idle TLS connections on one worker, Meshgate only
 #                         (about 5 minutes; not in the default run; docs/perf/idle100k.md)
 #   BENCH_PORT=tap make bench   the gateway on a TAP port instead of af_packet on a veth pair
-#   make bench-crypto     mbedTLS's own speed (programs/test/benchmark) with our configuration
+#   make bench-crypto     mbedTLS's own speed (programs/test/benchmark) with our configuration,
+#                         and AES-GCM per record, mbedTLS's code against ours
 BENCH_QUICK ?=
 BENCH_ONLY  ?= keepalive,jwt,saturation,handshake,idle,workers
 BENCH_OUT   ?= docs/perf
@@ -29,8 +30,11 @@ $(BENCH_CRYPTO): $(MBEDTLS_LIB)
 	$(Q)$(CC) $(MBEDTLS_CFLAGS) -I$(MBEDTLS_DIR)/tests/include -o $@ \
 		$(MBEDTLS_DIR)/programs/test/benchmark.c $(MBEDTLS_LIB)
 
-bench-crypto: $(BENCH_CRYPTO)
+# Then AES-GCM per TLS record (1.3 KB and 16 KB, both directions): mbedTLS's own code against
+# ours (platform/mbedtls/mg_gcm_x86.c), from the unit test that checks it is faster.
+bench-crypto: $(BENCH_CRYPTO) $(UNIT_BIN)
 	$(Q)taskset -c 1 $(BENCH_CRYPTO) ecdsa ecdh x25519 aes_gcm rsa
+	$(Q)MG_GCM_REPORT=1 taskset -c 1 $(UNIT_BIN) gcm_x86_is_faster | grep 'ns/record'
 
 # What JWT authentication costs per request (cached, uncached RS256 / ES256): docs/JWT.md.
 .PHONY: bench-jwt
