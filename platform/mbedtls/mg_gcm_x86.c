@@ -250,7 +250,18 @@ mg_gcm_group8_v(const __m128i *k, int nr, const __m256i *hp, const __m256i *hk, 
 	*x = mg_reduce(l, h);
 }
 
-/* The body of mg_gcm_x86_crypt() with groups of eight in 256-bit registers. */
+/* Zeroes <n> bytes at <p> with stores the compiler cannot drop. */
+static void
+mg_wipe(void *p, size_t n)
+{
+	volatile unsigned char *v = p;
+
+	while (n-- > 0)
+		*v++ = 0;
+}
+
+/* The body of mg_gcm_x86_crypt() with groups of eight in 256-bit registers.  The powers of H
+ * paired up for it live on the stack during the call and are wiped after. */
 MG_GCM_TARGET_V static void
 mg_gcm_crypt_v(const __m128i *k, int nr, const unsigned char *htab, __m128i *ctr, __m128i *xs,
                const unsigned char *in, unsigned char *out, size_t n, int dec)
@@ -280,6 +291,8 @@ mg_gcm_crypt_v(const __m128i *k, int nr, const unsigned char *htab, __m128i *ctr
 		for (; n > 0; n--, in += 16, out += 16)
 			mg_gcm_group(k, nr, htab, ctr, xs, in, out, 1, 0);
 	}
+	mg_wipe(hp, sizeof(hp));
+	mg_wipe(hk, sizeof(hk));
 }
 
 /* The same with 128-bit registers. */
