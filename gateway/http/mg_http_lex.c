@@ -50,15 +50,15 @@ const uint8_t mg_http_ctype[256] = {
 };
 
 bool
-mg_http_ieq(const char *a, size_t alen, const char *lit)
+mg_http_ieq_n(const char *a, const char *lit, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < alen; i++) {
-		if (lit[i] == '\0' || mg_http_lower((unsigned char)a[i]) != (unsigned char)lit[i])
+	for (i = 0; i < n; i++) {
+		if (mg_http_lower((unsigned char)a[i]) != (unsigned char)lit[i])
 			return false;
 	}
-	return lit[alen] == '\0';
+	return true;
 }
 
 bool

@@ -44,11 +44,21 @@ mg_http_lower(unsigned char c)
 	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
 }
 
+/* mg_http_ieq_n() compares the <n> bytes at <a>, ignoring ASCII case, with
+ * the <n> lower-case bytes at <lit>. */
+bool mg_http_ieq_n(const char *a, const char *lit, size_t n);
+
 /*
  * mg_http_ieq() returns true when the <alen> bytes at <a> equal the
- * NUL-terminated lower-case ASCII literal <lit>, ignoring ASCII case.
+ * NUL-terminated lower-case ASCII literal <lit>, ignoring ASCII case.  The
+ * lengths are compared first (a literal's is a constant), so most calls
+ * return without looking at a byte.
  */
-bool mg_http_ieq(const char *a, size_t alen, const char *lit);
+static inline bool
+mg_http_ieq(const char *a, size_t alen, const char *lit)
+{
+	return __builtin_strlen(lit) == alen && mg_http_ieq_n(a, lit, alen);
+}
 
 /* mg_http_ieq2() compares two views ignoring ASCII case. */
 bool mg_http_ieq2(const char *a, size_t alen, const char *b, size_t blen);

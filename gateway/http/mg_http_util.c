@@ -420,3 +420,25 @@ mg_http_write_error(char *out, size_t size, int status, const char *detail, size
 		put(&w, body, b.len);
 	return done(&w);
 }
+
+size_t
+mg_http_ip4(uint32_t addr, char out[16])
+{
+	const uint8_t *a = (const uint8_t *)&addr;
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		unsigned int v = a[i];
+
+		if (i > 0)
+			out[n++] = '.';
+		if (v >= 100)
+			out[n++] = (char)('0' + v / 100);
+		if (v >= 10)
+			out[n++] = (char)('0' + v / 10 % 10);
+		out[n++] = (char)('0' + v % 10);
+	}
+	out[n] = '\0';
+	return n;
+}

@@ -73,6 +73,13 @@ bool mg_http_request_id_valid(const char *v, size_t len);
  */
 void mg_http_uuid_v4(const uint8_t rnd[16], char out[MG_HTTP_UUID_LEN]);
 
+/*
+ * mg_http_ip4() writes IPv4 address <addr> (network byte order) in dotted
+ * decimal, as inet_ntop() does but without its printf, to <out> (at least
+ * 16 bytes; NUL-terminated) and returns its length.
+ */
+size_t mg_http_ip4(uint32_t addr, char out[16]);
+
 /* mg_http_write_field() writes the field line "<name>: <value>\r\n". */
 ssize_t mg_http_write_field(char *out, size_t size, const char *name, size_t name_len,
                             const char *value, size_t value_len);

@@ -589,8 +589,8 @@ build_request_head(struct session *s, const struct mg_h1_request *r,
 		                        h->upgrade_value.len));
 	}
 	mg_conn_peer(s->down, &addr, &port);
-	inet_ntop(AF_INET, &addr, ip, sizeof(ip));
-	ADD(mg_http_write_xff(o, (size_t)(end - o), h->fields, h->nfields, ip, strlen(ip)));
+	ADD(mg_http_write_xff(o, (size_t)(end - o), h->fields, h->nfields, ip,
+	                      mg_http_ip4(addr, ip)));
 	ADD(mg_http_write_xfproto(o, (size_t)(end - o), s->lc->https));
 	ADD(mg_http_write_xfport(o, (size_t)(end - o), s->lc->port));
 	if (!have_rid) {

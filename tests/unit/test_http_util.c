@@ -3,6 +3,7 @@
  * trailer rules, X-Request-Id, UUIDs, X-Forwarded-*, reason phrases and the
  * gateway's own error responses (which the response parser must accept).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -322,4 +323,27 @@ MG_TEST(http_error_response)
 	MG_EXPECT_EQ_INT(mg_http_write_error(out, sizeof(out), 405, NULL, 0,
 	                                     S("Allow: GET, HEAD\r\nX: \r\n"), false) > 0,
 	                 1);
+}
+
+/* mg_http_ip4() writes what inet_ntop() writes, for every octet value in every position. */
+MG_TEST(http_ip4_matches_inet_ntop)
+{
+	char a[16], b[INET_ADDRSTRLEN];
+	unsigned int v, pos;
+	uint32_t addr;
+	uint8_t *o = (uint8_t *)&addr;
+
+	for (pos = 0; pos < 4; pos++) {
+		for (v = 0; v < 256; v++) {
+			memset(o, (int)(pos * 37 + 1), 4);
+			o[pos] = (uint8_t)v;
+			MG_CASE("octet %u = %u", pos, v);
+			inet_ntop(AF_INET, &addr, b, sizeof(b));
+			MG_EXPECT_EQ_UINT(mg_http_ip4(addr, a), strlen(b));
+			MG_EXPECT_STR(a, b);
+		}
+	}
+	addr = 0xffffffffu;
+	MG_EXPECT_EQ_UINT(mg_http_ip4(addr, a), 15);
+	MG_EXPECT_STR(a, "255.255.255.255");
 }

@@ -110,14 +110,6 @@ class Bench:
             os.killpg(p.pid, signal.SIGKILL)
             p.wait()
 
-    def peer_rps(self, dev):
-        """BENCH_PEER_RPS=1: the kernel's receive processing of packets arriving on <dev>
-        runs on the clients' CPU (RPS), not in the sender's system call."""
-        if os.environ.get("BENCH_PEER_RPS") == "1":
-            subprocess.run(["ip", "netns", "exec", self.ns, "sh", "-c",
-                            f"echo {1 << int(CLIENT_CPU):x} > /sys/class/net/{dev}/queues/rx-0/rps_cpus"],
-                           check=True)
-
     def curl(self, url, timeout=3):
         p = self.nsrun(["curl", "-s", "--max-time", str(timeout), url], timeout + 2, check=False)
         return p.returncode, p.stdout
@@ -130,7 +122,6 @@ class Bench:
         subprocess.run(["ip", "netns", "add", self.ns], check=True)
         subprocess.run(["ip", "-n", self.ns, "link", "set", "lo", "up"], check=True)
         subprocess.run(["ip", "-n", self.ns, "addr", "add", f"{UP}/32", "dev", "lo"], check=True)
-        self.peer_rps("lo")
         pki = self.work / "pki"
         subprocess.run(["bash", str(TOP / "tests/tls/make-certs.sh"), str(pki)], check=True)
         (pki / "ec.pem").write_text((pki / "ec.crt").read_text() + (pki / "ec.key").read_text())
@@ -240,7 +231,6 @@ http {{
                                 "rx", "off", "tso", "off", "gso", "off", "gro", "off"],
                                capture_output=True)
                 subprocess.run([*ns, "link", "set", dev, "up"], check=True)
-                self.peer_rps(dev)
         # Several workers: one CPU each (worker k on the k-th CPU the process may use).
         cpus = PROXY_CPU if self.workers == 1 else ",".join(
             str(c) for c in range(min(self.workers, os.cpu_count())))
