@@ -57,7 +57,7 @@ class JwtBench(B.Bench):
                              key, algorithm=alg, headers={"kid": name}) for i in range(n)]
         self.token = self.tokens["rs"][0]
 
-    def gateway_config(self, jwt):
+    def gateway_config(self, jwt, idle100k=False):
         cfg = super().gateway_config(False)
         del cfg["appliance"]["proxy"]["staticUpstream"]
         cfg["appliance"]["endpoints"] = {"web": [{"address": B.UP, "port": B.UPSTREAM}]}
