@@ -260,6 +260,31 @@ mg_wipe(void *p, size_t n)
 		*v++ = 0;
 }
 
+/* The fewer than eight blocks after the groups of eight: one of four, then one at a time. */
+MG_GCM_INLINE void
+mg_gcm_tail(const __m128i *k, int nr, const unsigned char *htab, __m128i *ctr, __m128i *xs,
+            const unsigned char *in, unsigned char *out, size_t n, int dec)
+{
+	if (n >= 4) {
+		mg_gcm_group(k, nr, htab, ctr, xs, in, out, 4, dec);
+		n -= 4, in += 64, out += 64;
+	}
+	for (; n > 0; n--, in += 16, out += 16)
+		mg_gcm_group(k, nr, htab, ctr, xs, in, out, 1, dec);
+}
+
+/* The blocks of mg_gcm_x86_crypt() with groups of eight in 256-bit registers; inlined with
+ * <dec> a constant, so that each direction gets code of its own. */
+MG_GCM_INLINE_V void
+mg_gcm_blocks_v(const __m128i *k, int nr, const unsigned char *htab, const __m256i *hp,
+                const __m256i *hk, __m128i *ctr, __m128i *xs, const unsigned char *in,
+                unsigned char *out, size_t n, int dec)
+{
+	for (; n >= 8; n -= 8, in += 128, out += 128)
+		mg_gcm_group8_v(k, nr, hp, hk, ctr, xs, in, out, dec);
+	mg_gcm_tail(k, nr, htab, ctr, xs, in, out, n, dec);
+}
+
 /* The body of mg_gcm_x86_crypt() with groups of eight in 256-bit registers.  The powers of H
  * paired up for it live on the stack during the call and are wiped after. */
 MG_GCM_TARGET_V static void
@@ -272,53 +297,32 @@ mg_gcm_crypt_v(const __m128i *k, int nr, const unsigned char *htab, __m128i *ctr
 		hp[j] = _mm256_set_m128i(MG_HPOW(htab, 7 - 2 * j), MG_HPOW(htab, 8 - 2 * j));
 		hk[j] = _mm256_xor_si256(hp[j], _mm256_shuffle_epi32(hp[j], 0x4e));
 	}
-	if (dec) {
-		for (; n >= 8; n -= 8, in += 128, out += 128)
-			mg_gcm_group8_v(k, nr, hp, hk, ctr, xs, in, out, 1);
-		if (n >= 4) {
-			mg_gcm_group(k, nr, htab, ctr, xs, in, out, 4, 1);
-			n -= 4, in += 64, out += 64;
-		}
-		for (; n > 0; n--, in += 16, out += 16)
-			mg_gcm_group(k, nr, htab, ctr, xs, in, out, 1, 1);
-	} else {
-		for (; n >= 8; n -= 8, in += 128, out += 128)
-			mg_gcm_group8_v(k, nr, hp, hk, ctr, xs, in, out, 0);
-		if (n >= 4) {
-			mg_gcm_group(k, nr, htab, ctr, xs, in, out, 4, 0);
-			n -= 4, in += 64, out += 64;
-		}
-		for (; n > 0; n--, in += 16, out += 16)
-			mg_gcm_group(k, nr, htab, ctr, xs, in, out, 1, 0);
-	}
+	if (dec)
+		mg_gcm_blocks_v(k, nr, htab, hp, hk, ctr, xs, in, out, n, 1);
+	else
+		mg_gcm_blocks_v(k, nr, htab, hp, hk, ctr, xs, in, out, n, 0);
 	mg_wipe(hp, sizeof(hp));
 	mg_wipe(hk, sizeof(hk));
 }
 
 /* The same with 128-bit registers. */
+MG_GCM_INLINE void
+mg_gcm_blocks_x(const __m128i *k, int nr, const unsigned char *htab, __m128i *ctr, __m128i *xs,
+                const unsigned char *in, unsigned char *out, size_t n, int dec)
+{
+	for (; n >= 8; n -= 8, in += 128, out += 128)
+		mg_gcm_group(k, nr, htab, ctr, xs, in, out, 8, dec);
+	mg_gcm_tail(k, nr, htab, ctr, xs, in, out, n, dec);
+}
+
 MG_GCM_TARGET static void
 mg_gcm_crypt_x(const __m128i *k, int nr, const unsigned char *htab, __m128i *ctr, __m128i *xs,
                const unsigned char *in, unsigned char *out, size_t n, int dec)
 {
-	if (dec) {
-		for (; n >= 8; n -= 8, in += 128, out += 128)
-			mg_gcm_group(k, nr, htab, ctr, xs, in, out, 8, 1);
-		if (n >= 4) {
-			mg_gcm_group(k, nr, htab, ctr, xs, in, out, 4, 1);
-			n -= 4, in += 64, out += 64;
-		}
-		for (; n > 0; n--, in += 16, out += 16)
-			mg_gcm_group(k, nr, htab, ctr, xs, in, out, 1, 1);
-	} else {
-		for (; n >= 8; n -= 8, in += 128, out += 128)
-			mg_gcm_group(k, nr, htab, ctr, xs, in, out, 8, 0);
-		if (n >= 4) {
-			mg_gcm_group(k, nr, htab, ctr, xs, in, out, 4, 0);
-			n -= 4, in += 64, out += 64;
-		}
-		for (; n > 0; n--, in += 16, out += 16)
-			mg_gcm_group(k, nr, htab, ctr, xs, in, out, 1, 0);
-	}
+	if (dec)
+		mg_gcm_blocks_x(k, nr, htab, ctr, xs, in, out, n, 1);
+	else
+		mg_gcm_blocks_x(k, nr, htab, ctr, xs, in, out, n, 0);
 }
 
 MG_GCM_TARGET size_t
