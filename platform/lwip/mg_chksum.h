@@ -22,8 +22,6 @@ mg_chksum(const void *data, int len)
 	const uint8_t *p = (const uint8_t *)data;
 	size_t n = len > 0 ? (size_t)len : 0;
 	uint64_t sum = 0, v;
-	uint32_t w;
-	uint16_t h;
 
 	while (n >= 8) {
 		memcpy(&v, p, 8);
@@ -32,23 +30,13 @@ mg_chksum(const void *data, int len)
 		p += 8;
 		n -= 8;
 	}
-	if (n >= 4) {
-		memcpy(&w, p, 4);
-		sum += w;
-		sum += sum < w;
-		p += 4;
-		n -= 4;
-	}
-	if (n >= 2) {
-		memcpy(&h, p, 2);
-		sum += h;
-		sum += sum < h;
-		p += 2;
-		n -= 2;
-	}
 	if (n > 0) {
-		sum += *p;
-		sum += sum < *p;
+		/* The last 1-7 bytes, zero-padded: they start at an even offset, so each keeps
+		 * its weight (a last odd byte is a word's low byte, as RFC 1071 pads it). */
+		v = 0;
+		memcpy(&v, p, n);
+		sum += v;
+		sum += sum < v;
 	}
 	sum = (sum & 0xffffffffu) + (sum >> 32);
 	sum = (sum & 0xffffffffu) + (sum >> 32);
