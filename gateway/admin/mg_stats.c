@@ -132,13 +132,13 @@ mg_stats_json(const struct mg_worker *w, char *buf, size_t cap)
 		    ",\"tx_bytes\":%" PRIu64 ",\"rx_missed\":%" PRIu64 ",\"rx_errors\":%" PRIu64
 		    ",\"tx_errors\":%" PRIu64 ",\"rx_nombuf\":%" PRIu64 ",\"rx_csum_bad\":%" PRIu64
 		    ",\"tx_nombuf\":%" PRIu64 ",\"tx_dropped\":%" PRIu64 ",\"arp_shared\":%" PRIu64
-		    ",\"arp_from_workers\":%" PRIu64 ",\"rx_pmd_cycles\":%" PRIu64
-		    ",\"rx_cycles\":%" PRIu64 ",\"tx_cycles\":%" PRIu64 "}",
+		    ",\"arp_from_workers\":%" PRIu64 ",\"rx_cycles\":%" PRIu64
+		    ",\"tx_cycles\":%" PRIu64 "}",
 		    k > 0 ? "," : "", p->name, p->port_id, p->driver, p->link_up ? "true" : "false",
 		    ps.rx_packets, ps.tx_packets, ps.rx_bytes, ps.tx_bytes, ps.rx_missed,
 		    ps.rx_errors, ps.tx_errors, ps.rx_nombuf, ns->rx_csum_bad, ns->tx_nombuf,
-		    ns->tx_dropped, ns->arp_shared, ns->arp_from_peers, ns->rx_pmd_cycles,
-		    ns->rx_cycles, ns->tx_cycles);
+		    ns->tx_dropped, ns->arp_shared, ns->arp_from_peers, ns->rx_cycles,
+		    ns->tx_cycles);
 	}
 	out_printf(&o,
 	           "],\"mempool\":{\"size\":%" PRIu64 ",\"in_use\":%" PRIu64

@@ -204,7 +204,7 @@ mg_netif_poll(struct mg_netif *ni)
 {
 	struct rte_mbuf *pkts[MG_NETIF_BURST_MAX];
 	struct pbuf *p;
-	uint64_t t0, t1;
+	uint64_t t0;
 	uint16_t n, i;
 
 	if (ni->share_in != NULL) {
@@ -216,12 +216,10 @@ mg_netif_poll(struct mg_netif *ni)
 				pbuf_free(p);
 		}
 	}
-	t0 = rte_rdtsc();
 	n = mg_port_rx_burst(ni->port, pkts, ni->burst);
 	if (n == 0)
 		return 0;
-	t1 = rte_rdtsc();
-	ni->st.rx_pmd_cycles += t1 - t0;
+	t0 = rte_rdtsc();
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 
@@ -243,7 +241,7 @@ mg_netif_poll(struct mg_netif *ni)
 		if (p != NULL && ni->nif.input(p, &ni->nif) != ERR_OK)
 			pbuf_free(p);
 	}
-	ni->st.rx_cycles += rte_rdtsc() - t1;
+	ni->st.rx_cycles += rte_rdtsc() - t0;
 	return n;
 }
 

@@ -51,8 +51,6 @@ struct mg_netif_stats {
 	uint64_t arp_shared;     /* ARP frames copied to the other workers */
 	uint64_t arp_share_drop; /* copies lost: no mbuf or the other's ring full */
 	uint64_t arp_from_peers; /* ARP frames other workers copied to this one */
-	uint64_t rx_pmd_cycles;  /* TSC cycles inside the PMD's receive calls that returned
-	                          * frames (net_af_packet: copying them out of the ring) */
 	uint64_t rx_cycles;      /* TSC cycles processing received bursts: lwIP and the
 	                          * application callbacks it runs (not the PMD's receive) */
 	uint64_t tx_cycles;      /* TSC cycles inside the PMD's transmit calls (for

@@ -441,7 +441,6 @@ backend vs_default
             # ... and processing what arrived: lwIP, TLS, HTTP, routing (the PMD's receive,
             # timers and the loop itself are the rest of the busy time).
             r["port_rx_s"] = (p1[3] - p0[3]) / hz
-            r["port_rx_pmd_s"] = (p1[4] - p0[4]) / hz
         return r
 
     @staticmethod
@@ -452,8 +451,7 @@ backend vs_default
         return (sum(p.get("rx_packets", 0) for p in ports),
                 sum(p.get("tx_packets", 0) for p in ports),
                 sum(p.get("tx_cycles", 0) for p in ports),
-                sum(p.get("rx_cycles", 0) for p in ports),
-                sum(p.get("rx_pmd_cycles", 0) for p in ports))
+                sum(p.get("rx_cycles", 0) for p in ports))
 
     def phase_keepalive(self, who, port, cpu_fn, tag, headers=()):
         conns, per = (10, 200) if self.quick else (20, 250)
@@ -475,7 +473,6 @@ backend vs_default
         if "port_tx_s" in r:
             r["tx_us_per_req"] = r["port_tx_s"] / max(1, r["2xx"]) * 1e6
             r["rx_us_per_req"] = r["port_rx_s"] / max(1, r["2xx"]) * 1e6
-            r["rx_pmd_us_per_req"] = r["port_rx_pmd_s"] / max(1, r["2xx"]) * 1e6
         return r
 
     def perf_start(self, tag, secs):
@@ -527,7 +524,6 @@ backend vs_default
         if "port_tx_s" in r:
             r["tx_us_per_hs"] = r["port_tx_s"] / max(1, r["connections"]) * 1e6
             r["rx_us_per_hs"] = r["port_rx_s"] / max(1, r["connections"]) * 1e6
-            r["rx_pmd_us_per_hs"] = r["port_rx_pmd_s"] / max(1, r["connections"]) * 1e6
         r["hs_per_core_s"] = 1e6 / r["cpu_us_per_hs"] if r["cpu_us_per_hs"] > 0 else 0
         return r
 
