@@ -68,7 +68,7 @@ in_list(const char *name, size_t len, const struct word *list, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (list[i].n == len && mg_http_ieq2(name, len, list[i].s, len))
+		if (list[i].n == len && mg_http_ieq_n(name, list[i].s, len))
 			return true;
 	}
 	return false;
